@@ -1,0 +1,54 @@
+//! Who is calling, and what they may see.
+
+use crate::audit::Actor;
+use datong_domain::{DivisionCode, Role, Scope};
+
+/// One role held over one subtree.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Assignment {
+    pub role: Role,
+    pub scope: DivisionCode,
+    /// May read ID and phone numbers unmasked in this subtree (each read is audited).
+    pub unmask: bool,
+}
+
+/// The caller of a repository function: every read is filtered to `scope`, every write is
+/// recorded under `actor`.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub actor: Actor,
+    pub assignments: Vec<Assignment>,
+    /// Where the caller reads: every assignment's subtree.
+    pub scope: Scope,
+    /// Where the caller manages records (roles that write, see `Role::manages_records`).
+    pub write_scope: Scope,
+    /// Where the caller reads personal numbers unmasked.
+    pub unmask_scope: Scope,
+}
+
+impl Caller {
+    pub fn new(actor: Actor, assignments: Vec<Assignment>) -> Self {
+        let roots = |f: &dyn Fn(&Assignment) -> bool| {
+            Scope::new(assignments.iter().filter(|a| f(a)).map(|a| a.scope.clone()).collect())
+        };
+        let scope = roots(&|_| true);
+        let write_scope = roots(&|a| a.role.manages_records());
+        let unmask_scope = roots(&|a| a.unmask);
+        Caller { actor, assignments, scope, write_scope, unmask_scope }
+    }
+
+    /// The command line: the whole tree, unmasked, as the named operator.
+    pub fn system(actor: Actor) -> Self {
+        Caller {
+            actor,
+            assignments: Vec::new(),
+            scope: Scope::everything(),
+            write_scope: Scope::everything(),
+            unmask_scope: Scope::everything(),
+        }
+    }
+
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.actor.at.get(..10).and_then(|d| d.parse().ok()).unwrap_or_default()
+    }
+}

@@ -1,0 +1,335 @@
+//! `datong import divisions`: the national statistical division codes, for any scope.
+//!
+//! Input is a directory of CSV files (or one file) with a header naming at least a code and
+//! a name column. The level of each row comes from its code's length; files named like the
+//! national set (`provinces`, `cities`, `areas`, `streets`, `villages`) must hold only
+//! their level. Columns named `…code` other than the code must be prefixes of the code.
+
+use super::LineError;
+use super::text::decode;
+use crate::audit::{self, Actor, Entry};
+use crate::db::{Conn, Value};
+use crate::db::DbError;
+use crate::error::StoreError;
+use crate::params;
+use crate::rollup::Deltas;
+use datong_domain::division::{DivisionCode, Kind, Level};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub code: DivisionCode,
+    pub name: String,
+    pub file: String,
+    pub line: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{0}")]
+    Io(String),
+    #[error("输入有误，未写入任何数据：\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Lines(Vec<LineError>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<DbError> for ImportError {
+    fn from(e: DbError) -> Self {
+        ImportError::Store(e.into())
+    }
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Report {
+    pub read: u64,
+    pub inserted: u64,
+    pub renamed: u64,
+    pub unchanged: u64,
+}
+
+fn level_of_file(path: &Path) -> Option<Level> {
+    match path.file_stem()?.to_str()?.to_ascii_lowercase().as_str() {
+        "provinces" => Some(Level::Province),
+        "cities" => Some(Level::City),
+        "areas" | "counties" | "districts" => Some(Level::District),
+        "streets" | "towns" => Some(Level::Street),
+        "villages" | "communities" => Some(Level::Community),
+        _ => None,
+    }
+}
+
+const CODE_HEADERS: &[&str] = &["code", "代码", "区划代码", "统计用区划代码"];
+const NAME_HEADERS: &[&str] = &["name", "名称", "区划名称", "单位名称"];
+
+/// Lists the files to read: `path` itself, or the `.csv`/`.txt` files in it, in name order.
+fn input_files(path: &Path) -> Result<Vec<PathBuf>, ImportError> {
+    if path.is_file() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| ImportError::Io(format!("{}: {e}", path.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("txt"))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(ImportError::Io(format!("{}: no .csv files", path.display())));
+    }
+    Ok(files)
+}
+
+/// Parses one file's bytes, appending good records and bad lines.
+pub fn parse_file(file: &str, bytes: &[u8], expect: Option<Level>, out: &mut Vec<Record>, errors: &mut Vec<LineError>) {
+    let err = |line: usize, reason: String| LineError { file: file.to_owned(), line: line as u64, reason };
+    let decoded = decode(bytes);
+    for &l in &decoded.undecodable {
+        errors.push(err(l, "无法解码的字节（既非 UTF-8 也非 GB18030）".into()));
+    }
+    let Some(header_at) = decoded.lines.iter().position(|l| !l.trim().is_empty()) else {
+        errors.push(err(1, "文件为空".into()));
+        return;
+    };
+    let header_line = &decoded.lines[header_at];
+    let delimiter = if header_line.contains('\t') && !header_line.contains(',') { b'\t' } else { b',' };
+    let split = |line: &str| -> Result<Vec<String>, String> {
+        let mut rdr = csv::ReaderBuilder::new().has_headers(false).delimiter(delimiter).from_reader(line.as_bytes());
+        match rdr.records().next() {
+            Some(Ok(r)) => Ok(r.iter().map(|f| f.trim().to_owned()).collect()),
+            Some(Err(e)) => Err(format!("无法解析的 CSV 行：{e}")),
+            None => Ok(Vec::new()),
+        }
+    };
+    let header = match split(header_line) {
+        Ok(h) => h,
+        Err(e) => {
+            errors.push(err(header_at + 1, e));
+            return;
+        }
+    };
+    let find = |names: &[&str]| header.iter().position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)));
+    let (Some(code_col), Some(name_col)) = (find(CODE_HEADERS), find(NAME_HEADERS)) else {
+        errors.push(err(header_at + 1, format!("表头应包含代码列（{}）和名称列（{}）", CODE_HEADERS.join("/"), NAME_HEADERS.join("/"))));
+        return;
+    };
+    let prefix_cols: Vec<usize> = header
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| *i != code_col && h.to_ascii_lowercase().ends_with("code"))
+        .map(|(i, _)| i)
+        .collect();
+    for (i, line) in decoded.lines.iter().enumerate().skip(header_at + 1) {
+        let n = i + 1;
+        if line.trim().is_empty() || decoded.undecodable.contains(&n) {
+            continue;
+        }
+        let fields = match split(line) {
+            Ok(f) => f,
+            Err(e) => {
+                errors.push(err(n, e));
+                continue;
+            }
+        };
+        if fields.len() != header.len() {
+            let what = if fields.len() < header.len() { "字段不足" } else { "字段过多" };
+            errors.push(err(n, format!("{what}：有 {} 个字段，表头为 {} 个", fields.len(), header.len())));
+            continue;
+        }
+        let raw = &fields[code_col];
+        let code = match DivisionCode::parse(raw) {
+            Ok(c) if c.is_nation() => {
+                errors.push(err(n, format!("代码 {raw} 无效")));
+                continue;
+            }
+            Ok(c) => c,
+            Err(e) => {
+                errors.push(err(n, format!("代码 {raw} 无效：{e}")));
+                continue;
+            }
+        };
+        let level = code.level();
+        if level.is_below_community() {
+            errors.push(err(n, format!("代码 {raw} 为{}级，区划文件只含省至社区（村）五级", level.as_str())));
+            continue;
+        }
+        if let Some(want) = expect
+            && want != level
+        {
+            errors.push(err(n, format!("代码 {raw} 为 {} 级，而此文件应为 {} 级", level.as_str(), want.as_str())));
+            continue;
+        }
+        if let Some(&bad) = prefix_cols.iter().find(|&&c| !fields[c].is_empty() && !raw.starts_with(fields[c].as_str())) {
+            errors.push(err(n, format!("{} 列的 {} 与代码 {raw} 不符", header[bad], fields[bad])));
+            continue;
+        }
+        let name = fields[name_col].trim();
+        if name.is_empty() {
+            errors.push(err(n, "名称为空".into()));
+            continue;
+        }
+        out.push(Record { code, name: name.to_owned(), file: file.to_owned(), line: n as u64 });
+    }
+}
+
+/// Reads and checks every file; returns the records in `scope` (with the scope's own
+/// ancestors, so the tree stays connected), or every bad line.
+pub fn read(path: &Path, scope: &DivisionCode) -> Result<Vec<Record>, ImportError> {
+    let mut records = Vec::new();
+    let mut errors = Vec::new();
+    for f in input_files(path)? {
+        let bytes = std::fs::read(&f).map_err(|e| ImportError::Io(format!("{}: {e}", f.display())))?;
+        parse_file(&f.display().to_string(), &bytes, level_of_file(&f), &mut records, &mut errors);
+    }
+    let mut first: HashMap<&str, (&str, u64)> = HashMap::with_capacity(records.len());
+    for r in &records {
+        if let Some((file, line)) = first.get(r.code.as_path()) {
+            errors.push(LineError {
+                file: r.file.clone(),
+                line: r.line,
+                reason: format!("代码 {} 重复（首次出现于 {file}:{line}）", r.code),
+            });
+        } else {
+            first.insert(r.code.as_path(), (&r.file, r.line));
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        return Err(ImportError::Lines(errors));
+    }
+    records.retain(|r| scope.contains(&r.code) || r.code.contains(scope));
+    records.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(records)
+}
+
+/// Writes the records in one transaction. New codes are inserted, renamed ones updated
+/// with their old name kept as a version, the rest left alone: importing the same input
+/// twice changes nothing. A record whose parent is neither in the input nor stored fails
+/// the whole import.
+pub fn apply(conn: &mut Conn, actor: &Actor, records: &[Record], valid_from: &str) -> Result<Report, ImportError> {
+    let mut existing: HashMap<String, String> = HashMap::new();
+    if let (Some(first), Some(last)) = (records.first(), records.last()) {
+        // Codes are sorted, so one range covers every stored row the input can touch.
+        for r in conn
+            .query("SELECT code, name FROM territory WHERE code >= $1 AND code <= $2", params![first.code.as_path(), last.code.as_path()])
+            ?
+        {
+            existing.insert(r.str(0)?, r.str(1)?);
+        }
+    }
+    let in_input: std::collections::HashSet<&str> = records.iter().map(|r| r.code.as_path()).collect();
+    let mut errors = Vec::new();
+    let mut parents_checked: BTreeMap<String, bool> = BTreeMap::new();
+    for r in records {
+        let Some(parent) = r.code.parent().filter(|p| !p.is_nation()) else { continue };
+        let p = parent.as_path();
+        if in_input.contains(p) || existing.contains_key(p) {
+            continue;
+        }
+        let found = match parents_checked.get(p) {
+            Some(f) => *f,
+            None => {
+                let f = conn
+                    .query_opt("SELECT code FROM territory WHERE code = $1", params![p])
+                    ?
+                    .is_some();
+                parents_checked.insert(p.to_owned(), f);
+                f
+            }
+        };
+        if !found {
+            errors.push(LineError { file: r.file.clone(), line: r.line, reason: format!("上级代码 {parent} 不存在") });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ImportError::Lines(errors));
+    }
+
+    conn.tx(|c| {
+        let mut report = Report { read: records.len() as u64, ..Report::default() };
+        let mut deltas = Deltas::default();
+        let mut new_rows: Vec<[Value; 7]> = Vec::new();
+        for r in records {
+            let level = r.code.level();
+            let kind = Kind::classify(level, &r.name);
+            match existing.get(r.code.as_path()) {
+                None => {
+                    deltas.territory(r.code.as_path(), level, 1);
+                    new_rows.push([
+                        Value::Text(r.code.as_path().to_owned()),
+                        r.code.parent().filter(|p| !p.is_nation()).map(|p| p.as_path().to_owned()).into(),
+                        Value::Text(r.name.clone()),
+                        Value::Text(level.as_str().to_owned()),
+                        Value::Text(kind.as_str().to_owned()),
+                        Value::Bool(false),
+                        Value::Text(valid_from.to_owned()),
+                    ]);
+                }
+                Some(old) if *old == r.name => report.unchanged += 1,
+                Some(old) => {
+                    crate::territory::rename(c, actor, &r.code, old, &r.name, kind, valid_from)?;
+                    report.renamed += 1;
+                }
+            }
+        }
+        report.inserted = c
+            .bulk_insert(
+                "territory",
+                &["code", "parent_code", "name", "level", "kind", "member_centre", "valid_from"],
+                new_rows.iter().map(|r| &r[..]),
+            )
+            ?;
+        deltas.flush(c)?;
+        if report.inserted > 0 || report.renamed > 0 {
+            let after = serde_json::to_value(&report).expect("plain struct");
+            let scope = records.first().map(|r| r.code.to_string()).unwrap_or_default();
+            audit::append(c, actor, Entry { action: "import", entity: "territory", entity_id: &scope, before: None, after: Some(&after) })
+                ?;
+        }
+        Ok::<_, ImportError>(report)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(file: &str, input: &str, expect: &str) {
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        parse_file(file, input.as_bytes(), level_of_file(Path::new(file)), &mut out, &mut errors);
+        let got: Vec<String> = if errors.is_empty() {
+            out.iter().map(|r| format!("{} {}", r.code, r.name)).collect()
+        } else {
+            errors.iter().map(ToString::to_string).collect()
+        };
+        assert_eq!(got.join("\n"), expect.trim(), "input:\n{input}");
+    }
+
+    #[test]
+    fn parses_rows() {
+        check("cities.csv", "code,name,provinceCode\n1402,\"大同市\",14\n", "1402 大同市");
+        check("x.csv", "代码\t名称\n14\t山西省\n140213\t平城区\n", "14 山西省\n140213 平城区");
+    }
+
+    #[test]
+    fn reports_every_bad_line() {
+        check(
+            "streets.csv",
+            "code,name,areaCode\n140213001,新华街街道,140213\n14021300,短,140213\n140213002,,140213\n140213003,多,140213,x\n140213004,少\n140213005,错,140214\n140213006001,社区,140213\n",
+            "streets.csv:3: 代码 14021300 无效：区划代码长度 8 不是 2、4、6、9、12、15、18 或 22 位
+streets.csv:4: 名称为空
+streets.csv:5: 字段过多：有 4 个字段，表头为 3 个
+streets.csv:6: 字段不足：有 2 个字段，表头为 3 个
+streets.csv:7: areaCode 列的 140214 与代码 140213005 不符
+streets.csv:8: 代码 140213006001 为 community 级，而此文件应为 street 级",
+        );
+    }
+
+    #[test]
+    fn needs_code_and_name_columns() {
+        check("x.csv", "id,title\n1,a\n", "x.csv:1: 表头应包含代码列（code/代码/区划代码/统计用区划代码）和名称列（name/名称/区划名称/单位名称）");
+    }
+}

@@ -1,0 +1,214 @@
+//! The party-organisation tree. Each organisation sits at a territory node and belongs to
+//! a parent organisation; `path` (`/1/5/9/`) is the chain of ids from the root.
+
+use crate::access::Caller;
+use crate::audit::{self, Entry};
+use crate::db::{Conn, Row};
+use crate::error::{StoreError, StoreResult};
+use crate::params;
+use crate::rollup::{Deltas, org_metric};
+use crate::sql::{Page, Sql};
+use datong_domain::branch_rules::{self, Finding, OrgFacts};
+use datong_domain::division::{DivisionCode, Level};
+use datong_domain::org::OrgKind;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Org {
+    pub id: i64,
+    pub name: String,
+    pub kind: OrgKind,
+    pub territory: DivisionCode,
+    pub parent_id: Option<i64>,
+    pub committee_size: i64,
+    pub term_start: Option<String>,
+    pub term_end: Option<String>,
+    pub version: i64,
+}
+
+const COLUMNS: &str = "id, name, kind, territory_code, parent_id, committee_size, term_start, term_end, version";
+
+fn from_row(r: &Row) -> StoreResult<Org> {
+    Ok(Org {
+        id: r.i64(0)?,
+        name: r.str(1)?,
+        kind: OrgKind::parse(&r.str(2)?).ok_or_else(|| StoreError::invalid("kind", "stored kind unknown"))?,
+        territory: DivisionCode::from_path(&r.str(3)?).map_err(|e| StoreError::invalid("territory", e.to_string()))?,
+        parent_id: r.opt_i64(4)?,
+        committee_size: r.i64(5)?,
+        term_start: r.opt_str(6)?,
+        term_end: r.opt_str(7)?,
+        version: r.i64(8)?,
+    })
+}
+
+pub fn get(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Org> {
+    let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM party_org WHERE valid_to IS NULL AND id = "));
+    q.bind(id).and_in_scope("territory_code", &caller.scope);
+    let r = conn.query_opt(&q.text, &q.params)?.ok_or(StoreError::NotFound)?;
+    from_row(&r)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OrgFilter {
+    pub kind: Option<OrgKind>,
+    pub territory: Option<DivisionCode>,
+    pub parent_id: Option<i64>,
+    pub name: Option<String>,
+}
+
+pub fn list(conn: &mut Conn, caller: &Caller, f: &OrgFilter, page: &Page) -> StoreResult<Vec<Org>> {
+    let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM party_org WHERE valid_to IS NULL"));
+    q.and_in_scope("territory_code", &caller.scope);
+    if let Some(k) = f.kind {
+        q.push(" AND kind = ").bind(k.as_str());
+    }
+    if let Some(t) = &f.territory {
+        let (lo, hi) = t.subtree_range();
+        q.push(" AND territory_code >= ").bind(lo).push(" AND territory_code < ").bind(hi);
+    }
+    if let Some(p) = f.parent_id {
+        q.push(" AND parent_id = ").bind(p);
+    }
+    if let Some(n) = &f.name {
+        q.push(" AND name LIKE ").bind(format!("%{}%", n.replace(['%', '_'], "")));
+    }
+    q.push(" ORDER BY id").page(page);
+    conn.query(&q.text, &q.params)?.iter().map(from_row).collect()
+}
+
+#[derive(Debug, Clone)]
+pub struct NewOrg {
+    pub name: String,
+    pub kind: OrgKind,
+    pub territory: DivisionCode,
+    pub parent_id: Option<i64>,
+    pub committee_size: i64,
+    pub term_start: Option<chrono::NaiveDate>,
+}
+
+/// The end of a term that starts on `start`, by the branch-rule term lengths.
+fn term_end(start: chrono::NaiveDate, territory: &DivisionCode) -> String {
+    let years = branch_rules::term_years(territory.level() >= Level::Community);
+    (start + chrono::Months::new(12 * years)).to_string()
+}
+
+fn check_write(caller: &Caller, territory: &DivisionCode) -> StoreResult<()> {
+    if !caller.scope.contains(territory) {
+        return Err(StoreError::invalid("territory", "所在区划不存在或不在权限范围内"));
+    }
+    if !caller.write_scope.contains(territory) {
+        return Err(StoreError::Forbidden);
+    }
+    Ok(())
+}
+
+pub fn create(conn: &mut Conn, caller: &Caller, n: NewOrg) -> StoreResult<Org> {
+    check_write(caller, &n.territory)?;
+    crate::territory::get_in_scope(conn, caller, &n.territory)
+        .map_err(|_| StoreError::invalid("territory", "所在区划不存在或不在权限范围内"))?;
+    let parent = match n.parent_id {
+        Some(p) => Some(get(conn, caller, p).map_err(|_| StoreError::invalid("parent_id", "上级党组织不存在或不在权限范围内"))?),
+        None => None,
+    };
+    if let Some(p) = &parent
+        && !p.kind.can_parent(n.kind)
+    {
+        return Err(StoreError::invalid("parent_id", format!("{}之下不能设立{}", p.kind.label(), n.kind.label())));
+    }
+    if !(0..=15).contains(&n.committee_size) {
+        return Err(StoreError::invalid("committee_size", "委员会人数应在 0 至 15 之间"));
+    }
+    conn.tx(|c| {
+        let id = c
+            .query_one(
+                "INSERT INTO party_org (name, kind, territory_code, parent_id, path, committee_size, term_start, term_end, valid_from)
+                 VALUES ($1, $2, $3, $4, '', $5, $6, $7, $8) RETURNING id",
+                params![
+                    &n.name,
+                    n.kind.as_str(),
+                    n.territory.as_path(),
+                    n.parent_id,
+                    n.committee_size,
+                    n.term_start.map(|d| d.to_string()),
+                    n.term_start.map(|d| term_end(d, &n.territory)),
+                    caller.today().to_string()
+                ],
+            )?
+            .i64(0)?;
+        let parent_path = match n.parent_id {
+            Some(p) => c.query_one("SELECT path FROM party_org WHERE id = $1", params![p])?.str(0)?,
+            None => "/".to_owned(),
+        };
+        c.execute("UPDATE party_org SET path = $1 WHERE id = $2", params![format!("{parent_path}{id}/"), id])?;
+        let mut d = Deltas::default();
+        d.at(n.territory.as_path(), &org_metric(n.kind.as_str()), 1);
+        d.flush(c)?;
+        let org = from_row(&c.query_one(&format!("SELECT {COLUMNS} FROM party_org WHERE id = $1"), params![id])?)?;
+        let after = serde_json::to_value(&org).expect("plain struct");
+        audit::append(c, &caller.actor, Entry { action: "create", entity: "party_org", entity_id: &id.to_string(), before: None, after: Some(&after) })?;
+        Ok(org)
+    })
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OrgChange {
+    pub name: Option<String>,
+    pub committee_size: Option<i64>,
+    pub term_start: Option<chrono::NaiveDate>,
+    /// Optimistic lock: the version the client last read.
+    pub version: Option<i64>,
+}
+
+pub fn update(conn: &mut Conn, caller: &Caller, id: i64, ch: OrgChange) -> StoreResult<Org> {
+    let before = get(conn, caller, id)?;
+    check_write(caller, &before.territory)?;
+    if let Some(v) = ch.version
+        && v != before.version
+    {
+        return Err(StoreError::conflict("version", "该党组织已被他人修改，请刷新后重试"));
+    }
+    if ch.committee_size.is_some_and(|s| !(0..=15).contains(&s)) {
+        return Err(StoreError::invalid("committee_size", "委员会人数应在 0 至 15 之间"));
+    }
+    conn.tx(|c| {
+        let term_start = ch.term_start.map(|d| d.to_string()).or(before.term_start.clone());
+        let term_end = match ch.term_start {
+            Some(d) => Some(term_end(d, &before.territory)),
+            None => before.term_end.clone(),
+        };
+        c.execute(
+            "UPDATE party_org SET name = $1, committee_size = $2, term_start = $3, term_end = $4, version = version + 1 WHERE id = $5",
+            params![ch.name.clone().unwrap_or(before.name.clone()), ch.committee_size.unwrap_or(before.committee_size), term_start, term_end, id],
+        )?;
+        let after = from_row(&c.query_one(&format!("SELECT {COLUMNS} FROM party_org WHERE id = $1"), params![id])?)?;
+        audit::append(c, &caller.actor, Entry {
+            action: "update",
+            entity: "party_org",
+            entity_id: &id.to_string(),
+            before: Some(&serde_json::to_value(&before).expect("plain struct")),
+            after: Some(&serde_json::to_value(&after).expect("plain struct")),
+        })?;
+        Ok(after)
+    })
+}
+
+/// The branch-rule findings for one organisation, from its current members and units.
+pub fn findings(conn: &mut Conn, caller: &Caller, org: &Org) -> StoreResult<Vec<Finding>> {
+    let counts = conn.query_one(
+        "SELECT COALESCE(SUM(CASE WHEN status = 'full' THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN status = 'probationary' THEN 1 ELSE 0 END), 0)
+         FROM member WHERE org_id = $1",
+        params![org.id],
+    )?;
+    let units = conn.query_one("SELECT COUNT(*) FROM unit WHERE org_id = $1", params![org.id])?.i64(0)?;
+    let facts = OrgFacts {
+        kind: org.kind,
+        full_members: counts.i64(0)? as u32,
+        probationary_members: counts.i64(1)? as u32,
+        committee_size: org.committee_size as u32,
+        term_end: org.term_end.as_deref().and_then(|d| d.parse().ok()),
+        units: units as u32,
+    };
+    Ok(branch_rules::evaluate(&facts, caller.today()))
+}

@@ -1,0 +1,190 @@
+//! Subtree roll-ups from counters kept on write.
+//!
+//! Territory codes are materialised paths, so the ancestors of a node are the prefixes of
+//! its code at the level lengths. Every write adds its deltas to the counters of those
+//! ancestors in the same transaction; a roll-up then reads one node's counters instead of
+//! walking its subtree. `rebuild` recomputes them all from the tables, and tests check that
+//! the two always agree.
+//! Architecture invariant: every write to territory, party_org, member or unit that changes
+//! a counted attribute calls `Deltas::add` and `Deltas::flush` in its transaction.
+
+use crate::db::{Conn, DbResult, Value};
+use crate::params;
+use datong_domain::{Level, division::DivisionCode};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// Prefixes of `path` at each level length: the ancestors, and `path` itself if asked.
+fn prefixes(path: &str, include_self: bool) -> impl Iterator<Item = &str> {
+    Level::ALL
+        .into_iter()
+        .map(Level::code_len)
+        .filter(move |&n| n < path.len() || (include_self && n == path.len()))
+        .map(move |n| &path[..n])
+}
+
+pub fn territory_metric(level: Level) -> String {
+    format!("territory:{}", level.as_str())
+}
+pub fn org_metric(kind: &str) -> String {
+    format!("org:{kind}")
+}
+pub fn member_metric(status: &str) -> String {
+    format!("member:{status}")
+}
+pub fn unit_metric(kind: &str, coverage: &str) -> String {
+    format!("unit:{kind}:{coverage}")
+}
+
+/// Counter changes gathered during one write, applied at the end.
+#[derive(Debug, Default)]
+pub struct Deltas(HashMap<(String, String), i64>);
+
+impl Deltas {
+    /// A territory node counts at its strict ancestors (it is a sub-territory of them).
+    pub fn territory(&mut self, path: &str, level: Level, d: i64) {
+        let metric = territory_metric(level);
+        for p in prefixes(path, false) {
+            *self.0.entry((p.to_owned(), metric.clone())).or_default() += d;
+        }
+    }
+
+    /// An organisation, member or unit counts at the node it sits at and every ancestor.
+    pub fn at(&mut self, path: &str, metric: &str, d: i64) {
+        for p in prefixes(path, true) {
+            *self.0.entry((p.to_owned(), metric.to_owned())).or_default() += d;
+        }
+    }
+
+    pub fn flush(self, conn: &mut Conn) -> DbResult<()> {
+        for ((node, metric), d) in self.0 {
+            if d == 0 {
+                continue;
+            }
+            conn.execute(
+                "INSERT INTO rollup_counter (node, metric, n) VALUES ($1, $2, $3)
+                 ON CONFLICT (node, metric) DO UPDATE SET n = rollup_counter.n + excluded.n",
+                params![node, metric, d],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Recomputes every counter from the tables.
+pub fn rebuild(conn: &mut Conn) -> DbResult<u64> {
+    let mut d = Deltas::default();
+    for r in conn.query("SELECT code, level FROM territory WHERE valid_to IS NULL", params![])? {
+        let level = Level::parse(&r.str(1)?).unwrap_or(Level::Household);
+        d.territory(&r.str(0)?, level, 1);
+    }
+    for r in conn.query("SELECT territory_code, kind FROM party_org WHERE valid_to IS NULL", params![])? {
+        d.at(&r.str(0)?, &org_metric(&r.str(1)?), 1);
+    }
+    for r in conn.query("SELECT territory_code, status FROM member", params![])? {
+        d.at(&r.str(0)?, &member_metric(&r.str(1)?), 1);
+    }
+    for r in conn.query("SELECT territory_code, kind, coverage FROM unit", params![])? {
+        d.at(&r.str(0)?, &unit_metric(&r.str(1)?, &r.str(2)?), 1);
+    }
+    conn.execute("DELETE FROM rollup_counter", params![])?;
+    let rows: Vec<[Value; 3]> = d
+        .0
+        .into_iter()
+        .filter(|(_, n)| *n != 0)
+        .map(|((node, metric), n)| [Value::Text(node), Value::Text(metric), Value::Int(n)])
+        .collect();
+    conn.bulk_insert("rollup_counter", &["node", "metric", "n"], rows.iter().map(|r| &r[..]))
+}
+
+/// All counters, for comparing the kept ones with a rebuild.
+pub fn snapshot(conn: &mut Conn) -> DbResult<BTreeMap<(String, String), i64>> {
+    conn.query("SELECT node, metric, n FROM rollup_counter WHERE n <> 0", params![])?
+        .into_iter()
+        .map(|r| Ok(((r.str(0)?, r.str(1)?), r.i64(2)?)))
+        .collect()
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CoverageByKind {
+    pub units: i64,
+    /// Units with their own party organisation or in a joint branch.
+    pub covered: i64,
+    /// Units reached by an instructor only (work coverage).
+    pub instructor: i64,
+    /// covered / units; absent when there are no units.
+    pub coverage_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Rollup {
+    pub code: DivisionCode,
+    pub territories: BTreeMap<String, i64>,
+    pub orgs: BTreeMap<String, i64>,
+    pub members: BTreeMap<String, i64>,
+    pub members_total: i64,
+    pub units_total: i64,
+    pub units: BTreeMap<String, CoverageByKind>,
+}
+
+/// Reads one node's roll-up. The caller has checked the scope.
+pub fn read(conn: &mut Conn, code: &DivisionCode) -> DbResult<Rollup> {
+    let mut r = Rollup {
+        code: code.clone(),
+        territories: BTreeMap::new(),
+        orgs: BTreeMap::new(),
+        members: BTreeMap::new(),
+        members_total: 0,
+        units_total: 0,
+        units: BTreeMap::new(),
+    };
+    for row in conn.query("SELECT metric, n FROM rollup_counter WHERE node = $1", params![code.as_path()])? {
+        let (metric, n) = (row.str(0)?, row.i64(1)?);
+        let mut parts = metric.split(':');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some("territory"), Some(level), None) => {
+                r.territories.insert(level.to_owned(), n);
+            }
+            (Some("org"), Some(kind), None) => {
+                r.orgs.insert(kind.to_owned(), n);
+            }
+            (Some("member"), Some(status), None) => {
+                r.members.insert(status.to_owned(), n);
+                r.members_total += n;
+            }
+            (Some("unit"), Some(kind), Some(coverage)) => {
+                let e = r.units.entry(kind.to_owned()).or_insert(CoverageByKind {
+                    units: 0,
+                    covered: 0,
+                    instructor: 0,
+                    coverage_rate: None,
+                });
+                e.units += n;
+                r.units_total += n;
+                match datong_domain::unit::Coverage::parse(coverage) {
+                    Some(c) if c.is_org_coverage() => e.covered += n,
+                    Some(datong_domain::unit::Coverage::Instructor) => e.instructor += n,
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    for e in r.units.values_mut() {
+        e.coverage_rate = (e.units > 0).then(|| e.covered as f64 / e.units as f64);
+    }
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_are_level_ancestors() {
+        let p: Vec<&str> = prefixes("140213001001", false).collect();
+        assert_eq!(p, ["", "14", "1402", "140213", "140213001"]);
+        let p: Vec<&str> = prefixes("1402", true).collect();
+        assert_eq!(p, ["", "14", "1402"]);
+    }
+}

@@ -1,0 +1,246 @@
+//! The territory tree: reads, the levels below the community, renames with history.
+
+use crate::access::Caller;
+use crate::audit::{self, Actor, Entry};
+use crate::db::{Conn, Row};
+use crate::error::{StoreError, StoreResult};
+use crate::params;
+use crate::rollup::Deltas;
+use crate::sql::{Page, Sql};
+use datong_domain::division::{DivisionCode, Kind, Level};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Territory {
+    pub code: DivisionCode,
+    pub parent: Option<DivisionCode>,
+    pub name: String,
+    pub level: Level,
+    pub kind: Kind,
+    /// 党员中心户: only households carry it.
+    pub member_centre: bool,
+    pub valid_from: String,
+    pub valid_to: Option<String>,
+}
+
+const COLUMNS: &str = "code, name, level, kind, member_centre, valid_from, valid_to";
+
+fn from_row(r: &Row) -> StoreResult<Territory> {
+    let code = DivisionCode::from_path(&r.str(0)?).map_err(|e| StoreError::invalid("code", e.to_string()))?;
+    let level = code.level();
+    let name = r.str(1)?;
+    Ok(Territory {
+        parent: code.parent(),
+        kind: Kind::classify(level, &name),
+        code,
+        name,
+        level,
+        member_centre: r.bool(4)?,
+        valid_from: r.str(5)?,
+        valid_to: r.opt_str(6)?,
+    })
+}
+
+fn nation() -> Territory {
+    Territory {
+        code: DivisionCode::nation(),
+        parent: None,
+        name: "全国".into(),
+        level: Level::Nation,
+        kind: Kind::Nation,
+        member_centre: false,
+        valid_from: "1949-10-01".into(),
+        valid_to: None,
+    }
+}
+
+/// Reads a node the caller may see: inside its scope, or on the path down to it (so that
+/// breadcrumbs can name the ancestors).
+pub fn get(conn: &mut Conn, caller: &Caller, code: &DivisionCode) -> StoreResult<Territory> {
+    if !caller.scope.sees_path_to(code) {
+        return Err(StoreError::NotFound);
+    }
+    if code.is_nation() {
+        return Ok(nation());
+    }
+    let r = conn
+        .query_opt(&format!("SELECT {COLUMNS} FROM territory WHERE code = $1"), params![code.as_path()])?
+        .ok_or(StoreError::NotFound)?;
+    from_row(&r)
+}
+
+/// Reads a node inside the caller's scope (not merely on the path to it).
+pub fn get_in_scope(conn: &mut Conn, caller: &Caller, code: &DivisionCode) -> StoreResult<Territory> {
+    if !caller.scope.contains(code) {
+        return Err(StoreError::NotFound);
+    }
+    get(conn, caller, code)
+}
+
+/// The current children of a node, as far as the caller may see them.
+pub fn children(conn: &mut Conn, caller: &Caller, code: &DivisionCode, page: &Page) -> StoreResult<Vec<Territory>> {
+    get(conn, caller, code)?;
+    let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM territory WHERE valid_to IS NULL"));
+    if code.is_nation() {
+        q.push(" AND parent_code IS NULL");
+    } else {
+        q.push(" AND parent_code = ").bind(code.as_path());
+    }
+    if !caller.scope.contains(code) {
+        // An ancestor of the caller's scope: only the children that lead into it.
+        let visible: Vec<&DivisionCode> = caller.scope.roots().iter().filter(|r| code.contains(r)).collect();
+        q.push(" AND code IN (");
+        for (i, r) in visible.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            let child_len = code.level().child().map_or(0, Level::code_len);
+            q.bind(&r.as_path()[..child_len]);
+        }
+        q.push(")");
+    }
+    q.push(" ORDER BY code").page(page);
+    conn.query(&q.text, &q.params)?.iter().map(from_row).collect()
+}
+
+/// Searches the caller's scope by name or code prefix.
+pub fn search(conn: &mut Conn, caller: &Caller, text: &str, level: Option<Level>, page: &Page) -> StoreResult<Vec<Territory>> {
+    let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM territory WHERE valid_to IS NULL"));
+    q.and_in_scope("code", &caller.scope);
+    if let Some(l) = level {
+        q.push(" AND level = ").bind(l.as_str());
+    }
+    if !text.is_empty() {
+        if text.bytes().all(|b| b.is_ascii_digit()) {
+            let (lo, hi) = (text.to_owned(), format!("{text}:"));
+            q.push(" AND code >= ").bind(lo).push(" AND code < ").bind(hi);
+        } else {
+            q.push(" AND name LIKE ").bind(format!("%{}%", text.replace(['%', '_'], "")));
+        }
+    }
+    q.push(" ORDER BY code").page(page);
+    conn.query(&q.text, &q.params)?.iter().map(from_row).collect()
+}
+
+/// A new grid, building or household below `parent`.
+#[derive(Debug, Clone)]
+pub struct NewTerritory {
+    pub parent: DivisionCode,
+    /// The serial within the parent; the next free one when absent.
+    pub serial: Option<u32>,
+    pub name: String,
+    pub member_centre: bool,
+}
+
+pub fn create(conn: &mut Conn, caller: &Caller, n: NewTerritory) -> StoreResult<Territory> {
+    if !caller.scope.contains(&n.parent) {
+        return Err(StoreError::NotFound);
+    }
+    if !caller.write_scope.contains(&n.parent) {
+        return Err(StoreError::Forbidden);
+    }
+    let parent = get(conn, caller, &n.parent)?;
+    let Some(level) = parent.level.child().filter(|l| l.is_below_community()) else {
+        return Err(StoreError::invalid("parent", "只能在社区（村）之下新建网格，在网格之下新建楼栋，在楼栋之下新建户"));
+    };
+    if n.member_centre && level != Level::Household {
+        return Err(StoreError::invalid("member_centre", "只有户可以标记为党员中心户"));
+    }
+    conn.tx(|c| {
+        let serial = match n.serial {
+            Some(s) => s,
+            None => {
+                let (lo, hi) = n.parent.subtree_range();
+                let last = c.query_opt(
+                    "SELECT MAX(code) FROM territory WHERE code > $1 AND code < $2 AND level = $3",
+                    params![lo, hi, level.as_str()],
+                )?;
+                let last = last.and_then(|r| r.opt_str(0).ok().flatten());
+                last.map_or(1, |l| l[n.parent.as_path().len()..].parse::<u32>().unwrap_or(0) + 1)
+            }
+        };
+        let code = n.parent.child(serial).ok_or_else(|| StoreError::invalid("serial", "编号超出该层级的位数"))?;
+        let t = Territory {
+            parent: Some(n.parent.clone()),
+            kind: Kind::classify(level, &n.name),
+            code,
+            name: n.name.clone(),
+            level,
+            member_centre: n.member_centre,
+            valid_from: caller.today().to_string(),
+            valid_to: None,
+        };
+        c.execute(
+            "INSERT INTO territory (code, parent_code, name, level, kind, member_centre, valid_from)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            params![t.code.as_path(), n.parent.as_path(), &t.name, level.as_str(), t.kind.as_str(), t.member_centre, &t.valid_from],
+        )
+        .map_err(|e| if e.is_unique_violation() { StoreError::conflict("serial", format!("代码 {} 已存在", t.code)) } else { e.into() })?;
+        let mut d = Deltas::default();
+        d.territory(t.code.as_path(), level, 1);
+        d.flush(c)?;
+        let after = serde_json::to_value(&t).expect("plain struct");
+        audit::append(c, &caller.actor, Entry { action: "create", entity: "territory", entity_id: t.code.as_path(), before: None, after: Some(&after) })?;
+        Ok(t)
+    })
+}
+
+/// Changes a node's name (keeping the old one as a version) or its 党员中心户 mark.
+pub fn update(conn: &mut Conn, caller: &Caller, code: &DivisionCode, name: Option<String>, member_centre: Option<bool>) -> StoreResult<Territory> {
+    let before = get_in_scope(conn, caller, code)?;
+    if !caller.write_scope.contains(code) {
+        return Err(StoreError::Forbidden);
+    }
+    if member_centre == Some(true) && before.level != Level::Household {
+        return Err(StoreError::invalid("member_centre", "只有户可以标记为党员中心户"));
+    }
+    conn.tx(|c| {
+        if let Some(name) = name.filter(|n| *n != before.name) {
+            rename(c, &caller.actor, code, &before.name, &name, Kind::classify(before.level, &name), &caller.today().to_string())?;
+        }
+        if let Some(m) = member_centre.filter(|m| *m != before.member_centre) {
+            c.execute("UPDATE territory SET member_centre = $1 WHERE code = $2", params![m, code.as_path()])?;
+            let after = serde_json::json!({ "member_centre": m });
+            audit::append(c, &caller.actor, Entry { action: "update", entity: "territory", entity_id: code.as_path(), before: Some(&serde_json::json!({ "member_centre": before.member_centre })), after: Some(&after) })?;
+        }
+        let r = c.query_one(&format!("SELECT {COLUMNS} FROM territory WHERE code = $1"), params![code.as_path()])?;
+        from_row(&r)
+    })
+}
+
+/// Renames a node from `valid_from` on; the old name stays in `territory_version`.
+pub(crate) fn rename(c: &mut Conn, actor: &Actor, code: &DivisionCode, old: &str, new: &str, kind: Kind, valid_from: &str) -> StoreResult<()> {
+    let prev = c.query_one("SELECT valid_from FROM territory WHERE code = $1", params![code.as_path()])?.str(0)?;
+    c.execute(
+        "INSERT INTO territory_version (code, name, valid_from, valid_to) VALUES ($1, $2, $3, $4)",
+        params![code.as_path(), old, prev, valid_from],
+    )?;
+    c.execute(
+        "UPDATE territory SET name = $1, kind = $2, valid_from = $3 WHERE code = $4",
+        params![new, kind.as_str(), valid_from, code.as_path()],
+    )?;
+    audit::append(c, actor, Entry {
+        action: "rename",
+        entity: "territory",
+        entity_id: code.as_path(),
+        before: Some(&serde_json::json!({ "name": old })),
+        after: Some(&serde_json::json!({ "name": new })),
+    })?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Version {
+    pub name: String,
+    pub valid_from: String,
+    pub valid_to: String,
+}
+
+/// Earlier names of a node, oldest first.
+pub fn history(conn: &mut Conn, caller: &Caller, code: &DivisionCode) -> StoreResult<Vec<Version>> {
+    get_in_scope(conn, caller, code)?;
+    conn.query("SELECT name, valid_from, valid_to FROM territory_version WHERE code = $1 ORDER BY valid_from, id", params![code.as_path()])?
+        .iter()
+        .map(|r| Ok(Version { name: r.str(0)?, valid_from: r.str(1)?, valid_to: r.str(2)? }))
+        .collect()
+}
