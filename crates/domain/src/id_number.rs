@@ -99,6 +99,13 @@ impl fmt::Debug for IdNumber {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for IdNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        IdNumber::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,6 +40,13 @@ impl fmt::Debug for Phone {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Phone {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <String as serde::Deserialize>::deserialize(d)?;
+        Phone::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

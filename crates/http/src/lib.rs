@@ -1,0 +1,16 @@
+//! Datong's HTTP layer: `/api/v1` (JSON), `/healthz`, `/metrics`.
+//!
+//! Handlers parse the request into domain types, take the [`auth::Caller`] from the
+//! credentials, and call one repository function on a blocking thread. They never build a
+//! scope filter themselves: the repositories do, from the caller.
+#![recursion_limit = "512"]
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod openapi;
+
+pub use app::{App, Clock, SystemClock, router};

@@ -1,0 +1,67 @@
+//! Application state and the router.
+
+use crate::error::{ApiError, ApiResult};
+use crate::metrics::Metrics;
+use axum::Router;
+use chrono::{DateTime, Utc};
+use datong_store::{Conn, Db, StoreError};
+use std::sync::Arc;
+
+/// The time as the platform sees it; tests substitute a clock they control.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl App {
+    pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
+        App { db, clock, metrics: Arc::new(Metrics::default()) }
+    }
+
+    /// RFC 3339 UTC with microseconds: sorts as text in both engines.
+    pub fn now_text(&self) -> String {
+        self.clock.now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    }
+
+    /// Runs storage work on a blocking thread with a pooled connection.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Conn) -> Result<T, StoreError> + Send + 'static,
+    ) -> ApiResult<T> {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.get().map_err(StoreError::from)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "storage task failed");
+            ApiError::internal()
+        })?
+        .map_err(ApiError::from)
+    }
+}
+
+pub fn router(app: App) -> Router {
+    Router::new()
+        .route("/healthz", axum::routing::get(crate::metrics::healthz))
+        .route("/metrics", axum::routing::get(crate::metrics::metrics))
+        .nest("/api/v1", crate::api::routes())
+        .fallback(|| async { ApiError::not_found() })
+        .layer(axum::middleware::from_fn_with_state(app.clone(), crate::metrics::track))
+        .with_state(app)
+}

@@ -1,0 +1,195 @@
+//! The OpenAPI 3.1 description of `/api/v1`, built here beside the routes it describes and
+//! locked by a snapshot test, so a change to the API shows up as a change to this file.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+fn list_of(schema: &str) -> Value {
+    json!({ "type": "object", "required": ["items", "limit", "offset"], "properties": {
+        "items": { "type": "array", "items": { "$ref": format!("#/components/schemas/{schema}") } },
+        "limit": { "type": "integer" }, "offset": { "type": "integer" } } })
+}
+
+fn reference(schema: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{schema}") })
+}
+
+fn ok(description: &str, schema: Value) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": schema } } })
+}
+
+fn errors() -> Value {
+    let e = ok("错误", reference("Error"));
+    json!({ "400": e, "401": e, "403": e, "404": e, "409": e, "422": e })
+}
+
+fn op(summary: &str, tag: &str, params: Value, body: Option<&str>, status: &str, response: Value) -> Value {
+    let mut responses = errors();
+    responses[status] = response;
+    let mut o = json!({ "summary": summary, "tags": [tag], "parameters": params, "responses": responses });
+    if let Some(b) = body {
+        o["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": reference(b) } } });
+    }
+    o
+}
+
+fn p(name: &str, location: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": location, "required": location == "path", "schema": schema })
+}
+
+fn paging() -> Vec<Value> {
+    vec![
+        p("limit", "query", json!({ "type": "integer", "minimum": 1, "maximum": 500, "default": 50 })),
+        p("offset", "query", json!({ "type": "integer", "minimum": 0, "default": 0 })),
+    ]
+}
+
+fn with_paging(mut v: Vec<Value>) -> Value {
+    v.extend(paging());
+    Value::Array(v)
+}
+
+fn enumeration(values: &[&str]) -> Value {
+    json!({ "type": "string", "enum": values })
+}
+
+fn code() -> Value {
+    json!({ "type": "string", "pattern": "^(CN|[0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15}|[0-9]{18}|[0-9]{22})$" })
+}
+
+fn text(max: u32) -> Value {
+    json!({ "type": "string", "minLength": 1, "maxLength": max })
+}
+
+fn date() -> Value {
+    json!({ "type": "string", "format": "date" })
+}
+
+fn nullable(v: Value) -> Value {
+    json!({ "oneOf": [v, { "type": "null" }] })
+}
+
+fn object(required: &[&str], properties: Value) -> Value {
+    json!({ "type": "object", "required": required, "additionalProperties": false, "properties": properties })
+}
+
+pub fn document() -> Value {
+    use datong_domain::{Level, member::{Education, MemberStatus}, org::OrgKind, unit::{Coverage, UnitKind}};
+    let levels: Vec<&str> = Level::ALL.iter().map(|l| l.as_str()).collect();
+    let kinds: Vec<&str> = OrgKind::ALL.iter().map(|k| k.as_str()).collect();
+    let statuses: Vec<&str> = MemberStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let educations: Vec<&str> = Education::ALL.iter().map(|e| e.as_str()).collect();
+    let unit_kinds: Vec<&str> = UnitKind::ALL.iter().map(|k| k.as_str()).collect();
+    let coverages: Vec<&str> = Coverage::ALL.iter().map(|c| c.as_str()).collect();
+    let id = || p("id", "path", json!({ "type": "integer" }));
+    let code_param = || p("code", "path", code());
+
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "Datong 城市基层党建引领基层治理平台 API", "version": "1" },
+        "servers": [{ "url": "/api/v1" }],
+        "security": [{ "bearer": [] }],
+        "paths": {
+            "/territories": { "get": op("按名称或代码检索区划", "territories", with_paging(vec![p("q", "query", json!({ "type": "string", "maxLength": 50 })), p("level", "query", enumeration(&levels))]), None, "200", ok("区划列表", list_of("Territory"))) },
+            "/territories/{code}": {
+                "get": op("区划节点", "territories", json!([code_param()]), None, "200", ok("区划", reference("Territory"))),
+                "patch": op("修改区划名称或党员中心户标记", "territories", json!([code_param()]), Some("TerritoryChange"), "200", ok("区划", reference("Territory")))
+            },
+            "/territories/{code}/children": {
+                "get": op("下级区划", "territories", with_paging(vec![code_param()]), None, "200", ok("区划列表", list_of("Territory"))),
+                "post": op("新建网格、楼栋或户", "territories", json!([code_param()]), Some("NewTerritory"), "201", ok("新区划", reference("Territory")))
+            },
+            "/territories/{code}/rollup": { "get": op("下辖统计", "territories", json!([code_param()]), None, "200", ok("统计", reference("Rollup"))) },
+            "/territories/{code}/history": { "get": op("曾用名", "territories", json!([code_param()]), None, "200", ok("历史版本", json!({ "type": "array", "items": reference("TerritoryVersion") }))) },
+            "/orgs": {
+                "get": op("党组织列表", "orgs", with_paging(vec![p("kind", "query", enumeration(&kinds)), p("territory", "query", code()), p("parent_id", "query", json!({ "type": "integer" })), p("name", "query", text(100))]), None, "200", ok("党组织列表", list_of("Org"))),
+                "post": op("新建党组织", "orgs", json!([]), Some("NewOrg"), "201", ok("党组织", reference("Org")))
+            },
+            "/orgs/{id}": {
+                "get": op("党组织及其支部工作条例检查结果", "orgs", json!([id()]), None, "200", ok("党组织", reference("OrgWithFindings"))),
+                "patch": op("修改党组织", "orgs", json!([id()]), Some("OrgChange"), "200", ok("党组织", reference("Org")))
+            },
+            "/orgs/{id}/activities": { "post": op("登记组织生活", "orgs", json!([id()]), Some("NewActivity"), "201", ok("活动", reference("Created"))) },
+            "/members": {
+                "get": op("党员列表（证件号、电话脱敏）", "members", with_paging(vec![p("org_id", "query", json!({ "type": "integer" })), p("territory", "query", code()), p("status", "query", enumeration(&statuses)), p("name", "query", text(100)), p("lost_contact", "query", json!({ "type": "boolean" }))]), None, "200", ok("党员列表", list_of("Member"))),
+                "post": op("新增党员", "members", json!([]), Some("NewMember"), "201", ok("党员", reference("Member")))
+            },
+            "/members/{id}": {
+                "get": op("党员信息；unmask=true 时在有权范围内显示完整号码并记入审计", "members", json!([id(), p("unmask", "query", json!({ "type": "boolean" }))]), None, "200", ok("党员", reference("Member"))),
+                "patch": op("修改党员信息", "members", json!([id()]), Some("MemberChange"), "200", ok("党员", reference("Member")))
+            },
+            "/members/{id}/transfers": {
+                "get": op("组织关系转接记录", "members", json!([id()]), None, "200", ok("转接记录", json!({ "type": "array", "items": reference("Transfer") }))),
+                "post": op("转接组织关系", "members", json!([id()]), Some("NewTransfer"), "201", ok("转接记录", reference("Transfer")))
+            },
+            "/members/{id}/probation": { "post": op("预备党员转正或延长预备期", "members", json!([id()]), Some("Probation"), "200", ok("党员", reference("Member"))) },
+            "/units": {
+                "get": op("驻区单位与两新组织列表", "units", with_paging(vec![p("kind", "query", enumeration(&unit_kinds)), p("coverage", "query", enumeration(&coverages)), p("territory", "query", code()), p("name", "query", text(100))]), None, "200", ok("单位列表", list_of("Unit"))),
+                "post": op("新增单位", "units", json!([]), Some("UnitInput"), "201", ok("单位", reference("Unit")))
+            },
+            "/units/{id}": {
+                "get": op("单位", "units", json!([id()]), None, "200", ok("单位", reference("Unit"))),
+                "put": op("修改单位", "units", json!([id()]), Some("UnitInput"), "200", ok("单位", reference("Unit")))
+            }
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": {
+                "Error": object(&["error"], json!({ "error": object(&["code", "message"], json!({ "code": { "type": "string" }, "message": { "type": "string" }, "field": { "type": "string" } })) })),
+                "Created": object(&["id"], json!({ "id": { "type": "integer" } })),
+                "Territory": object(&["code", "name", "level", "kind", "member_centre", "valid_from"], json!({
+                    "code": code(), "parent": nullable(code()), "name": { "type": "string" }, "level": enumeration(&levels),
+                    "kind": { "type": "string" }, "member_centre": { "type": "boolean" }, "valid_from": date(), "valid_to": nullable(date()) })),
+                "TerritoryVersion": object(&["name", "valid_from", "valid_to"], json!({ "name": { "type": "string" }, "valid_from": date(), "valid_to": date() })),
+                "NewTerritory": object(&["name"], json!({ "name": text(100), "serial": { "type": "integer", "minimum": 0 }, "member_centre": { "type": "boolean" } })),
+                "TerritoryChange": object(&[], json!({ "name": text(100), "member_centre": { "type": "boolean" } })),
+                "Rollup": object(&["code", "territories", "orgs", "members", "members_total", "units_total", "units"], json!({
+                    "code": code(),
+                    "territories": { "type": "object", "additionalProperties": { "type": "integer" } },
+                    "orgs": { "type": "object", "additionalProperties": { "type": "integer" } },
+                    "members": { "type": "object", "additionalProperties": { "type": "integer" } },
+                    "members_total": { "type": "integer" }, "units_total": { "type": "integer" },
+                    "units": { "type": "object", "additionalProperties": object(&["units", "covered", "instructor"], json!({
+                        "units": { "type": "integer" }, "covered": { "type": "integer" }, "instructor": { "type": "integer" }, "coverage_rate": nullable(json!({ "type": "number" })) })) } })),
+                "Org": object(&["id", "name", "kind", "territory", "committee_size", "version"], json!({
+                    "id": { "type": "integer" }, "name": { "type": "string" }, "kind": enumeration(&kinds), "territory": code(),
+                    "parent_id": nullable(json!({ "type": "integer" })), "committee_size": { "type": "integer" },
+                    "term_start": nullable(date()), "term_end": nullable(date()), "version": { "type": "integer" } })),
+                "OrgWithFindings": { "allOf": [reference("Org"), { "type": "object", "properties": { "findings": { "type": "array", "items": object(&["code", "message"], json!({ "code": { "type": "string" }, "message": { "type": "string" } })) } } }] },
+                "NewOrg": object(&["name", "kind", "territory"], json!({ "name": text(100), "kind": enumeration(&kinds), "territory": code(), "parent_id": { "type": "integer" }, "committee_size": { "type": "integer", "minimum": 0, "maximum": 15 }, "term_start": date() })),
+                "OrgChange": object(&[], json!({ "name": text(100), "committee_size": { "type": "integer", "minimum": 0, "maximum": 15 }, "term_start": date(), "version": { "type": "integer" } })),
+                "NewActivity": object(&["kind", "held_on", "topic", "attendees"], json!({ "kind": text(100), "held_on": date(), "topic": text(500), "attendees": { "type": "array", "maxItems": 1000, "items": { "type": "integer" } } })),
+                "Member": object(&["id", "name", "sex", "id_number", "id_number_masked", "status", "org_id", "territory", "version"], json!({
+                    "id": { "type": "integer" }, "name": { "type": "string" }, "sex": enumeration(&["male", "female"]), "ethnicity": { "type": "string" },
+                    "birth_date": date(), "id_number": { "type": "string" }, "id_number_masked": { "type": "boolean" }, "education": enumeration(&educations),
+                    "joined_on": date(), "full_on": nullable(date()), "status": enumeration(&statuses), "extension_months": { "type": "integer" },
+                    "org_id": { "type": "integer" }, "territory": code(), "phone": nullable(json!({ "type": "string" })), "work_unit": nullable(json!({ "type": "string" })),
+                    "home_community": nullable(code()), "mobile": { "type": "boolean" }, "mobile_note": nullable(json!({ "type": "string" })),
+                    "last_activity_on": nullable(date()), "version": { "type": "integer" } })),
+                "NewMember": object(&["name", "sex", "ethnicity", "birth_date", "id_number", "education", "joined_on", "status", "org_id"], json!({
+                    "name": text(100), "sex": enumeration(&["male", "female"]), "ethnicity": text(20), "birth_date": date(),
+                    "id_number": { "type": "string", "pattern": "^[0-9]{17}[0-9Xx]$" }, "education": enumeration(&educations), "joined_on": date(),
+                    "full_on": date(), "status": enumeration(&statuses), "org_id": { "type": "integer" }, "phone": { "type": "string" },
+                    "work_unit": text(100), "home_community": code(), "mobile": { "type": "boolean" }, "mobile_note": text(500) })),
+                "MemberChange": object(&[], json!({ "phone": nullable(json!({ "type": "string" })), "work_unit": nullable(text(100)), "education": enumeration(&educations),
+                    "home_community": nullable(code()), "mobile": { "type": "boolean" }, "mobile_note": nullable(text(500)), "version": { "type": "integer" } })),
+                "Transfer": object(&["id", "member_id", "from_org_id", "to_org_id", "transferred_on", "reason", "actor"], json!({
+                    "id": { "type": "integer" }, "member_id": { "type": "integer" }, "from_org_id": { "type": "integer" }, "to_org_id": { "type": "integer" },
+                    "transferred_on": date(), "reason": { "type": "string" }, "actor": { "type": "string" } })),
+                "NewTransfer": object(&["to_org_id", "transferred_on", "reason"], json!({ "to_org_id": { "type": "integer" }, "transferred_on": date(), "reason": text(500) })),
+                "Probation": object(&["on"], json!({ "on": date(), "extend_months": { "type": "integer", "minimum": 1, "maximum": 12 } })),
+                "Unit": object(&["id", "name", "credit_code", "kind", "territory", "coverage", "version"], json!({
+                    "id": { "type": "integer" }, "name": { "type": "string" }, "credit_code": { "type": "string" }, "kind": enumeration(&unit_kinds),
+                    "territory": code(), "address": nullable(json!({ "type": "string" })), "coverage": enumeration(&coverages),
+                    "org_id": nullable(json!({ "type": "integer" })), "version": { "type": "integer" } })),
+                "UnitInput": object(&["name", "credit_code", "kind", "territory", "coverage"], json!({
+                    "name": text(100), "credit_code": { "type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$" }, "kind": enumeration(&unit_kinds),
+                    "territory": code(), "address": text(500), "coverage": enumeration(&coverages), "org_id": { "type": "integer" }, "version": { "type": "integer" } }))
+            }
+        }
+    })
+}
+
+pub async fn serve() -> Json<Value> {
+    Json(document())
+}
