@@ -93,22 +93,20 @@ pub fn parse_file(file: &str, bytes: &[u8], expect: Option<Level>, out: &mut Vec
         errors.push(err(1, "文件为空".into()));
         return;
     };
+    // One reader over the whole text: the lines keep their numbers (undecodable ones are
+    // left blank, and the reader skips blank lines).
+    let text = decoded.lines.join("\n");
     let header_line = &decoded.lines[header_at];
     let delimiter = if header_line.contains('\t') && !header_line.contains(',') { b'\t' } else { b',' };
-    let split = |line: &str| -> Result<Vec<String>, String> {
-        let mut rdr = csv::ReaderBuilder::new().has_headers(false).delimiter(delimiter).from_reader(line.as_bytes());
-        match rdr.records().next() {
-            Some(Ok(r)) => Ok(r.iter().map(|f| f.trim().to_owned()).collect()),
-            Some(Err(e)) => Err(format!("无法解析的 CSV 行：{e}")),
-            None => Ok(Vec::new()),
-        }
-    };
-    let header = match split(header_line) {
-        Ok(h) => h,
-        Err(e) => {
-            errors.push(err(header_at + 1, e));
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
+    let mut records = rdr.records();
+    let header: Vec<String> = match records.next() {
+        Some(Ok(r)) => r.iter().map(|f| f.trim().to_owned()).collect(),
+        Some(Err(e)) => {
+            errors.push(err(header_at + 1, format!("无法解析的表头：{e}")));
             return;
         }
+        None => return,
     };
     let find = |names: &[&str]| header.iter().position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)));
     let (Some(code_col), Some(name_col)) = (find(CODE_HEADERS), find(NAME_HEADERS)) else {
@@ -121,24 +119,23 @@ pub fn parse_file(file: &str, bytes: &[u8], expect: Option<Level>, out: &mut Vec
         .filter(|(i, h)| *i != code_col && h.to_ascii_lowercase().ends_with("code"))
         .map(|(i, _)| i)
         .collect();
-    for (i, line) in decoded.lines.iter().enumerate().skip(header_at + 1) {
-        let n = i + 1;
-        if line.trim().is_empty() || decoded.undecodable.contains(&n) {
-            continue;
-        }
-        let fields = match split(line) {
-            Ok(f) => f,
+    for rec in records {
+        let rec = match rec {
+            Ok(r) => r,
             Err(e) => {
-                errors.push(err(n, e));
+                let n = e.position().map_or(0, |p| p.line() as usize);
+                errors.push(err(n, format!("无法解析的 CSV 行：{e}")));
                 continue;
             }
         };
+        let n = rec.position().map_or(0, |p| p.line() as usize);
+        let fields: Vec<&str> = rec.iter().map(str::trim).collect();
         if fields.len() != header.len() {
             let what = if fields.len() < header.len() { "字段不足" } else { "字段过多" };
             errors.push(err(n, format!("{what}：有 {} 个字段，表头为 {} 个", fields.len(), header.len())));
             continue;
         }
-        let raw = &fields[code_col];
+        let raw = fields[code_col];
         let code = match DivisionCode::parse(raw) {
             Ok(c) if c.is_nation() => {
                 errors.push(err(n, format!("代码 {raw} 无效")));
@@ -161,7 +158,7 @@ pub fn parse_file(file: &str, bytes: &[u8], expect: Option<Level>, out: &mut Vec
             errors.push(err(n, format!("代码 {raw} 为 {} 级，而此文件应为 {} 级", level.as_str(), want.as_str())));
             continue;
         }
-        if let Some(&bad) = prefix_cols.iter().find(|&&c| !fields[c].is_empty() && !raw.starts_with(fields[c].as_str())) {
+        if let Some(&bad) = prefix_cols.iter().find(|&&c| !fields[c].is_empty() && !raw.starts_with(fields[c])) {
             errors.push(err(n, format!("{} 列的 {} 与代码 {raw} 不符", header[bad], fields[bad])));
             continue;
         }
