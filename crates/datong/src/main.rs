@@ -9,10 +9,20 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "datong", version, about = "城市基层党建引领基层治理平台 (party-building-led urban grassroots governance)")]
+#[command(
+    name = "datong",
+    version,
+    about = "城市基层党建引领基层治理平台 (party-building-led urban grassroots governance)"
+)]
 struct Cli {
     /// Database: an SQLite file path, or a postgres:// URL for PostgreSQL.
-    #[arg(long, global = true, env = "DATONG_DB", default_value = "datong.db", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "DATONG_DB",
+        default_value = "datong.db",
+        hide_env_values = true
+    )]
     db: String,
     #[command(subcommand)]
     command: Command,
@@ -92,19 +102,33 @@ enum Audit {
 }
 
 fn operator() -> Actor {
-    let login = std::env::var("USER").map(|u| format!("cli:{u}")).unwrap_or_else(|_| "cli".into());
-    Actor { login, at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string() }
+    let login = std::env::var("USER")
+        .map(|u| format!("cli:{u}"))
+        .unwrap_or_else(|_| "cli".into());
+    Actor {
+        login,
+        at: chrono::Utc::now()
+            .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+            .to_string(),
+    }
 }
 
 fn parse_scope(s: &str) -> Result<DivisionCode> {
     DivisionCode::parse(s).map_err(|e| anyhow::anyhow!("scope {s}: {e}"))
 }
 
-fn import_divisions(db: &datong_store::Db, dir: &std::path::Path, scope: &DivisionCode, valid_from: Option<chrono::NaiveDate>) -> Result<()> {
+fn import_divisions(
+    db: &datong_store::Db,
+    dir: &std::path::Path,
+    scope: &DivisionCode,
+    valid_from: Option<chrono::NaiveDate>,
+) -> Result<()> {
     use datong_store::import::divisions;
     let start = std::time::Instant::now();
     let records = divisions::read(dir, scope)?;
-    let valid_from = valid_from.unwrap_or_else(|| chrono::Local::now().date_naive()).to_string();
+    let valid_from = valid_from
+        .unwrap_or_else(|| chrono::Local::now().date_naive())
+        .to_string();
     let report = divisions::apply(&mut *db.get()?, &operator(), &records, &valid_from)?;
     eprintln!(
         "imported {} rows in {:.2?}: {} new, {} renamed, {} unchanged",
@@ -119,15 +143,26 @@ fn import_divisions(db: &datong_store::Db, dir: &std::path::Path, scope: &Divisi
 
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("DATONG_LOG").unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DATONG_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     let db = datong_store::open(&cli.db).context("opening the database")?;
     match cli.command {
-        Command::Serve { addr, seed_divisions, seed_scope } => {
+        Command::Serve {
+            addr,
+            seed_divisions,
+            seed_scope,
+        } => {
             if let Some(dir) = seed_divisions {
-                let empty = db.get()?.query_one("SELECT COUNT(*) FROM territory", &[])?.i64(0)? == 0;
+                let empty = db
+                    .get()?
+                    .query_one("SELECT COUNT(*) FROM territory", &[])?
+                    .i64(0)?
+                    == 0;
                 if empty {
                     import_divisions(&db, &dir, &parse_scope(&seed_scope)?, None)?;
                 }
@@ -135,7 +170,9 @@ fn main() -> Result<()> {
             let app = datong_http::App::new(db, Arc::new(datong_http::SystemClock));
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("binding {addr}"))?;
+                let listener = tokio::net::TcpListener::bind(&addr)
+                    .await
+                    .with_context(|| format!("binding {addr}"))?;
                 eprintln!("datong listening on http://{}", listener.local_addr()?);
                 axum::serve(listener, datong_http::router(app))
                     .with_graceful_shutdown(async {
@@ -145,19 +182,42 @@ fn main() -> Result<()> {
                 Ok::<_, anyhow::Error>(())
             })?;
         }
-        Command::Import(Import::Divisions { dir, scope, valid_from }) => import_divisions(&db, &dir, &parse_scope(&scope)?, valid_from)?,
-        Command::User(User::Add { login, role, scope, unmask }) => {
+        Command::Import(Import::Divisions {
+            dir,
+            scope,
+            valid_from,
+        }) => import_divisions(&db, &dir, &parse_scope(&scope)?, valid_from)?,
+        Command::User(User::Add {
+            login,
+            role,
+            scope,
+            unmask,
+        }) => {
             let Some(role) = Role::parse(&role) else {
-                bail!("unknown role {role}; one of: {}", Role::ALL.map(Role::as_str).join(", "));
+                bail!(
+                    "unknown role {role}; one of: {}",
+                    Role::ALL.map(Role::as_str).join(", ")
+                );
             };
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']);
-            datong_store::account::add_user(&mut *db.get()?, &operator(), &login, password, role, &parse_scope(&scope)?, unmask)?;
+            datong_store::account::add_user(
+                &mut *db.get()?,
+                &operator(),
+                &login,
+                password,
+                role,
+                &parse_scope(&scope)?,
+                unmask,
+            )?;
             eprintln!("account {login} added");
         }
         Command::Token(Token::Create { login }) => {
-            println!("{}", datong_store::account::create_token(&mut *db.get()?, &operator(), &login)?);
+            println!(
+                "{}",
+                datong_store::account::create_token(&mut *db.get()?, &operator(), &login)?
+            );
         }
         Command::Audit(Audit::Verify) => {
             let v = datong_store::audit::verify(&mut *db.get()?)?;
@@ -165,13 +225,17 @@ fn main() -> Result<()> {
                 println!("{p}");
             }
             if !v.problems.is_empty() {
-                bail!("audit log: {} problem(s) in {} rows", v.problems.len(), v.rows);
+                bail!(
+                    "audit log: {} problem(s) in {} rows",
+                    v.problems.len(),
+                    v.rows
+                );
             }
             println!("audit log intact: {} rows", v.rows);
         }
         Command::RollupRebuild => {
             let mut c = db.get()?;
-            let n = c.tx(|c| datong_store::rollup::rebuild(c))?;
+            let n = c.tx(datong_store::rollup::rebuild)?;
             eprintln!("{n} counters rebuilt");
         }
         Command::Migrate => eprintln!("schema up to date"),

@@ -62,13 +62,19 @@ pub fn evaluate(f: &OrgFacts, today: NaiveDate) -> Vec<Finding> {
         if f.kind == OrgKind::Branch && f.full_members < MIN_FULL_MEMBERS {
             push(
                 FindingCode::TooFewFullMembers,
-                format!("正式党员 {} 名，不足 {MIN_FULL_MEMBERS} 名，应与其他单位联合成立党支部", f.full_members),
+                format!(
+                    "正式党员 {} 名，不足 {MIN_FULL_MEMBERS} 名，应与其他单位联合成立党支部",
+                    f.full_members
+                ),
             );
         }
         if f.full_members >= COMMITTEE_THRESHOLD && f.committee_size == 0 {
             push(
                 FindingCode::CommitteeRequired,
-                format!("正式党员 {} 名，达到 {COMMITTEE_THRESHOLD} 名，应设立支部委员会", f.full_members),
+                format!(
+                    "正式党员 {} 名，达到 {COMMITTEE_THRESHOLD} 名，应设立支部委员会",
+                    f.full_members
+                ),
             );
         }
         let total = f.full_members + f.probationary_members;
@@ -81,20 +87,29 @@ pub fn evaluate(f: &OrgFacts, today: NaiveDate) -> Vec<Finding> {
         if f.kind == OrgKind::JointBranch && f.units > MAX_JOINT_UNITS {
             push(
                 FindingCode::JointBranchTooManyUnits,
-                format!("联合党支部覆盖 {} 个单位，一般不超过 {MAX_JOINT_UNITS} 个", f.units),
+                format!(
+                    "联合党支部覆盖 {} 个单位，一般不超过 {MAX_JOINT_UNITS} 个",
+                    f.units
+                ),
             );
         }
     }
     if f.committee_size > 0 && !(COMMITTEE_MIN..=COMMITTEE_MAX).contains(&f.committee_size) {
         push(
             FindingCode::CommitteeSize,
-            format!("委员会 {} 人，应为 {COMMITTEE_MIN}–5 人，最多不超过 {COMMITTEE_MAX} 人", f.committee_size),
+            format!(
+                "委员会 {} 人，应为 {COMMITTEE_MIN}–5 人，最多不超过 {COMMITTEE_MAX} 人",
+                f.committee_size
+            ),
         );
     }
     if let Some(end) = f.term_end
         && end < today
     {
-        push(FindingCode::TermExpired, format!("任期已于 {end} 届满，应按期换届"));
+        push(
+            FindingCode::TermExpired,
+            format!("任期已于 {end} 届满，应按期换届"),
+        );
     }
     out
 }
@@ -117,7 +132,13 @@ mod tests {
         };
         let got: Vec<String> = evaluate(&facts, today)
             .iter()
-            .map(|f| serde_json::to_value(f.code).unwrap().as_str().unwrap().to_owned())
+            .map(|f| {
+                serde_json::to_value(f.code)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
             .collect();
         assert_eq!(got.join(" "), expect, "case: {input}");
     }
@@ -138,11 +159,17 @@ mod tests {
         check("branch 5 0 0 2026-11-26 1", "");
         check("joint_branch 2 0 0 - 5", "");
         check("joint_branch 2 0 0 - 6", "joint_branch_too_many_units");
-        check("joint_branch 8 0 0 - 6", "committee_required joint_branch_too_many_units");
+        check(
+            "joint_branch 8 0 0 - 6",
+            "committee_required joint_branch_too_many_units",
+        );
         check("temporary_branch 1 0 0 - 1", "");
         check("committee 1 0 0 - 1", "");
         check("group 1 0 0 2020-01-01 1", "term_expired");
-        check("branch 0 0 0 2020-01-01 9", "too_few_full_members term_expired");
+        check(
+            "branch 0 0 0 2020-01-01 9",
+            "too_few_full_members term_expired",
+        );
     }
 
     #[test]

@@ -101,10 +101,24 @@ mod tests {
     fn known_codes() {
         // The example code used throughout GB 32100's explanatory material.
         assert!(CreditCode::parse("91350100M000100Y43").is_ok());
-        assert_eq!(CreditCode::parse("91350100M000100Y44"), Err(CreditCodeError::BadCheckCharacter));
-        assert_eq!(CreditCode::parse("91350100M000100Y4"), Err(CreditCodeError::BadLength));
-        assert_eq!(CreditCode::parse("91350100M00010OY43"), Err(CreditCodeError::BadCharacter));
-        assert_eq!(CreditCode::parse("91350100M000100Y43").unwrap().registration_area(), "350100");
+        assert_eq!(
+            CreditCode::parse("91350100M000100Y44"),
+            Err(CreditCodeError::BadCheckCharacter)
+        );
+        assert_eq!(
+            CreditCode::parse("91350100M000100Y4"),
+            Err(CreditCodeError::BadLength)
+        );
+        assert_eq!(
+            CreditCode::parse("91350100M00010OY43"),
+            Err(CreditCodeError::BadCharacter)
+        );
+        assert_eq!(
+            CreditCode::parse("91350100M000100Y43")
+                .unwrap()
+                .registration_area(),
+            "350100"
+        );
     }
 
     fn charset_string(len: usize) -> impl Strategy<Value = Vec<u8>> {

@@ -323,10 +323,22 @@ mod tests {
 
     #[test]
     fn rejects_bad_codes() {
-        assert_eq!(DivisionCode::parse("1402a"), Err(DivisionCodeError::NotDigits));
-        assert_eq!(DivisionCode::parse("14021"), Err(DivisionCodeError::BadLength(5)));
-        assert_eq!(DivisionCode::parse("441900").unwrap().level(), Level::District);
-        assert_eq!(DivisionCode::parse(""), Err(DivisionCodeError::BadLength(0)));
+        assert_eq!(
+            DivisionCode::parse("1402a"),
+            Err(DivisionCodeError::NotDigits)
+        );
+        assert_eq!(
+            DivisionCode::parse("14021"),
+            Err(DivisionCodeError::BadLength(5))
+        );
+        assert_eq!(
+            DivisionCode::parse("441900").unwrap().level(),
+            Level::District
+        );
+        assert_eq!(
+            DivisionCode::parse(""),
+            Err(DivisionCodeError::BadLength(0))
+        );
     }
 
     #[test]
@@ -334,7 +346,10 @@ mod tests {
         let c = DivisionCode::parse("140213001001").unwrap();
         assert_eq!(c.parent().unwrap().as_path(), "140213001");
         let lineage: Vec<String> = c.lineage().iter().map(|c| c.to_string()).collect();
-        assert_eq!(lineage, ["CN", "14", "1402", "140213", "140213001", "140213001001"]);
+        assert_eq!(
+            lineage,
+            ["CN", "14", "1402", "140213", "140213001", "140213001001"]
+        );
         assert!(DivisionCode::nation().contains(&c));
         assert!(!DivisionCode::parse("1401").unwrap().contains(&c));
     }
@@ -346,7 +361,10 @@ mod tests {
             assert!(lo.as_str() <= inside && inside < hi.as_str(), "{inside}");
         }
         for outside in ["1401", "1403", "14"] {
-            assert!(!(lo.as_str() <= outside && outside < hi.as_str()), "{outside}");
+            assert!(
+                !(lo.as_str() <= outside && outside < hi.as_str()),
+                "{outside}"
+            );
         }
     }
 
@@ -365,7 +383,13 @@ mod tests {
         assert_eq!(Kind::classify(Level::Street, "新华街街道"), Kind::Street);
         assert_eq!(Kind::classify(Level::Street, "西坪镇"), Kind::Town);
         assert_eq!(Kind::classify(Level::Street, "马军营乡"), Kind::Township);
-        assert_eq!(Kind::classify(Level::Community, "文源社区居委会"), Kind::Community);
-        assert_eq!(Kind::classify(Level::Community, "东关村委会"), Kind::Village);
+        assert_eq!(
+            Kind::classify(Level::Community, "文源社区居委会"),
+            Kind::Community
+        );
+        assert_eq!(
+            Kind::classify(Level::Community, "东关村委会"),
+            Kind::Village
+        );
     }
 }

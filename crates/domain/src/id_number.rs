@@ -52,7 +52,11 @@ pub struct IdNumber(String);
 
 /// The check character for the first 17 digits.
 pub fn check_char(first17: &[u8]) -> u8 {
-    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    let sum: u32 = first17
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
     CHECK[(sum % 11) as usize]
 }
 
@@ -63,8 +67,7 @@ impl IdNumber {
         if b.len() != 18 {
             return Err(IdNumberError::BadLength);
         }
-        if !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X')
-        {
+        if !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X') {
             return Err(IdNumberError::BadCharacter);
         }
         NaiveDate::parse_from_str(&s[6..14], "%Y%m%d").map_err(|_| IdNumberError::BadBirthDate)?;
@@ -79,7 +82,11 @@ impl IdNumber {
     }
 
     pub fn sex(&self) -> Sex {
-        if (self.0.as_bytes()[16] - b'0') % 2 == 1 { Sex::Male } else { Sex::Female }
+        if (self.0.as_bytes()[16] - b'0') % 2 == 1 {
+            Sex::Male
+        } else {
+            Sex::Female
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -120,14 +127,32 @@ mod tests {
     fn known_numbers() {
         // The worked example printed in GB 11643-1999's annex.
         let id = IdNumber::parse("11010519491231002X").unwrap();
-        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
+        assert_eq!(
+            id.birth_date(),
+            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
+        );
         assert_eq!(id.sex(), Sex::Female);
         assert_eq!(id.masked(), "110105********002X");
-        assert_eq!(IdNumber::parse("11010519491231002x").unwrap().as_str(), "11010519491231002X");
-        assert_eq!(IdNumber::parse("110105194912310021"), Err(IdNumberError::BadCheckDigit));
-        assert_eq!(IdNumber::parse("110105194902300028"), Err(IdNumberError::BadBirthDate));
-        assert_eq!(IdNumber::parse("1101051949123100"), Err(IdNumberError::BadLength));
-        assert_eq!(IdNumber::parse("1101051949123100XX"), Err(IdNumberError::BadCharacter));
+        assert_eq!(
+            IdNumber::parse("11010519491231002x").unwrap().as_str(),
+            "11010519491231002X"
+        );
+        assert_eq!(
+            IdNumber::parse("110105194912310021"),
+            Err(IdNumberError::BadCheckDigit)
+        );
+        assert_eq!(
+            IdNumber::parse("110105194902300028"),
+            Err(IdNumberError::BadBirthDate)
+        );
+        assert_eq!(
+            IdNumber::parse("1101051949123100"),
+            Err(IdNumberError::BadLength)
+        );
+        assert_eq!(
+            IdNumber::parse("1101051949123100XX"),
+            Err(IdNumberError::BadCharacter)
+        );
     }
 
     #[test]

@@ -79,7 +79,9 @@ impl Education {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        Education::ALL.into_iter().find(|e| e.as_str() == s || e.label() == s)
+        Education::ALL
+            .into_iter()
+            .find(|e| e.as_str() == s || e.label() == s)
     }
 }
 
@@ -122,7 +124,11 @@ pub fn check_full_membership(
 }
 
 /// Checks an extension of `months` for a member already extended by `already`.
-pub fn check_extension(status: MemberStatus, already: u32, months: u32) -> Result<(), ProbationError> {
+pub fn check_extension(
+    status: MemberStatus,
+    already: u32,
+    months: u32,
+) -> Result<(), ProbationError> {
     if status != MemberStatus::Probationary {
         return Err(ProbationError::NotProbationary);
     }
@@ -148,10 +154,22 @@ mod tests {
     #[test]
     fn probation() {
         let p = MemberStatus::Probationary;
-        assert_eq!(check_full_membership(p, d("2025-07-01"), 0, d("2026-06-30")), Err(ProbationError::TooEarly(d("2026-07-01"))));
-        assert_eq!(check_full_membership(p, d("2025-07-01"), 0, d("2026-07-01")), Ok(()));
-        assert_eq!(check_full_membership(p, d("2025-07-01"), 6, d("2026-12-31")), Err(ProbationError::TooEarly(d("2027-01-01"))));
-        assert_eq!(check_full_membership(MemberStatus::Full, d("2025-07-01"), 0, d("2027-01-01")), Err(ProbationError::NotProbationary));
+        assert_eq!(
+            check_full_membership(p, d("2025-07-01"), 0, d("2026-06-30")),
+            Err(ProbationError::TooEarly(d("2026-07-01")))
+        );
+        assert_eq!(
+            check_full_membership(p, d("2025-07-01"), 0, d("2026-07-01")),
+            Ok(())
+        );
+        assert_eq!(
+            check_full_membership(p, d("2025-07-01"), 6, d("2026-12-31")),
+            Err(ProbationError::TooEarly(d("2027-01-01")))
+        );
+        assert_eq!(
+            check_full_membership(MemberStatus::Full, d("2025-07-01"), 0, d("2027-01-01")),
+            Err(ProbationError::NotProbationary)
+        );
         assert_eq!(check_extension(p, 0, 12), Ok(()));
         assert_eq!(check_extension(p, 0, 13), Err(ProbationError::BadExtension));
         assert_eq!(check_extension(p, 6, 3), Err(ProbationError::BadExtension));

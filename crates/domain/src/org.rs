@@ -57,12 +57,17 @@ impl OrgKind {
     }
 
     pub fn parse(s: &str) -> Option<OrgKind> {
-        OrgKind::ALL.into_iter().find(|k| k.as_str() == s || k.label() == s)
+        OrgKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s || k.label() == s)
     }
 
     /// Branches are where members are organised; the 支部工作条例 rules apply to them.
     pub fn is_branch(self) -> bool {
-        matches!(self, OrgKind::Branch | OrgKind::JointBranch | OrgKind::TemporaryBranch)
+        matches!(
+            self,
+            OrgKind::Branch | OrgKind::JointBranch | OrgKind::TemporaryBranch
+        )
     }
 
     /// A group sits inside a branch; every other kind may have children.

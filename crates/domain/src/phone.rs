@@ -53,8 +53,14 @@ mod tests {
 
     #[test]
     fn parses_and_masks() {
-        assert_eq!(Phone::parse("138 0013 8000").unwrap().masked(), "138****8000");
-        assert_eq!(Phone::parse("0352-1234567").unwrap().masked(), "035****4567");
+        assert_eq!(
+            Phone::parse("138 0013 8000").unwrap().masked(),
+            "138****8000"
+        );
+        assert_eq!(
+            Phone::parse("0352-1234567").unwrap().masked(),
+            "035****4567"
+        );
         assert!(Phone::parse("12345").is_err());
         assert!(Phone::parse("2380013800a").is_err());
     }

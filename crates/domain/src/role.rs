@@ -80,7 +80,9 @@ impl Scope {
 
     /// The whole tree: for the command line and the importer, never for a web caller.
     pub fn everything() -> Self {
-        Scope { roots: vec![DivisionCode::nation()] }
+        Scope {
+            roots: vec![DivisionCode::nation()],
+        }
     }
 
     pub fn roots(&self) -> &[DivisionCode] {

@@ -68,7 +68,12 @@ pub enum Coverage {
 }
 
 impl Coverage {
-    pub const ALL: [Coverage; 4] = [Coverage::OwnOrg, Coverage::JointBranch, Coverage::Instructor, Coverage::None];
+    pub const ALL: [Coverage; 4] = [
+        Coverage::OwnOrg,
+        Coverage::JointBranch,
+        Coverage::Instructor,
+        Coverage::None,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Coverage::OwnOrg => "own_org",

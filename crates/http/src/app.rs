@@ -29,12 +29,19 @@ pub struct App {
 
 impl App {
     pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
-        App { db, clock, metrics: Arc::new(Metrics::default()) }
+        App {
+            db,
+            clock,
+            metrics: Arc::new(Metrics::default()),
+        }
     }
 
     /// RFC 3339 UTC with microseconds: sorts as text in both engines.
     pub fn now_text(&self) -> String {
-        self.clock.now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+        self.clock
+            .now()
+            .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+            .to_string()
     }
 
     /// Runs storage work on a blocking thread with a pooled connection.
@@ -62,6 +69,9 @@ pub fn router(app: App) -> Router {
         .route("/metrics", axum::routing::get(crate::metrics::metrics))
         .nest("/api/v1", crate::api::routes())
         .fallback(|| async { ApiError::not_found() })
-        .layer(axum::middleware::from_fn_with_state(app.clone(), crate::metrics::track))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            crate::metrics::track,
+        ))
         .with_state(app)
 }

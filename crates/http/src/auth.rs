@@ -22,7 +22,11 @@ impl FromRequestParts<App> for Authenticated {
             .filter(|t| !t.is_empty() && t.len() <= 128)
             .ok_or_else(ApiError::unauthenticated)?;
         let now = app.now_text();
-        let caller = app.run(move |c| datong_store::account::caller_for_secret(c, &token, &now)).await?;
-        caller.map(Authenticated).ok_or_else(ApiError::unauthenticated)
+        let caller = app
+            .run(move |c| datong_store::account::caller_for_secret(c, &token, &now))
+            .await?;
+        caller
+            .map(Authenticated)
+            .ok_or_else(ApiError::unauthenticated)
     }
 }

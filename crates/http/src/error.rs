@@ -32,7 +32,12 @@ struct Inner<'a> {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), field: None }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
     }
     pub fn field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
@@ -45,13 +50,21 @@ impl ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message).field(field)
     }
     pub fn unauthenticated() -> Self {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录或提供有效的访问令牌")
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "请先登录或提供有效的访问令牌",
+        )
     }
     pub fn not_found() -> Self {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", "不存在或无权访问")
     }
     pub fn internal() -> Self {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后重试")
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "服务器内部错误，请稍后重试",
+        )
     }
 }
 
@@ -59,9 +72,13 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ApiError::not_found(),
-            StoreError::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", "无权执行此操作"),
+            StoreError::Forbidden => {
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", "无权执行此操作")
+            }
             StoreError::Invalid { field, message } => ApiError::invalid(field, message),
-            StoreError::Conflict { field, message } => ApiError::new(StatusCode::CONFLICT, "conflict", message).field(field),
+            StoreError::Conflict { field, message } => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", message).field(field)
+            }
             StoreError::Db(e) => {
                 tracing::error!(error = %e, "database error");
                 ApiError::internal()
@@ -72,7 +89,13 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body { error: Inner { code: self.code, message: &self.message, field: self.field.as_deref() } };
+        let body = Body {
+            error: Inner {
+                code: self.code,
+                message: &self.message,
+                field: self.field.as_deref(),
+            },
+        };
         (self.status, axum::Json(body)).into_response()
     }
 }

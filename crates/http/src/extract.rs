@@ -19,19 +19,35 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json"));
         if !is_json {
-            return Err(ApiError::new(axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "请求体应为 application/json"));
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "请求体应为 application/json",
+            ));
         }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|_| ApiError::new(axum::http::StatusCode::PAYLOAD_TOO_LARGE, "too_large", "请求体过大"))?;
+            .map_err(|_| {
+                ApiError::new(
+                    axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    "请求体过大",
+                )
+            })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de).map(JsonBody).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            let field = if path == "." { String::new() } else { path };
-            let message = if inner.is_syntax() || inner.is_eof() { format!("JSON 格式错误：{inner}") } else { format!("字段无效：{inner}") };
-            ApiError::bad_request(field, message)
-        })
+        serde_path_to_error::deserialize(de)
+            .map(JsonBody)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                let field = if path == "." { String::new() } else { path };
+                let message = if inner.is_syntax() || inner.is_eof() {
+                    format!("JSON 格式错误：{inner}")
+                } else {
+                    format!("字段无效：{inner}")
+                };
+                ApiError::bad_request(field, message)
+            })
     }
 }
 
@@ -44,13 +60,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let q = parts.uri.query().unwrap_or("");
         let de = serde_urlencoded_deserializer(q);
-        de.map(QueryParams).map_err(|(field, msg)| ApiError::bad_request(field, format!("查询参数无效：{msg}")))
+        de.map(QueryParams)
+            .map_err(|(field, msg)| ApiError::bad_request(field, format!("查询参数无效：{msg}")))
     }
 }
 
 fn serde_urlencoded_deserializer<T: DeserializeOwned>(q: &str) -> Result<T, (String, String)> {
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
-    serde_path_to_error::deserialize(de).map_err(|e| (e.path().to_string(), e.into_inner().to_string()))
+    serde_path_to_error::deserialize(de)
+        .map_err(|e| (e.path().to_string(), e.into_inner().to_string()))
 }
 
 /// A path segment, 404 when it does not parse (an id that cannot exist is not there).
@@ -60,6 +78,9 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathPar
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        axum::extract::Path::<T>::from_request_parts(parts, state).await.map(|p| PathParam(p.0)).map_err(|_| ApiError::not_found())
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| PathParam(p.0))
+            .map_err(|_| ApiError::not_found())
     }
 }

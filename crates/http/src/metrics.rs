@@ -19,7 +19,11 @@ pub async fn track(State(app): State<App>, req: Request, next: Next) -> Response
     let start = Instant::now();
     let res = next.run(req).await;
     let secs = start.elapsed().as_secs_f64();
-    let mut m = app.metrics.requests.lock().unwrap_or_else(|e| e.into_inner());
+    let mut m = app
+        .metrics
+        .requests
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     let e = m.entry((method, res.status().as_u16())).or_default();
     e.0 += 1;
     e.1 += secs;
@@ -37,18 +41,34 @@ pub async fn metrics(State(app): State<App>) -> Response {
     let mut out = String::from(
         "# HELP datong_http_requests_total HTTP requests served.\n# TYPE datong_http_requests_total counter\n",
     );
-    let m = app.metrics.requests.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let m = app
+        .metrics
+        .requests
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
     for ((method, status), (n, _)) in &m {
-        out.push_str(&format!("datong_http_requests_total{{method=\"{method}\",status=\"{status}\"}} {n}\n"));
+        out.push_str(&format!(
+            "datong_http_requests_total{{method=\"{method}\",status=\"{status}\"}} {n}\n"
+        ));
     }
     out.push_str("# HELP datong_http_request_seconds_sum Time spent serving HTTP requests.\n# TYPE datong_http_request_seconds_sum counter\n");
     for ((method, status), (_, s)) in &m {
-        out.push_str(&format!("datong_http_request_seconds_sum{{method=\"{method}\",status=\"{status}\"}} {s}\n"));
+        out.push_str(&format!(
+            "datong_http_request_seconds_sum{{method=\"{method}\",status=\"{status}\"}} {s}\n"
+        ));
     }
     out.push_str(&format!(
         "# HELP datong_info Build and storage engine.\n# TYPE datong_info gauge\ndatong_info{{version=\"{}\",engine=\"{}\"}} 1\n",
         env!("CARGO_PKG_VERSION"),
         app.db.engine().as_str()
     ));
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        out,
+    )
+        .into_response()
 }

@@ -23,10 +23,18 @@ fn errors() -> Value {
     json!({ "400": e, "401": e, "403": e, "404": e, "409": e, "422": e })
 }
 
-fn op(summary: &str, tag: &str, params: Value, body: Option<&str>, status: &str, response: Value) -> Value {
+fn op(
+    summary: &str,
+    tag: &str,
+    params: Value,
+    body: Option<&str>,
+    status: &str,
+    response: Value,
+) -> Value {
     let mut responses = errors();
     responses[status] = response;
-    let mut o = json!({ "summary": summary, "tags": [tag], "parameters": params, "responses": responses });
+    let mut o =
+        json!({ "summary": summary, "tags": [tag], "parameters": params, "responses": responses });
     if let Some(b) = body {
         o["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": reference(b) } } });
     }
@@ -39,8 +47,16 @@ fn p(name: &str, location: &str, schema: Value) -> Value {
 
 fn paging() -> Vec<Value> {
     vec![
-        p("limit", "query", json!({ "type": "integer", "minimum": 1, "maximum": 500, "default": 50 })),
-        p("offset", "query", json!({ "type": "integer", "minimum": 0, "default": 0 })),
+        p(
+            "limit",
+            "query",
+            json!({ "type": "integer", "minimum": 1, "maximum": 500, "default": 50 }),
+        ),
+        p(
+            "offset",
+            "query",
+            json!({ "type": "integer", "minimum": 0, "default": 0 }),
+        ),
     ]
 }
 
@@ -74,7 +90,12 @@ fn object(required: &[&str], properties: Value) -> Value {
 }
 
 pub fn document() -> Value {
-    use datong_domain::{Level, member::{Education, MemberStatus}, org::OrgKind, unit::{Coverage, UnitKind}};
+    use datong_domain::{
+        Level,
+        member::{Education, MemberStatus},
+        org::OrgKind,
+        unit::{Coverage, UnitKind},
+    };
     let levels: Vec<&str> = Level::ALL.iter().map(|l| l.as_str()).collect();
     let kinds: Vec<&str> = OrgKind::ALL.iter().map(|k| k.as_str()).collect();
     let statuses: Vec<&str> = MemberStatus::ALL.iter().map(|s| s.as_str()).collect();

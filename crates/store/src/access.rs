@@ -29,12 +29,24 @@ pub struct Caller {
 impl Caller {
     pub fn new(actor: Actor, assignments: Vec<Assignment>) -> Self {
         let roots = |f: &dyn Fn(&Assignment) -> bool| {
-            Scope::new(assignments.iter().filter(|a| f(a)).map(|a| a.scope.clone()).collect())
+            Scope::new(
+                assignments
+                    .iter()
+                    .filter(|a| f(a))
+                    .map(|a| a.scope.clone())
+                    .collect(),
+            )
         };
         let scope = roots(&|_| true);
         let write_scope = roots(&|a| a.role.manages_records());
         let unmask_scope = roots(&|a| a.unmask);
-        Caller { actor, assignments, scope, write_scope, unmask_scope }
+        Caller {
+            actor,
+            assignments,
+            scope,
+            write_scope,
+            unmask_scope,
+        }
     }
 
     /// The command line: the whole tree, unmasked, as the named operator.
@@ -49,6 +61,10 @@ impl Caller {
     }
 
     pub fn today(&self) -> chrono::NaiveDate {
-        self.actor.at.get(..10).and_then(|d| d.parse().ok()).unwrap_or_default()
+        self.actor
+            .at
+            .get(..10)
+            .and_then(|d| d.parse().ok())
+            .unwrap_or_default()
     }
 }

@@ -6,8 +6,8 @@ use crate::audit::{self, Actor, Entry};
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::params;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use datong_domain::{DivisionCode, Role};
 use sm3::{Digest, Sm3};
 
@@ -20,7 +20,10 @@ pub fn check_password(p: &str) -> StoreResult<()> {
         p.chars().any(|c| !c.is_ascii_alphanumeric()),
     ];
     if p.chars().count() < 10 || classes.iter().filter(|c| **c).count() < 3 {
-        return Err(StoreError::invalid("password", "密码至少 10 位，并包含大写字母、小写字母、数字、符号中的三类"));
+        return Err(StoreError::invalid(
+            "password",
+            "密码至少 10 位，并包含大写字母、小写字母、数字、符号中的三类",
+        ));
     }
     Ok(())
 }
@@ -39,13 +42,32 @@ pub fn hash_password(p: &str) -> String {
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).expect("the OS random source works");
     let salt = SaltString::encode_b64(&salt).expect("16 bytes fit");
-    Argon2::default().hash_password(p.as_bytes(), &salt).expect("argon2 with default parameters").to_string()
+    Argon2::default()
+        .hash_password(p.as_bytes(), &salt)
+        .expect("argon2 with default parameters")
+        .to_string()
 }
 
 /// Creates an account with one role assignment.
-pub fn add_user(conn: &mut Conn, actor: &Actor, login: &str, password: &str, role: Role, scope: &DivisionCode, unmask: bool) -> StoreResult<i64> {
-    if login.is_empty() || login.len() > 64 || !login.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c)) {
-        return Err(StoreError::invalid("login", "登录名由 1 至 64 位字母、数字和 ._-@ 组成"));
+pub fn add_user(
+    conn: &mut Conn,
+    actor: &Actor,
+    login: &str,
+    password: &str,
+    role: Role,
+    scope: &DivisionCode,
+    unmask: bool,
+) -> StoreResult<i64> {
+    if login.is_empty()
+        || login.len() > 64
+        || !login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+    {
+        return Err(StoreError::invalid(
+            "login",
+            "登录名由 1 至 64 位字母、数字和 ._-@ 组成",
+        ));
     }
     check_password(password)?;
     let hash = hash_password(password);
@@ -89,11 +111,19 @@ pub fn create_token(conn: &mut Conn, actor: &Actor, login: &str) -> StoreResult<
 
 /// Checks a login and password; returns the account id.
 pub fn verify_password(conn: &mut Conn, login: &str, password: &str) -> StoreResult<Option<i64>> {
-    let Some(r) = conn.query_opt("SELECT id, password_hash, disabled FROM account WHERE login = $1", params![login])? else {
+    let Some(r) = conn.query_opt(
+        "SELECT id, password_hash, disabled FROM account WHERE login = $1",
+        params![login],
+    )?
+    else {
         return Ok(None);
     };
     let ok = PasswordHash::new(&r.str(1)?)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false);
     Ok((ok && !r.bool(2)?).then_some(r.i64(0)?))
 }
@@ -118,5 +148,11 @@ pub fn caller_for_secret(conn: &mut Conn, secret: &str, now: &str) -> StoreResul
             Some(Assignment { role, scope, unmask: r.bool(2).ok()? })
         })
         .collect();
-    Ok(Some(Caller::new(Actor { login, at: now.to_owned() }, assignments)))
+    Ok(Some(Caller::new(
+        Actor {
+            login,
+            at: now.to_owned(),
+        },
+        assignments,
+    )))
 }

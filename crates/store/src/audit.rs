@@ -39,7 +39,10 @@ fn row_hash(
     prev: &str,
 ) -> String {
     // A JSON array is an unambiguous encoding of the fields, separators included.
-    let canonical = serde_json::json!([seq, at, actor, action, entity, entity_id, before, after, prev]).to_string();
+    let canonical = serde_json::json!([
+        seq, at, actor, action, entity, entity_id, before, after, prev
+    ])
+    .to_string();
     hex::encode(Sm3::digest(canonical.as_bytes()))
 }
 
@@ -47,17 +50,33 @@ fn row_hash(
 pub fn append(conn: &mut Conn, actor: &Actor, e: Entry<'_>) -> DbResult<()> {
     // The UPDATE takes the head's row lock in PostgreSQL (SQLite's write lock is already
     // held), so concurrent writers are chained one after another.
-    let head = conn.query_one("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash", params![])?;
+    let head = conn.query_one(
+        "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+        params![],
+    )?;
     let (seq, prev) = (head.i64(0)?, head.str(1)?);
     let before = e.before.map(Json::to_string);
     let after = e.after.map(Json::to_string);
-    let hash = row_hash(seq, &actor.at, &actor.login, e.action, e.entity, e.entity_id, before.as_deref(), after.as_deref(), &prev);
+    let hash = row_hash(
+        seq,
+        &actor.at,
+        &actor.login,
+        e.action,
+        e.entity,
+        e.entity_id,
+        before.as_deref(),
+        after.as_deref(),
+        &prev,
+    );
     conn.execute(
         "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         params![seq, &actor.at, &actor.login, e.action, e.entity, e.entity_id, before, after, prev, &hash],
     )?;
-    conn.execute("UPDATE audit_head SET hash = $1 WHERE id = 1", params![hash])?;
+    conn.execute(
+        "UPDATE audit_head SET hash = $1 WHERE id = 1",
+        params![hash],
+    )?;
     Ok(())
 }
 
@@ -79,7 +98,9 @@ pub fn verify(conn: &mut Conn) -> DbResult<Verification> {
     for r in &rows {
         let seq = r.i64(0)?;
         if seq != expected_seq {
-            problems.push(format!("row {seq}: expected sequence {expected_seq} (a row was deleted or inserted)"));
+            problems.push(format!(
+                "row {seq}: expected sequence {expected_seq} (a row was deleted or inserted)"
+            ));
         }
         let stored_prev = r.str(8)?;
         if stored_prev != prev {
@@ -98,7 +119,9 @@ pub fn verify(conn: &mut Conn) -> DbResult<Verification> {
         );
         let stored = r.str(9)?;
         if hash != stored {
-            problems.push(format!("row {seq}: content does not match its hash (the row was edited)"));
+            problems.push(format!(
+                "row {seq}: content does not match its hash (the row was edited)"
+            ));
         }
         prev = stored;
         expected_seq = seq + 1;
@@ -111,5 +134,8 @@ pub fn verify(conn: &mut Conn) -> DbResult<Verification> {
             expected_seq - 1
         ));
     }
-    Ok(Verification { rows: rows.len() as i64, problems })
+    Ok(Verification {
+        rows: rows.len() as i64,
+        problems,
+    })
 }

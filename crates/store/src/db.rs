@@ -201,10 +201,16 @@ mod pg_value {
         for (i, col) in r.columns().iter().enumerate() {
             let v = match *col.type_() {
                 Type::INT8 => r.try_get::<_, Option<i64>>(i)?.map(Value::Int),
-                Type::INT4 => r.try_get::<_, Option<i32>>(i)?.map(|v| Value::Int(v.into())),
-                Type::INT2 => r.try_get::<_, Option<i16>>(i)?.map(|v| Value::Int(v.into())),
+                Type::INT4 => r
+                    .try_get::<_, Option<i32>>(i)?
+                    .map(|v| Value::Int(v.into())),
+                Type::INT2 => r
+                    .try_get::<_, Option<i16>>(i)?
+                    .map(|v| Value::Int(v.into())),
                 Type::FLOAT8 => r.try_get::<_, Option<f64>>(i)?.map(Value::Float),
-                Type::FLOAT4 => r.try_get::<_, Option<f32>>(i)?.map(|v| Value::Float(v.into())),
+                Type::FLOAT4 => r
+                    .try_get::<_, Option<f32>>(i)?
+                    .map(|v| Value::Float(v.into())),
                 Type::BOOL => r.try_get::<_, Option<bool>>(i)?.map(Value::Bool),
                 _ => r.try_get::<_, Option<String>>(i)?.map(Value::Text),
             };
@@ -263,8 +269,10 @@ impl Conn {
                 Ok(st.execute(rusqlite::params_from_iter(params))? as u64)
             }
             Conn::Postgres(c) => {
-                let p: Vec<&(dyn postgres::types::ToSql + Sync)> =
-                    params.iter().map(|v| v as &(dyn postgres::types::ToSql + Sync)).collect();
+                let p: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+                    .iter()
+                    .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+                    .collect();
                 Ok(c.execute(sql, &p)?)
             }
         }
@@ -275,13 +283,19 @@ impl Conn {
             Conn::Sqlite(c) => {
                 let mut st = c.prepare_cached(&sqlite_sql(sql))?;
                 let n = st.column_count();
-                let rows = st.query_map(rusqlite::params_from_iter(params), |r| sqlite_row(r, n))?;
+                let rows =
+                    st.query_map(rusqlite::params_from_iter(params), |r| sqlite_row(r, n))?;
                 Ok(rows.map(|r| r.map(Row)).collect::<Result<_, _>>()?)
             }
             Conn::Postgres(c) => {
-                let p: Vec<&(dyn postgres::types::ToSql + Sync)> =
-                    params.iter().map(|v| v as &(dyn postgres::types::ToSql + Sync)).collect();
-                c.query(sql, &p)?.iter().map(|r| Ok(Row(pg_value::row(r)?))).collect()
+                let p: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+                    .iter()
+                    .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+                    .collect();
+                c.query(sql, &p)?
+                    .iter()
+                    .map(|r| Ok(Row(pg_value::row(r)?)))
+                    .collect()
             }
         }
     }
@@ -305,7 +319,10 @@ impl Conn {
     /// Runs `f` in a transaction: committed when it returns `Ok`, rolled back otherwise,
     /// so a failed request leaves no trace. SQLite takes the write lock up front
     /// (`BEGIN IMMEDIATE`) so two writers queue instead of deadlocking on upgrade.
-    pub fn tx<T, E: From<DbError>>(&mut self, f: impl FnOnce(&mut Conn) -> Result<T, E>) -> Result<T, E> {
+    pub fn tx<T, E: From<DbError>>(
+        &mut self,
+        f: impl FnOnce(&mut Conn) -> Result<T, E>,
+    ) -> Result<T, E> {
         let begin = match self.engine() {
             Engine::Sqlite => "BEGIN IMMEDIATE",
             Engine::Postgres => "BEGIN",
@@ -336,7 +353,11 @@ impl Conn {
         match self {
             Conn::Sqlite(c) => {
                 let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
-                let sql = format!("INSERT INTO {table} ({}) VALUES ({})", columns.join(", "), marks.join(", "));
+                let sql = format!(
+                    "INSERT INTO {table} ({}) VALUES ({})",
+                    columns.join(", "),
+                    marks.join(", ")
+                );
                 let mut st = c.prepare_cached(&sql)?;
                 let mut n = 0;
                 for r in rows {
@@ -404,6 +425,22 @@ struct PoolInner {
     freed: Condvar,
 }
 
+/// Closes connections on a thread of their own: the synchronous PostgreSQL client runs a
+/// runtime to say goodbye, and that panics on an async runtime's thread, which is where the
+/// last handle to a pool or a broken connection is often dropped.
+fn close(conns: Vec<Conn>) {
+    if conns.iter().any(|c| matches!(c, Conn::Postgres(_))) {
+        let _ = std::thread::spawn(move || drop(conns)).join();
+    }
+}
+
+impl Drop for PoolInner {
+    fn drop(&mut self) {
+        let st = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        close(st.idle.drain(..).collect());
+    }
+}
+
 /// A small blocking connection pool. Cloning shares it.
 #[derive(Clone)]
 pub struct Db(Arc<PoolInner>);
@@ -443,10 +480,13 @@ impl Drop for PooledConn {
         let mut st = self.pool.0.state.lock().unwrap_or_else(|e| e.into_inner());
         if healthy {
             st.idle.push_back(conn);
+            self.pool.0.freed.notify_one();
         } else {
             st.open -= 1;
+            self.pool.0.freed.notify_one();
+            drop(st);
+            close(vec![conn]);
         }
-        self.pool.0.freed.notify_one();
     }
 }
 
@@ -470,7 +510,10 @@ impl Db {
             url: url.to_owned(),
             engine,
             max,
-            state: Mutex::new(PoolState { idle: VecDeque::new(), open: 0 }),
+            state: Mutex::new(PoolState {
+                idle: VecDeque::new(),
+                open: 0,
+            }),
             freed: Condvar::new(),
         }));
         // Fail now, not on the first request, when the database cannot be reached.
@@ -512,13 +555,19 @@ impl Db {
         let mut st = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if let Some(conn) = st.idle.pop_front() {
-                return Ok(PooledConn { conn: Some(conn), pool: self.clone() });
+                return Ok(PooledConn {
+                    conn: Some(conn),
+                    pool: self.clone(),
+                });
             }
             if st.open < self.0.max {
                 st.open += 1;
                 drop(st);
                 return match self.connect() {
-                    Ok(conn) => Ok(PooledConn { conn: Some(conn), pool: self.clone() }),
+                    Ok(conn) => Ok(PooledConn {
+                        conn: Some(conn),
+                        pool: self.clone(),
+                    }),
                     Err(e) => {
                         self.0.state.lock().unwrap_or_else(|e| e.into_inner()).open -= 1;
                         Err(e)
@@ -543,7 +592,15 @@ mod tests {
     #[test]
     fn copy_rows_escape() {
         let mut buf = Vec::new();
-        copy_text_row(&mut buf, &[Value::Text("a\tb\\c".into()), Value::Null, Value::Int(3), Value::Bool(true)]);
+        copy_text_row(
+            &mut buf,
+            &[
+                Value::Text("a\tb\\c".into()),
+                Value::Null,
+                Value::Int(3),
+                Value::Bool(true),
+            ],
+        );
         assert_eq!(buf, b"a\\tb\\\\c\t\\N\t3\tt\n");
     }
 }

@@ -20,10 +20,16 @@ pub enum StoreError {
 
 impl StoreError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        StoreError::Invalid { field: field.to_owned(), message: message.into() }
+        StoreError::Invalid {
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
     pub fn conflict(field: &str, message: impl Into<String>) -> Self {
-        StoreError::Conflict { field: field.to_owned(), message: message.into() }
+        StoreError::Conflict {
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
 }
 

@@ -90,7 +90,8 @@ fn from_row(r: &Row, unmask: bool) -> StoreResult<Member> {
 fn load(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Row> {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM member WHERE id = "));
     q.bind(id).and_in_scope("territory_code", &caller.scope);
-    conn.query_opt(&q.text, &q.params)?.ok_or(StoreError::NotFound)
+    conn.query_opt(&q.text, &q.params)?
+        .ok_or(StoreError::NotFound)
 }
 
 /// Reads one member. With `unmask`, the caller asks for the whole numbers: granted only
@@ -104,7 +105,17 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i64, unmask: bool) -> StoreResu
     let m = from_row(&row, unmask)?;
     if unmask {
         conn.tx(|c| {
-            audit::append(c, &caller.actor, Entry { action: "unmask", entity: "member", entity_id: &id.to_string(), before: None, after: None })
+            audit::append(
+                c,
+                &caller.actor,
+                Entry {
+                    action: "unmask",
+                    entity: "member",
+                    entity_id: &id.to_string(),
+                    before: None,
+                    after: None,
+                },
+            )
         })?;
     }
     Ok(m)
@@ -121,7 +132,12 @@ pub struct MemberFilter {
 }
 
 /// Lists members, always masked: unmasking is a per-record, audited read.
-pub fn list(conn: &mut Conn, caller: &Caller, f: &MemberFilter, page: &Page) -> StoreResult<Vec<Member>> {
+pub fn list(
+    conn: &mut Conn,
+    caller: &Caller,
+    f: &MemberFilter,
+    page: &Page,
+) -> StoreResult<Vec<Member>> {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM member WHERE 1 = 1"));
     q.and_in_scope("territory_code", &caller.scope);
     if let Some(o) = f.org_id {
@@ -129,20 +145,28 @@ pub fn list(conn: &mut Conn, caller: &Caller, f: &MemberFilter, page: &Page) -> 
     }
     if let Some(t) = &f.territory {
         let (lo, hi) = t.subtree_range();
-        q.push(" AND territory_code >= ").bind(lo).push(" AND territory_code < ").bind(hi);
+        q.push(" AND territory_code >= ")
+            .bind(lo)
+            .push(" AND territory_code < ")
+            .bind(hi);
     }
     if let Some(s) = f.status {
         q.push(" AND status = ").bind(s.as_str());
     }
     if let Some(n) = &f.name {
-        q.push(" AND name LIKE ").bind(format!("%{}%", n.replace(['%', '_'], "")));
+        q.push(" AND name LIKE ")
+            .bind(format!("%{}%", n.replace(['%', '_'], "")));
     }
     if let Some(day) = f.lost_contact_on {
         let cutoff = (day - chrono::Months::new(rules::LOST_CONTACT_MONTHS)).to_string();
-        q.push(" AND last_activity_on IS NOT NULL AND last_activity_on <= ").bind(cutoff);
+        q.push(" AND last_activity_on IS NOT NULL AND last_activity_on <= ")
+            .bind(cutoff);
     }
     q.push(" ORDER BY id").page(page);
-    conn.query(&q.text, &q.params)?.iter().map(|r| from_row(r, false)).collect()
+    conn.query(&q.text, &q.params)?
+        .iter()
+        .map(|r| from_row(r, false))
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -166,14 +190,25 @@ pub struct NewMember {
 
 fn check_home_community(conn: &mut Conn, code: &DivisionCode) -> StoreResult<()> {
     // Dual reporting goes to any community in the city, not only the caller's own.
-    if code.level() != Level::Community || conn.query_opt("SELECT code FROM territory WHERE code = $1", params![code.as_path()])?.is_none() {
-        return Err(StoreError::invalid("home_community", "居住地社区应为已有的社区（村）代码"));
+    if code.level() != Level::Community
+        || conn
+            .query_opt(
+                "SELECT code FROM territory WHERE code = $1",
+                params![code.as_path()],
+            )?
+            .is_none()
+    {
+        return Err(StoreError::invalid(
+            "home_community",
+            "居住地社区应为已有的社区（村）代码",
+        ));
     }
     Ok(())
 }
 
 fn write_org(conn: &mut Conn, caller: &Caller, org_id: i64, field: &str) -> StoreResult<org::Org> {
-    let o = org::get(conn, caller, org_id).map_err(|_| StoreError::invalid(field, "党组织不存在或不在权限范围内"))?;
+    let o = org::get(conn, caller, org_id)
+        .map_err(|_| StoreError::invalid(field, "党组织不存在或不在权限范围内"))?;
     if !caller.write_scope.contains(&o.territory) {
         return Err(StoreError::Forbidden);
     }
@@ -182,15 +217,24 @@ fn write_org(conn: &mut Conn, caller: &Caller, org_id: i64, field: &str) -> Stor
 
 pub fn create(conn: &mut Conn, caller: &Caller, n: NewMember) -> StoreResult<Member> {
     if n.id_number.birth_date() != n.birth_date {
-        return Err(StoreError::invalid("birth_date", "出生日期与公民身份号码不一致"));
+        return Err(StoreError::invalid(
+            "birth_date",
+            "出生日期与公民身份号码不一致",
+        ));
     }
     if n.id_number.sex() != n.sex {
         return Err(StoreError::invalid("sex", "性别与公民身份号码不一致"));
     }
     match (n.status, n.full_on) {
-        (MemberStatus::Full, None) => return Err(StoreError::invalid("full_on", "正式党员应填写转正日期")),
-        (MemberStatus::Probationary, Some(_)) => return Err(StoreError::invalid("full_on", "预备党员不应有转正日期")),
-        (_, Some(f)) if f < n.joined_on => return Err(StoreError::invalid("full_on", "转正日期不能早于入党日期")),
+        (MemberStatus::Full, None) => {
+            return Err(StoreError::invalid("full_on", "正式党员应填写转正日期"));
+        }
+        (MemberStatus::Probationary, Some(_)) => {
+            return Err(StoreError::invalid("full_on", "预备党员不应有转正日期"));
+        }
+        (_, Some(f)) if f < n.joined_on => {
+            return Err(StoreError::invalid("full_on", "转正日期不能早于入党日期"));
+        }
         _ => {}
     }
     if n.joined_on < n.birth_date + chrono::Months::new(18 * 12) {
@@ -256,26 +300,50 @@ pub struct MemberChange {
     pub version: Option<i64>,
 }
 
-fn write_member(c: &mut Conn, caller: &Caller, id: i64, action: &str, before: &Member) -> StoreResult<Member> {
-    let after = from_row(&c.query_one(&format!("SELECT {COLUMNS} FROM member WHERE id = $1"), params![id])?, false)?;
-    audit::append(c, &caller.actor, Entry {
-        action,
-        entity: "member",
-        entity_id: &id.to_string(),
-        before: Some(&serde_json::to_value(before).expect("plain struct")),
-        after: Some(&serde_json::to_value(&after).expect("plain struct")),
-    })?;
+fn write_member(
+    c: &mut Conn,
+    caller: &Caller,
+    id: i64,
+    action: &str,
+    before: &Member,
+) -> StoreResult<Member> {
+    let after = from_row(
+        &c.query_one(
+            &format!("SELECT {COLUMNS} FROM member WHERE id = $1"),
+            params![id],
+        )?,
+        false,
+    )?;
+    audit::append(
+        c,
+        &caller.actor,
+        Entry {
+            action,
+            entity: "member",
+            entity_id: &id.to_string(),
+            before: Some(&serde_json::to_value(before).expect("plain struct")),
+            after: Some(&serde_json::to_value(&after).expect("plain struct")),
+        },
+    )?;
     Ok(after)
 }
 
-fn load_for_write(conn: &mut Conn, caller: &Caller, id: i64, version: Option<i64>) -> StoreResult<(Member, Row)> {
+fn load_for_write(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: i64,
+    version: Option<i64>,
+) -> StoreResult<(Member, Row)> {
     let row = load(conn, caller, id)?;
     let before = from_row(&row, false)?;
     if !caller.write_scope.contains(&before.territory) {
         return Err(StoreError::Forbidden);
     }
     if version.is_some_and(|v| v != before.version) {
-        return Err(StoreError::conflict("version", "该党员信息已被他人修改，请刷新后重试"));
+        return Err(StoreError::conflict(
+            "version",
+            "该党员信息已被他人修改，请刷新后重试",
+        ));
     }
     Ok((before, row))
 }
@@ -320,7 +388,14 @@ pub struct Transfer {
 
 /// Moves a member's organisational relation (组织关系转接) to another organisation in the
 /// caller's scope, keeping the history.
-pub fn transfer(conn: &mut Conn, caller: &Caller, id: i64, to_org: i64, on: NaiveDate, reason: &str) -> StoreResult<Transfer> {
+pub fn transfer(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: i64,
+    to_org: i64,
+    on: NaiveDate,
+    reason: &str,
+) -> StoreResult<Transfer> {
     let (before, _) = load_for_write(conn, caller, id, None)?;
     let to = write_org(conn, caller, to_org, "to_org_id")?;
     if to.id == before.org_id {
@@ -330,7 +405,10 @@ pub fn transfer(conn: &mut Conn, caller: &Caller, id: i64, to_org: i64, on: Naiv
         return Err(StoreError::invalid("reason", "请填写转接原因"));
     }
     if on > caller.today() {
-        return Err(StoreError::invalid("transferred_on", "转接日期不能晚于今天"));
+        return Err(StoreError::invalid(
+            "transferred_on",
+            "转接日期不能晚于今天",
+        ));
     }
     conn.tx(|c| {
         let tid = c
@@ -383,9 +461,18 @@ pub fn transfers(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Vec<T
 }
 
 /// Ends probation: full membership on `on`, or an extension of `extend_months`.
-pub fn probation(conn: &mut Conn, caller: &Caller, id: i64, on: NaiveDate, extend_months: Option<u32>) -> StoreResult<Member> {
+pub fn probation(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: i64,
+    on: NaiveDate,
+    extend_months: Option<u32>,
+) -> StoreResult<Member> {
     let (before, _) = load_for_write(conn, caller, id, None)?;
-    let joined: NaiveDate = before.joined_on.parse().map_err(|_| StoreError::invalid("joined_on", "stored date unreadable"))?;
+    let joined: NaiveDate = before
+        .joined_on
+        .parse()
+        .map_err(|_| StoreError::invalid("joined_on", "stored date unreadable"))?;
     conn.tx(|c| {
         match extend_months {
             Some(months) => {
@@ -413,15 +500,28 @@ pub fn probation(conn: &mut Conn, caller: &Caller, id: i64, on: NaiveDate, exten
 
 /// Records a meeting or activity of an organisation and who attended: their
 /// `last_activity_on` moves forward, which is what lost-contact detection reads.
-pub fn record_activity(conn: &mut Conn, caller: &Caller, org_id: i64, kind: &str, held_on: NaiveDate, topic: &str, attendees: &[i64]) -> StoreResult<i64> {
+pub fn record_activity(
+    conn: &mut Conn,
+    caller: &Caller,
+    org_id: i64,
+    kind: &str,
+    held_on: NaiveDate,
+    topic: &str,
+    attendees: &[i64],
+) -> StoreResult<i64> {
     let o = write_org(conn, caller, org_id, "org_id")?;
     if held_on > caller.today() {
         return Err(StoreError::invalid("held_on", "活动日期不能晚于今天"));
     }
     for (i, m) in attendees.iter().enumerate() {
-        let row = load(conn, caller, *m).map_err(|_| StoreError::invalid(&format!("attendees[{i}]"), "党员不存在或不在权限范围内"))?;
+        let row = load(conn, caller, *m).map_err(|_| {
+            StoreError::invalid(&format!("attendees[{i}]"), "党员不存在或不在权限范围内")
+        })?;
         if row.i64(11)? != o.id {
-            return Err(StoreError::invalid(&format!("attendees[{i}]"), "该党员不属于此党组织"));
+            return Err(StoreError::invalid(
+                &format!("attendees[{i}]"),
+                "该党员不属于此党组织",
+            ));
         }
     }
     conn.tx(|c| {

@@ -33,7 +33,10 @@ pub fn run(conn: &mut Conn) -> DbResult<()> {
     )?;
     for m in MIGRATIONS {
         let done = conn
-            .query_opt("SELECT version FROM schema_migration WHERE version = $1", params![m.version])?
+            .query_opt(
+                "SELECT version FROM schema_migration WHERE version = $1",
+                params![m.version],
+            )?
             .is_some();
         if done {
             continue;

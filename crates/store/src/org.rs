@@ -26,14 +26,17 @@ pub struct Org {
     pub version: i64,
 }
 
-const COLUMNS: &str = "id, name, kind, territory_code, parent_id, committee_size, term_start, term_end, version";
+const COLUMNS: &str =
+    "id, name, kind, territory_code, parent_id, committee_size, term_start, term_end, version";
 
 fn from_row(r: &Row) -> StoreResult<Org> {
     Ok(Org {
         id: r.i64(0)?,
         name: r.str(1)?,
-        kind: OrgKind::parse(&r.str(2)?).ok_or_else(|| StoreError::invalid("kind", "stored kind unknown"))?,
-        territory: DivisionCode::from_path(&r.str(3)?).map_err(|e| StoreError::invalid("territory", e.to_string()))?,
+        kind: OrgKind::parse(&r.str(2)?)
+            .ok_or_else(|| StoreError::invalid("kind", "stored kind unknown"))?,
+        territory: DivisionCode::from_path(&r.str(3)?)
+            .map_err(|e| StoreError::invalid("territory", e.to_string()))?,
         parent_id: r.opt_i64(4)?,
         committee_size: r.i64(5)?,
         term_start: r.opt_str(6)?,
@@ -43,9 +46,13 @@ fn from_row(r: &Row) -> StoreResult<Org> {
 }
 
 pub fn get(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Org> {
-    let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM party_org WHERE valid_to IS NULL AND id = "));
+    let mut q = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM party_org WHERE valid_to IS NULL AND id = "
+    ));
     q.bind(id).and_in_scope("territory_code", &caller.scope);
-    let r = conn.query_opt(&q.text, &q.params)?.ok_or(StoreError::NotFound)?;
+    let r = conn
+        .query_opt(&q.text, &q.params)?
+        .ok_or(StoreError::NotFound)?;
     from_row(&r)
 }
 
@@ -58,23 +65,32 @@ pub struct OrgFilter {
 }
 
 pub fn list(conn: &mut Conn, caller: &Caller, f: &OrgFilter, page: &Page) -> StoreResult<Vec<Org>> {
-    let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM party_org WHERE valid_to IS NULL"));
+    let mut q = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM party_org WHERE valid_to IS NULL"
+    ));
     q.and_in_scope("territory_code", &caller.scope);
     if let Some(k) = f.kind {
         q.push(" AND kind = ").bind(k.as_str());
     }
     if let Some(t) = &f.territory {
         let (lo, hi) = t.subtree_range();
-        q.push(" AND territory_code >= ").bind(lo).push(" AND territory_code < ").bind(hi);
+        q.push(" AND territory_code >= ")
+            .bind(lo)
+            .push(" AND territory_code < ")
+            .bind(hi);
     }
     if let Some(p) = f.parent_id {
         q.push(" AND parent_id = ").bind(p);
     }
     if let Some(n) = &f.name {
-        q.push(" AND name LIKE ").bind(format!("%{}%", n.replace(['%', '_'], "")));
+        q.push(" AND name LIKE ")
+            .bind(format!("%{}%", n.replace(['%', '_'], "")));
     }
     q.push(" ORDER BY id").page(page);
-    conn.query(&q.text, &q.params)?.iter().map(from_row).collect()
+    conn.query(&q.text, &q.params)?
+        .iter()
+        .map(from_row)
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -95,7 +111,10 @@ fn term_end(start: chrono::NaiveDate, territory: &DivisionCode) -> String {
 
 fn check_write(caller: &Caller, territory: &DivisionCode) -> StoreResult<()> {
     if !caller.scope.contains(territory) {
-        return Err(StoreError::invalid("territory", "所在区划不存在或不在权限范围内"));
+        return Err(StoreError::invalid(
+            "territory",
+            "所在区划不存在或不在权限范围内",
+        ));
     }
     if !caller.write_scope.contains(territory) {
         return Err(StoreError::Forbidden);
@@ -107,17 +126,26 @@ pub fn create(conn: &mut Conn, caller: &Caller, n: NewOrg) -> StoreResult<Org> {
     check_write(caller, &n.territory)?;
     crate::territory::get_in_scope(conn, caller, &n.territory)
         .map_err(|_| StoreError::invalid("territory", "所在区划不存在或不在权限范围内"))?;
-    let parent = match n.parent_id {
-        Some(p) => Some(get(conn, caller, p).map_err(|_| StoreError::invalid("parent_id", "上级党组织不存在或不在权限范围内"))?),
-        None => None,
-    };
+    let parent =
+        match n.parent_id {
+            Some(p) => Some(get(conn, caller, p).map_err(|_| {
+                StoreError::invalid("parent_id", "上级党组织不存在或不在权限范围内")
+            })?),
+            None => None,
+        };
     if let Some(p) = &parent
         && !p.kind.can_parent(n.kind)
     {
-        return Err(StoreError::invalid("parent_id", format!("{}之下不能设立{}", p.kind.label(), n.kind.label())));
+        return Err(StoreError::invalid(
+            "parent_id",
+            format!("{}之下不能设立{}", p.kind.label(), n.kind.label()),
+        ));
     }
     if !(0..=15).contains(&n.committee_size) {
-        return Err(StoreError::invalid("committee_size", "委员会人数应在 0 至 15 之间"));
+        return Err(StoreError::invalid(
+            "committee_size",
+            "委员会人数应在 0 至 15 之间",
+        ));
     }
     conn.tx(|c| {
         let id = c
@@ -166,10 +194,16 @@ pub fn update(conn: &mut Conn, caller: &Caller, id: i64, ch: OrgChange) -> Store
     if let Some(v) = ch.version
         && v != before.version
     {
-        return Err(StoreError::conflict("version", "该党组织已被他人修改，请刷新后重试"));
+        return Err(StoreError::conflict(
+            "version",
+            "该党组织已被他人修改，请刷新后重试",
+        ));
     }
     if ch.committee_size.is_some_and(|s| !(0..=15).contains(&s)) {
-        return Err(StoreError::invalid("committee_size", "委员会人数应在 0 至 15 之间"));
+        return Err(StoreError::invalid(
+            "committee_size",
+            "委员会人数应在 0 至 15 之间",
+        ));
     }
     conn.tx(|c| {
         let term_start = ch.term_start.map(|d| d.to_string()).or(before.term_start.clone());
@@ -201,7 +235,12 @@ pub fn findings(conn: &mut Conn, caller: &Caller, org: &Org) -> StoreResult<Vec<
          FROM member WHERE org_id = $1",
         params![org.id],
     )?;
-    let units = conn.query_one("SELECT COUNT(*) FROM unit WHERE org_id = $1", params![org.id])?.i64(0)?;
+    let units = conn
+        .query_one(
+            "SELECT COUNT(*) FROM unit WHERE org_id = $1",
+            params![org.id],
+        )?
+        .i64(0)?;
     let facts = OrgFacts {
         kind: org.kind,
         full_members: counts.i64(0)? as u32,

@@ -74,11 +74,17 @@ impl Deltas {
 /// Recomputes every counter from the tables.
 pub fn rebuild(conn: &mut Conn) -> DbResult<u64> {
     let mut d = Deltas::default();
-    for r in conn.query("SELECT code, level FROM territory WHERE valid_to IS NULL", params![])? {
+    for r in conn.query(
+        "SELECT code, level FROM territory WHERE valid_to IS NULL",
+        params![],
+    )? {
         let level = Level::parse(&r.str(1)?).unwrap_or(Level::Household);
         d.territory(&r.str(0)?, level, 1);
     }
-    for r in conn.query("SELECT territory_code, kind FROM party_org WHERE valid_to IS NULL", params![])? {
+    for r in conn.query(
+        "SELECT territory_code, kind FROM party_org WHERE valid_to IS NULL",
+        params![],
+    )? {
         d.at(&r.str(0)?, &org_metric(&r.str(1)?), 1);
     }
     for r in conn.query("SELECT territory_code, status FROM member", params![])? {
@@ -88,21 +94,27 @@ pub fn rebuild(conn: &mut Conn) -> DbResult<u64> {
         d.at(&r.str(0)?, &unit_metric(&r.str(1)?, &r.str(2)?), 1);
     }
     conn.execute("DELETE FROM rollup_counter", params![])?;
-    let rows: Vec<[Value; 3]> = d
-        .0
-        .into_iter()
-        .filter(|(_, n)| *n != 0)
-        .map(|((node, metric), n)| [Value::Text(node), Value::Text(metric), Value::Int(n)])
-        .collect();
-    conn.bulk_insert("rollup_counter", &["node", "metric", "n"], rows.iter().map(|r| &r[..]))
+    let rows: Vec<[Value; 3]> =
+        d.0.into_iter()
+            .filter(|(_, n)| *n != 0)
+            .map(|((node, metric), n)| [Value::Text(node), Value::Text(metric), Value::Int(n)])
+            .collect();
+    conn.bulk_insert(
+        "rollup_counter",
+        &["node", "metric", "n"],
+        rows.iter().map(|r| &r[..]),
+    )
 }
 
 /// All counters, for comparing the kept ones with a rebuild.
 pub fn snapshot(conn: &mut Conn) -> DbResult<BTreeMap<(String, String), i64>> {
-    conn.query("SELECT node, metric, n FROM rollup_counter WHERE n <> 0", params![])?
-        .into_iter()
-        .map(|r| Ok(((r.str(0)?, r.str(1)?), r.i64(2)?)))
-        .collect()
+    conn.query(
+        "SELECT node, metric, n FROM rollup_counter WHERE n <> 0",
+        params![],
+    )?
+    .into_iter()
+    .map(|r| Ok(((r.str(0)?, r.str(1)?), r.i64(2)?)))
+    .collect()
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -138,7 +150,10 @@ pub fn read(conn: &mut Conn, code: &DivisionCode) -> DbResult<Rollup> {
         units_total: 0,
         units: BTreeMap::new(),
     };
-    for row in conn.query("SELECT metric, n FROM rollup_counter WHERE node = $1", params![code.as_path()])? {
+    for row in conn.query(
+        "SELECT metric, n FROM rollup_counter WHERE node = $1",
+        params![code.as_path()],
+    )? {
         let (metric, n) = (row.str(0)?, row.i64(1)?);
         let mut parts = metric.split(':');
         match (parts.next(), parts.next(), parts.next()) {

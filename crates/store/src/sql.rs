@@ -11,7 +11,10 @@ pub struct Sql {
 
 impl Sql {
     pub fn new(text: &str) -> Self {
-        Sql { text: text.to_owned(), params: Vec::new() }
+        Sql {
+            text: text.to_owned(),
+            params: Vec::new(),
+        }
     }
 
     /// Appends text.
@@ -42,7 +45,11 @@ impl Sql {
                 continue;
             }
             let (lo, hi) = root.subtree_range();
-            self.push(&format!("({column} >= ")).bind(lo).push(&format!(" AND {column} < ")).bind(hi).push(")");
+            self.push(&format!("({column} >= "))
+                .bind(lo)
+                .push(&format!(" AND {column} < "))
+                .bind(hi)
+                .push(")");
         }
         if scope.roots().is_empty() {
             self.push("1 = 0");
@@ -53,7 +60,10 @@ impl Sql {
 
     /// Appends `LIMIT/OFFSET` for a page.
     pub fn page(&mut self, page: &Page) -> &mut Self {
-        self.push(" LIMIT ").bind(page.limit).push(" OFFSET ").bind(page.offset)
+        self.push(" LIMIT ")
+            .bind(page.limit)
+            .push(" OFFSET ")
+            .bind(page.offset)
     }
 }
 

@@ -26,7 +26,8 @@ pub struct Territory {
 const COLUMNS: &str = "code, name, level, kind, member_centre, valid_from, valid_to";
 
 fn from_row(r: &Row) -> StoreResult<Territory> {
-    let code = DivisionCode::from_path(&r.str(0)?).map_err(|e| StoreError::invalid("code", e.to_string()))?;
+    let code = DivisionCode::from_path(&r.str(0)?)
+        .map_err(|e| StoreError::invalid("code", e.to_string()))?;
     let level = code.level();
     let name = r.str(1)?;
     Ok(Territory {
@@ -64,13 +65,20 @@ pub fn get(conn: &mut Conn, caller: &Caller, code: &DivisionCode) -> StoreResult
         return Ok(nation());
     }
     let r = conn
-        .query_opt(&format!("SELECT {COLUMNS} FROM territory WHERE code = $1"), params![code.as_path()])?
+        .query_opt(
+            &format!("SELECT {COLUMNS} FROM territory WHERE code = $1"),
+            params![code.as_path()],
+        )?
         .ok_or(StoreError::NotFound)?;
     from_row(&r)
 }
 
 /// Reads a node inside the caller's scope (not merely on the path to it).
-pub fn get_in_scope(conn: &mut Conn, caller: &Caller, code: &DivisionCode) -> StoreResult<Territory> {
+pub fn get_in_scope(
+    conn: &mut Conn,
+    caller: &Caller,
+    code: &DivisionCode,
+) -> StoreResult<Territory> {
     if !caller.scope.contains(code) {
         return Err(StoreError::NotFound);
     }
@@ -78,9 +86,16 @@ pub fn get_in_scope(conn: &mut Conn, caller: &Caller, code: &DivisionCode) -> St
 }
 
 /// The current children of a node, as far as the caller may see them.
-pub fn children(conn: &mut Conn, caller: &Caller, code: &DivisionCode, page: &Page) -> StoreResult<Vec<Territory>> {
+pub fn children(
+    conn: &mut Conn,
+    caller: &Caller,
+    code: &DivisionCode,
+    page: &Page,
+) -> StoreResult<Vec<Territory>> {
     get(conn, caller, code)?;
-    let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM territory WHERE valid_to IS NULL"));
+    let mut q = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM territory WHERE valid_to IS NULL"
+    ));
     if code.is_nation() {
         q.push(" AND parent_code IS NULL");
     } else {
@@ -88,7 +103,12 @@ pub fn children(conn: &mut Conn, caller: &Caller, code: &DivisionCode, page: &Pa
     }
     if !caller.scope.contains(code) {
         // An ancestor of the caller's scope: only the children that lead into it.
-        let visible: Vec<&DivisionCode> = caller.scope.roots().iter().filter(|r| code.contains(r)).collect();
+        let visible: Vec<&DivisionCode> = caller
+            .scope
+            .roots()
+            .iter()
+            .filter(|r| code.contains(r))
+            .collect();
         q.push(" AND code IN (");
         for (i, r) in visible.iter().enumerate() {
             if i > 0 {
@@ -100,12 +120,23 @@ pub fn children(conn: &mut Conn, caller: &Caller, code: &DivisionCode, page: &Pa
         q.push(")");
     }
     q.push(" ORDER BY code").page(page);
-    conn.query(&q.text, &q.params)?.iter().map(from_row).collect()
+    conn.query(&q.text, &q.params)?
+        .iter()
+        .map(from_row)
+        .collect()
 }
 
 /// Searches the caller's scope by name or code prefix.
-pub fn search(conn: &mut Conn, caller: &Caller, text: &str, level: Option<Level>, page: &Page) -> StoreResult<Vec<Territory>> {
-    let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM territory WHERE valid_to IS NULL"));
+pub fn search(
+    conn: &mut Conn,
+    caller: &Caller,
+    text: &str,
+    level: Option<Level>,
+    page: &Page,
+) -> StoreResult<Vec<Territory>> {
+    let mut q = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM territory WHERE valid_to IS NULL"
+    ));
     q.and_in_scope("code", &caller.scope);
     if let Some(l) = level {
         q.push(" AND level = ").bind(l.as_str());
@@ -113,13 +144,20 @@ pub fn search(conn: &mut Conn, caller: &Caller, text: &str, level: Option<Level>
     if !text.is_empty() {
         if text.bytes().all(|b| b.is_ascii_digit()) {
             let (lo, hi) = (text.to_owned(), format!("{text}:"));
-            q.push(" AND code >= ").bind(lo).push(" AND code < ").bind(hi);
+            q.push(" AND code >= ")
+                .bind(lo)
+                .push(" AND code < ")
+                .bind(hi);
         } else {
-            q.push(" AND name LIKE ").bind(format!("%{}%", text.replace(['%', '_'], "")));
+            q.push(" AND name LIKE ")
+                .bind(format!("%{}%", text.replace(['%', '_'], "")));
         }
     }
     q.push(" ORDER BY code").page(page);
-    conn.query(&q.text, &q.params)?.iter().map(from_row).collect()
+    conn.query(&q.text, &q.params)?
+        .iter()
+        .map(from_row)
+        .collect()
 }
 
 /// A new grid, building or household below `parent`.
@@ -141,10 +179,16 @@ pub fn create(conn: &mut Conn, caller: &Caller, n: NewTerritory) -> StoreResult<
     }
     let parent = get(conn, caller, &n.parent)?;
     let Some(level) = parent.level.child().filter(|l| l.is_below_community()) else {
-        return Err(StoreError::invalid("parent", "只能在社区（村）之下新建网格，在网格之下新建楼栋，在楼栋之下新建户"));
+        return Err(StoreError::invalid(
+            "parent",
+            "只能在社区（村）之下新建网格，在网格之下新建楼栋，在楼栋之下新建户",
+        ));
     };
     if n.member_centre && level != Level::Household {
-        return Err(StoreError::invalid("member_centre", "只有户可以标记为党员中心户"));
+        return Err(StoreError::invalid(
+            "member_centre",
+            "只有户可以标记为党员中心户",
+        ));
     }
     conn.tx(|c| {
         let serial = match n.serial {
@@ -186,31 +230,77 @@ pub fn create(conn: &mut Conn, caller: &Caller, n: NewTerritory) -> StoreResult<
 }
 
 /// Changes a node's name (keeping the old one as a version) or its 党员中心户 mark.
-pub fn update(conn: &mut Conn, caller: &Caller, code: &DivisionCode, name: Option<String>, member_centre: Option<bool>) -> StoreResult<Territory> {
+pub fn update(
+    conn: &mut Conn,
+    caller: &Caller,
+    code: &DivisionCode,
+    name: Option<String>,
+    member_centre: Option<bool>,
+) -> StoreResult<Territory> {
     let before = get_in_scope(conn, caller, code)?;
     if !caller.write_scope.contains(code) {
         return Err(StoreError::Forbidden);
     }
     if member_centre == Some(true) && before.level != Level::Household {
-        return Err(StoreError::invalid("member_centre", "只有户可以标记为党员中心户"));
+        return Err(StoreError::invalid(
+            "member_centre",
+            "只有户可以标记为党员中心户",
+        ));
     }
     conn.tx(|c| {
         if let Some(name) = name.filter(|n| *n != before.name) {
-            rename(c, &caller.actor, code, &before.name, &name, Kind::classify(before.level, &name), &caller.today().to_string())?;
+            rename(
+                c,
+                &caller.actor,
+                code,
+                &before.name,
+                &name,
+                Kind::classify(before.level, &name),
+                &caller.today().to_string(),
+            )?;
         }
         if let Some(m) = member_centre.filter(|m| *m != before.member_centre) {
-            c.execute("UPDATE territory SET member_centre = $1 WHERE code = $2", params![m, code.as_path()])?;
+            c.execute(
+                "UPDATE territory SET member_centre = $1 WHERE code = $2",
+                params![m, code.as_path()],
+            )?;
             let after = serde_json::json!({ "member_centre": m });
-            audit::append(c, &caller.actor, Entry { action: "update", entity: "territory", entity_id: code.as_path(), before: Some(&serde_json::json!({ "member_centre": before.member_centre })), after: Some(&after) })?;
+            audit::append(
+                c,
+                &caller.actor,
+                Entry {
+                    action: "update",
+                    entity: "territory",
+                    entity_id: code.as_path(),
+                    before: Some(&serde_json::json!({ "member_centre": before.member_centre })),
+                    after: Some(&after),
+                },
+            )?;
         }
-        let r = c.query_one(&format!("SELECT {COLUMNS} FROM territory WHERE code = $1"), params![code.as_path()])?;
+        let r = c.query_one(
+            &format!("SELECT {COLUMNS} FROM territory WHERE code = $1"),
+            params![code.as_path()],
+        )?;
         from_row(&r)
     })
 }
 
 /// Renames a node from `valid_from` on; the old name stays in `territory_version`.
-pub(crate) fn rename(c: &mut Conn, actor: &Actor, code: &DivisionCode, old: &str, new: &str, kind: Kind, valid_from: &str) -> StoreResult<()> {
-    let prev = c.query_one("SELECT valid_from FROM territory WHERE code = $1", params![code.as_path()])?.str(0)?;
+pub(crate) fn rename(
+    c: &mut Conn,
+    actor: &Actor,
+    code: &DivisionCode,
+    old: &str,
+    new: &str,
+    kind: Kind,
+    valid_from: &str,
+) -> StoreResult<()> {
+    let prev = c
+        .query_one(
+            "SELECT valid_from FROM territory WHERE code = $1",
+            params![code.as_path()],
+        )?
+        .str(0)?;
     c.execute(
         "INSERT INTO territory_version (code, name, valid_from, valid_to) VALUES ($1, $2, $3, $4)",
         params![code.as_path(), old, prev, valid_from],
@@ -219,13 +309,17 @@ pub(crate) fn rename(c: &mut Conn, actor: &Actor, code: &DivisionCode, old: &str
         "UPDATE territory SET name = $1, kind = $2, valid_from = $3 WHERE code = $4",
         params![new, kind.as_str(), valid_from, code.as_path()],
     )?;
-    audit::append(c, actor, Entry {
-        action: "rename",
-        entity: "territory",
-        entity_id: code.as_path(),
-        before: Some(&serde_json::json!({ "name": old })),
-        after: Some(&serde_json::json!({ "name": new })),
-    })?;
+    audit::append(
+        c,
+        actor,
+        Entry {
+            action: "rename",
+            entity: "territory",
+            entity_id: code.as_path(),
+            before: Some(&serde_json::json!({ "name": old })),
+            after: Some(&serde_json::json!({ "name": new })),
+        },
+    )?;
     Ok(())
 }
 

@@ -25,7 +25,8 @@ pub struct Unit {
     pub version: i64,
 }
 
-const COLUMNS: &str = "id, name, credit_code, kind, territory_code, address, coverage, org_id, version";
+const COLUMNS: &str =
+    "id, name, credit_code, kind, territory_code, address, coverage, org_id, version";
 
 fn from_row(r: &Row) -> StoreResult<Unit> {
     Ok(Unit {
@@ -33,7 +34,8 @@ fn from_row(r: &Row) -> StoreResult<Unit> {
         name: r.str(1)?,
         credit_code: r.str(2)?,
         kind: UnitKind::parse(&r.str(3)?).unwrap_or(UnitKind::Other),
-        territory: DivisionCode::from_path(&r.str(4)?).map_err(|e| StoreError::invalid("territory", e.to_string()))?,
+        territory: DivisionCode::from_path(&r.str(4)?)
+            .map_err(|e| StoreError::invalid("territory", e.to_string()))?,
         address: r.opt_str(5)?,
         coverage: Coverage::parse(&r.str(6)?).unwrap_or(Coverage::None),
         org_id: r.opt_i64(7)?,
@@ -44,7 +46,11 @@ fn from_row(r: &Row) -> StoreResult<Unit> {
 pub fn get(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Unit> {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM unit WHERE id = "));
     q.bind(id).and_in_scope("territory_code", &caller.scope);
-    from_row(&conn.query_opt(&q.text, &q.params)?.ok_or(StoreError::NotFound)?)
+    from_row(
+        &conn
+            .query_opt(&q.text, &q.params)?
+            .ok_or(StoreError::NotFound)?,
+    )
 }
 
 #[derive(Debug, Clone, Default)]
@@ -55,7 +61,12 @@ pub struct UnitFilter {
     pub name: Option<String>,
 }
 
-pub fn list(conn: &mut Conn, caller: &Caller, f: &UnitFilter, page: &Page) -> StoreResult<Vec<Unit>> {
+pub fn list(
+    conn: &mut Conn,
+    caller: &Caller,
+    f: &UnitFilter,
+    page: &Page,
+) -> StoreResult<Vec<Unit>> {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM unit WHERE 1 = 1"));
     q.and_in_scope("territory_code", &caller.scope);
     if let Some(k) = f.kind {
@@ -66,13 +77,20 @@ pub fn list(conn: &mut Conn, caller: &Caller, f: &UnitFilter, page: &Page) -> St
     }
     if let Some(t) = &f.territory {
         let (lo, hi) = t.subtree_range();
-        q.push(" AND territory_code >= ").bind(lo).push(" AND territory_code < ").bind(hi);
+        q.push(" AND territory_code >= ")
+            .bind(lo)
+            .push(" AND territory_code < ")
+            .bind(hi);
     }
     if let Some(n) = &f.name {
-        q.push(" AND name LIKE ").bind(format!("%{}%", n.replace(['%', '_'], "")));
+        q.push(" AND name LIKE ")
+            .bind(format!("%{}%", n.replace(['%', '_'], "")));
     }
     q.push(" ORDER BY id").page(page);
-    conn.query(&q.text, &q.params)?.iter().map(from_row).collect()
+    conn.query(&q.text, &q.params)?
+        .iter()
+        .map(from_row)
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -89,7 +107,10 @@ pub struct UnitInput {
 /// Checks what a unit's fields say against each other and the caller's scope.
 fn check(conn: &mut Conn, caller: &Caller, u: &UnitInput) -> StoreResult<()> {
     if !caller.scope.contains(&u.territory) {
-        return Err(StoreError::invalid("territory", "所在区划不存在或不在权限范围内"));
+        return Err(StoreError::invalid(
+            "territory",
+            "所在区划不存在或不在权限范围内",
+        ));
     }
     if !caller.write_scope.contains(&u.territory) {
         return Err(StoreError::Forbidden);
@@ -97,10 +118,21 @@ fn check(conn: &mut Conn, caller: &Caller, u: &UnitInput) -> StoreResult<()> {
     crate::territory::get_in_scope(conn, caller, &u.territory)
         .map_err(|_| StoreError::invalid("territory", "所在区划不存在或不在权限范围内"))?;
     match (u.coverage.is_org_coverage(), u.org_id) {
-        (true, None) => return Err(StoreError::invalid("org_id", "单独组建或联合组建的单位应填写所属党组织")),
-        (false, Some(_)) => return Err(StoreError::invalid("org_id", "未组建党组织的单位不应填写党组织")),
+        (true, None) => {
+            return Err(StoreError::invalid(
+                "org_id",
+                "单独组建或联合组建的单位应填写所属党组织",
+            ));
+        }
+        (false, Some(_)) => {
+            return Err(StoreError::invalid(
+                "org_id",
+                "未组建党组织的单位不应填写党组织",
+            ));
+        }
         (true, Some(o)) => {
-            crate::org::get(conn, caller, o).map_err(|_| StoreError::invalid("org_id", "党组织不存在或不在权限范围内"))?;
+            crate::org::get(conn, caller, o)
+                .map_err(|_| StoreError::invalid("org_id", "党组织不存在或不在权限范围内"))?;
         }
         (false, None) => {}
     }
@@ -108,7 +140,11 @@ fn check(conn: &mut Conn, caller: &Caller, u: &UnitInput) -> StoreResult<()> {
 }
 
 fn unique(e: crate::db::DbError) -> StoreError {
-    if e.is_unique_violation() { StoreError::conflict("credit_code", "该统一社会信用代码已登记") } else { e.into() }
+    if e.is_unique_violation() {
+        StoreError::conflict("credit_code", "该统一社会信用代码已登记")
+    } else {
+        e.into()
+    }
 }
 
 pub fn create(conn: &mut Conn, caller: &Caller, u: UnitInput) -> StoreResult<Unit> {
@@ -137,13 +173,22 @@ pub fn create(conn: &mut Conn, caller: &Caller, u: UnitInput) -> StoreResult<Uni
     })
 }
 
-pub fn update(conn: &mut Conn, caller: &Caller, id: i64, u: UnitInput, version: Option<i64>) -> StoreResult<Unit> {
+pub fn update(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: i64,
+    u: UnitInput,
+    version: Option<i64>,
+) -> StoreResult<Unit> {
     let before = get(conn, caller, id)?;
     if !caller.write_scope.contains(&before.territory) {
         return Err(StoreError::Forbidden);
     }
     if version.is_some_and(|v| v != before.version) {
-        return Err(StoreError::conflict("version", "该单位已被他人修改，请刷新后重试"));
+        return Err(StoreError::conflict(
+            "version",
+            "该单位已被他人修改，请刷新后重试",
+        ));
     }
     check(conn, caller, &u)?;
     conn.tx(|c| {

@@ -36,7 +36,11 @@ struct ListQuery {
     offset: Option<i64>,
 }
 
-async fn list(State(app): State<App>, Authenticated(caller): Authenticated, QueryParams(q): QueryParams<ListQuery>) -> ApiResult<Json<List<Member>>> {
+async fn list(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> ApiResult<Json<List<Member>>> {
     let page = super::page(q.limit, q.offset)?;
     let f = MemberFilter {
         org_id: q.org_id,
@@ -45,7 +49,11 @@ async fn list(State(app): State<App>, Authenticated(caller): Authenticated, Quer
         name: q.name.map(|n| n.0),
         lost_contact_on: q.lost_contact.then(|| caller.today()),
     };
-    Ok(Json(List::new(app.run(move |c| member::list(c, &caller, &f, &page)).await?, page)))
+    Ok(Json(List::new(
+        app.run(move |c| member::list(c, &caller, &f, &page))
+            .await?,
+        page,
+    )))
 }
 
 #[derive(Deserialize)]
@@ -55,8 +63,16 @@ struct GetQuery {
     unmask: bool,
 }
 
-async fn get_one(State(app): State<App>, Authenticated(caller): Authenticated, PathParam(id): PathParam<i64>, QueryParams(q): QueryParams<GetQuery>) -> ApiResult<Json<Member>> {
-    Ok(Json(app.run(move |c| member::get(c, &caller, id, q.unmask)).await?))
+async fn get_one(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+    QueryParams(q): QueryParams<GetQuery>,
+) -> ApiResult<Json<Member>> {
+    Ok(Json(
+        app.run(move |c| member::get(c, &caller, id, q.unmask))
+            .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -82,7 +98,11 @@ struct NewMemberBody {
 
 type Text20 = super::Text<20>;
 
-async fn create(State(app): State<App>, Authenticated(caller): Authenticated, JsonBody(b): JsonBody<NewMemberBody>) -> ApiResult<(StatusCode, Json<Member>)> {
+async fn create(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    JsonBody(b): JsonBody<NewMemberBody>,
+) -> ApiResult<(StatusCode, Json<Member>)> {
     let n = NewMember {
         name: b.name.0,
         sex: b.sex,
@@ -100,11 +120,16 @@ async fn create(State(app): State<App>, Authenticated(caller): Authenticated, Js
         mobile: b.mobile,
         mobile_note: b.mobile_note.map(|n| n.0),
     };
-    Ok((StatusCode::CREATED, Json(app.run(move |c| member::create(c, &caller, n)).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(app.run(move |c| member::create(c, &caller, n)).await?),
+    ))
 }
 
 /// Absent means "leave as is", `null` means "clear".
-fn nullable<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+fn nullable<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
@@ -124,7 +149,12 @@ struct ChangeBody {
     version: Option<i64>,
 }
 
-async fn update(State(app): State<App>, Authenticated(caller): Authenticated, PathParam(id): PathParam<i64>, JsonBody(b): JsonBody<ChangeBody>) -> ApiResult<Json<Member>> {
+async fn update(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+    JsonBody(b): JsonBody<ChangeBody>,
+) -> ApiResult<Json<Member>> {
     let ch = MemberChange {
         phone: b.phone,
         work_unit: b.work_unit.map(|w| w.map(|w| w.0)),
@@ -134,7 +164,9 @@ async fn update(State(app): State<App>, Authenticated(caller): Authenticated, Pa
         mobile_note: b.mobile_note.map(|n| n.map(|n| n.0)),
         version: b.version,
     };
-    Ok(Json(app.run(move |c| member::update(c, &caller, id, ch)).await?))
+    Ok(Json(
+        app.run(move |c| member::update(c, &caller, id, ch)).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -145,12 +177,31 @@ struct TransferBody {
     reason: Note,
 }
 
-async fn transfer(State(app): State<App>, Authenticated(caller): Authenticated, PathParam(id): PathParam<i64>, JsonBody(b): JsonBody<TransferBody>) -> ApiResult<(StatusCode, Json<Transfer>)> {
-    Ok((StatusCode::CREATED, Json(app.run(move |c| member::transfer(c, &caller, id, b.to_org_id, b.transferred_on, &b.reason.0)).await?)))
+async fn transfer(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+    JsonBody(b): JsonBody<TransferBody>,
+) -> ApiResult<(StatusCode, Json<Transfer>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            app.run(move |c| {
+                member::transfer(c, &caller, id, b.to_org_id, b.transferred_on, &b.reason.0)
+            })
+            .await?,
+        ),
+    ))
 }
 
-async fn transfers(State(app): State<App>, Authenticated(caller): Authenticated, PathParam(id): PathParam<i64>) -> ApiResult<Json<Vec<Transfer>>> {
-    Ok(Json(app.run(move |c| member::transfers(c, &caller, id)).await?))
+async fn transfers(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+) -> ApiResult<Json<Vec<Transfer>>> {
+    Ok(Json(
+        app.run(move |c| member::transfers(c, &caller, id)).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -162,6 +213,14 @@ struct ProbationBody {
     extend_months: Option<u32>,
 }
 
-async fn probation(State(app): State<App>, Authenticated(caller): Authenticated, PathParam(id): PathParam<i64>, JsonBody(b): JsonBody<ProbationBody>) -> ApiResult<Json<Member>> {
-    Ok(Json(app.run(move |c| member::probation(c, &caller, id, b.on, b.extend_months)).await?))
+async fn probation(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+    JsonBody(b): JsonBody<ProbationBody>,
+) -> ApiResult<Json<Member>> {
+    Ok(Json(
+        app.run(move |c| member::probation(c, &caller, id, b.on, b.extend_months))
+            .await?,
+    ))
 }

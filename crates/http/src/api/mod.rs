@@ -25,10 +25,16 @@ pub fn page(limit: Option<i64>, offset: Option<i64>) -> Result<Page, crate::erro
     let limit = limit.unwrap_or(50);
     let offset = offset.unwrap_or(0);
     if !(1..=Page::MAX_LIMIT).contains(&limit) {
-        return Err(crate::error::ApiError::bad_request("limit", format!("limit 应在 1 至 {} 之间", Page::MAX_LIMIT)));
+        return Err(crate::error::ApiError::bad_request(
+            "limit",
+            format!("limit 应在 1 至 {} 之间", Page::MAX_LIMIT),
+        ));
     }
     if offset < 0 {
-        return Err(crate::error::ApiError::bad_request("offset", "offset 不能为负"));
+        return Err(crate::error::ApiError::bad_request(
+            "offset",
+            "offset 不能为负",
+        ));
     }
     Ok(Page { limit, offset })
 }
@@ -57,7 +63,11 @@ pub struct List<T> {
 
 impl<T> List<T> {
     pub fn new(items: Vec<T>, page: Page) -> Self {
-        List { items, limit: page.limit, offset: page.offset }
+        List {
+            items,
+            limit: page.limit,
+            offset: page.offset,
+        }
     }
 }
 
@@ -72,7 +82,9 @@ impl<'de, const MAX: usize> Deserialize<'de> for Text<MAX> {
         let t = s.trim();
         let n = t.chars().count();
         if n == 0 || n > MAX || t.chars().any(char::is_control) {
-            return Err(serde::de::Error::custom(format!("应为 1 至 {MAX} 个字符的文本")));
+            return Err(serde::de::Error::custom(format!(
+                "应为 1 至 {MAX} 个字符的文本"
+            )));
         }
         Ok(Text(t.to_owned()))
     }

@@ -32,10 +32,22 @@ struct ListQuery {
     offset: Option<i64>,
 }
 
-async fn list(State(app): State<App>, Authenticated(caller): Authenticated, QueryParams(q): QueryParams<ListQuery>) -> ApiResult<Json<List<Org>>> {
+async fn list(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> ApiResult<Json<List<Org>>> {
     let page = super::page(q.limit, q.offset)?;
-    let f = OrgFilter { kind: q.kind, territory: q.territory, parent_id: q.parent_id, name: q.name.map(|n| n.0) };
-    Ok(Json(List::new(app.run(move |c| org::list(c, &caller, &f, &page)).await?, page)))
+    let f = OrgFilter {
+        kind: q.kind,
+        territory: q.territory,
+        parent_id: q.parent_id,
+        name: q.name.map(|n| n.0),
+    };
+    Ok(Json(List::new(
+        app.run(move |c| org::list(c, &caller, &f, &page)).await?,
+        page,
+    )))
 }
 
 /// An organisation with its branch-rule findings.
@@ -46,7 +58,11 @@ struct OrgView {
     findings: Vec<Finding>,
 }
 
-async fn get_one(State(app): State<App>, Authenticated(caller): Authenticated, PathParam(id): PathParam<i64>) -> ApiResult<Json<OrgView>> {
+async fn get_one(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+) -> ApiResult<Json<OrgView>> {
     Ok(Json(
         app.run(move |c| {
             let org = org::get(c, &caller, id)?;
@@ -69,9 +85,23 @@ struct NewOrgBody {
     term_start: Option<NaiveDate>,
 }
 
-async fn create(State(app): State<App>, Authenticated(caller): Authenticated, JsonBody(b): JsonBody<NewOrgBody>) -> ApiResult<(StatusCode, Json<Org>)> {
-    let n = NewOrg { name: b.name.0, kind: b.kind, territory: b.territory, parent_id: b.parent_id, committee_size: b.committee_size, term_start: b.term_start };
-    Ok((StatusCode::CREATED, Json(app.run(move |c| org::create(c, &caller, n)).await?)))
+async fn create(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    JsonBody(b): JsonBody<NewOrgBody>,
+) -> ApiResult<(StatusCode, Json<Org>)> {
+    let n = NewOrg {
+        name: b.name.0,
+        kind: b.kind,
+        territory: b.territory,
+        parent_id: b.parent_id,
+        committee_size: b.committee_size,
+        term_start: b.term_start,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(app.run(move |c| org::create(c, &caller, n)).await?),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -83,9 +113,21 @@ struct ChangeBody {
     version: Option<i64>,
 }
 
-async fn update(State(app): State<App>, Authenticated(caller): Authenticated, PathParam(id): PathParam<i64>, JsonBody(b): JsonBody<ChangeBody>) -> ApiResult<Json<Org>> {
-    let ch = OrgChange { name: b.name.map(|n| n.0), committee_size: b.committee_size, term_start: b.term_start, version: b.version };
-    Ok(Json(app.run(move |c| org::update(c, &caller, id, ch)).await?))
+async fn update(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+    JsonBody(b): JsonBody<ChangeBody>,
+) -> ApiResult<Json<Org>> {
+    let ch = OrgChange {
+        name: b.name.map(|n| n.0),
+        committee_size: b.committee_size,
+        term_start: b.term_start,
+        version: b.version,
+    };
+    Ok(Json(
+        app.run(move |c| org::update(c, &caller, id, ch)).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -102,10 +144,30 @@ struct Created {
     id: i64,
 }
 
-async fn activity(State(app): State<App>, Authenticated(caller): Authenticated, PathParam(id): PathParam<i64>, JsonBody(b): JsonBody<ActivityBody>) -> ApiResult<(StatusCode, Json<Created>)> {
+async fn activity(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+    JsonBody(b): JsonBody<ActivityBody>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
     if b.attendees.len() > 1000 {
-        return Err(crate::error::ApiError::bad_request("attendees", "参加人数过多"));
+        return Err(crate::error::ApiError::bad_request(
+            "attendees",
+            "参加人数过多",
+        ));
     }
-    let aid = app.run(move |c| datong_store::member::record_activity(c, &caller, id, &b.kind.0, b.held_on, &b.topic.0, &b.attendees)).await?;
+    let aid = app
+        .run(move |c| {
+            datong_store::member::record_activity(
+                c,
+                &caller,
+                id,
+                &b.kind.0,
+                b.held_on,
+                &b.topic.0,
+                &b.attendees,
+            )
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(Created { id: aid })))
 }

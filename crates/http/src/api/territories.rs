@@ -16,7 +16,10 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/territories", get(search))
         .route("/territories/{code}", get(get_one).patch(update))
-        .route("/territories/{code}/children", get(children).post(create_child))
+        .route(
+            "/territories/{code}/children",
+            get(children).post(create_child),
+        )
         .route("/territories/{code}/rollup", get(rollup))
         .route("/territories/{code}/history", get(history))
 }
@@ -35,18 +38,30 @@ struct SearchQuery {
     offset: Option<i64>,
 }
 
-async fn search(State(app): State<App>, Authenticated(caller): Authenticated, QueryParams(q): QueryParams<SearchQuery>) -> ApiResult<Json<List<Territory>>> {
+async fn search(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    QueryParams(q): QueryParams<SearchQuery>,
+) -> ApiResult<Json<List<Territory>>> {
     let page = super::page(q.limit, q.offset)?;
     if q.q.chars().count() > 50 {
         return Err(ApiError::bad_request("q", "检索词过长"));
     }
-    let items = app.run(move |c| territory::search(c, &caller, q.q.trim(), q.level, &page)).await?;
+    let items = app
+        .run(move |c| territory::search(c, &caller, q.q.trim(), q.level, &page))
+        .await?;
     Ok(Json(List::new(items, page)))
 }
 
-async fn get_one(State(app): State<App>, Authenticated(caller): Authenticated, PathParam(code): PathParam<String>) -> ApiResult<Json<Territory>> {
+async fn get_one(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(code): PathParam<String>,
+) -> ApiResult<Json<Territory>> {
     let code = parse_code(&code)?;
-    Ok(Json(app.run(move |c| territory::get(c, &caller, &code)).await?))
+    Ok(Json(
+        app.run(move |c| territory::get(c, &caller, &code)).await?,
+    ))
 }
 
 async fn children(
@@ -57,7 +72,9 @@ async fn children(
 ) -> ApiResult<Json<List<Territory>>> {
     let code = parse_code(&code)?;
     let page = p.page()?;
-    let items = app.run(move |c| territory::children(c, &caller, &code, &page)).await?;
+    let items = app
+        .run(move |c| territory::children(c, &caller, &code, &page))
+        .await?;
     Ok(Json(List::new(items, page)))
 }
 
@@ -77,8 +94,16 @@ async fn create_child(
     JsonBody(b): JsonBody<NewChild>,
 ) -> ApiResult<(StatusCode, Json<Territory>)> {
     let parent = parse_code(&code)?;
-    let n = NewTerritory { parent, serial: b.serial, name: b.name.0, member_centre: b.member_centre };
-    Ok((StatusCode::CREATED, Json(app.run(move |c| territory::create(c, &caller, n)).await?)))
+    let n = NewTerritory {
+        parent,
+        serial: b.serial,
+        name: b.name.0,
+        member_centre: b.member_centre,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(app.run(move |c| territory::create(c, &caller, n)).await?),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -95,10 +120,19 @@ async fn update(
     JsonBody(b): JsonBody<Change>,
 ) -> ApiResult<Json<Territory>> {
     let code = parse_code(&code)?;
-    Ok(Json(app.run(move |c| territory::update(c, &caller, &code, b.name.map(|n| n.0), b.member_centre)).await?))
+    Ok(Json(
+        app.run(move |c| {
+            territory::update(c, &caller, &code, b.name.map(|n| n.0), b.member_centre)
+        })
+        .await?,
+    ))
 }
 
-async fn rollup(State(app): State<App>, Authenticated(caller): Authenticated, PathParam(code): PathParam<String>) -> ApiResult<Json<Rollup>> {
+async fn rollup(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(code): PathParam<String>,
+) -> ApiResult<Json<Rollup>> {
     let code = parse_code(&code)?;
     Ok(Json(
         app.run(move |c| {
@@ -109,7 +143,14 @@ async fn rollup(State(app): State<App>, Authenticated(caller): Authenticated, Pa
     ))
 }
 
-async fn history(State(app): State<App>, Authenticated(caller): Authenticated, PathParam(code): PathParam<String>) -> ApiResult<Json<Vec<Version>>> {
+async fn history(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(code): PathParam<String>,
+) -> ApiResult<Json<Vec<Version>>> {
     let code = parse_code(&code)?;
-    Ok(Json(app.run(move |c| territory::history(c, &caller, &code)).await?))
+    Ok(Json(
+        app.run(move |c| territory::history(c, &caller, &code))
+            .await?,
+    ))
 }

@@ -7,14 +7,16 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use datong_domain::credit_code::CreditCode;
 use datong_domain::DivisionCode;
+use datong_domain::credit_code::CreditCode;
 use datong_domain::unit::{Coverage, UnitKind};
 use datong_store::unit::{self, Unit, UnitFilter, UnitInput};
 use serde::Deserialize;
 
 pub fn routes() -> Router<App> {
-    Router::new().route("/units", get(list).post(create)).route("/units/{id}", get(get_one).put(replace))
+    Router::new()
+        .route("/units", get(list).post(create))
+        .route("/units/{id}", get(get_one).put(replace))
 }
 
 #[derive(Deserialize)]
@@ -28,13 +30,29 @@ struct ListQuery {
     offset: Option<i64>,
 }
 
-async fn list(State(app): State<App>, Authenticated(caller): Authenticated, QueryParams(q): QueryParams<ListQuery>) -> ApiResult<Json<List<Unit>>> {
+async fn list(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> ApiResult<Json<List<Unit>>> {
     let page = super::page(q.limit, q.offset)?;
-    let f = UnitFilter { kind: q.kind, coverage: q.coverage, territory: q.territory, name: q.name.map(|n| n.0) };
-    Ok(Json(List::new(app.run(move |c| unit::list(c, &caller, &f, &page)).await?, page)))
+    let f = UnitFilter {
+        kind: q.kind,
+        coverage: q.coverage,
+        territory: q.territory,
+        name: q.name.map(|n| n.0),
+    };
+    Ok(Json(List::new(
+        app.run(move |c| unit::list(c, &caller, &f, &page)).await?,
+        page,
+    )))
 }
 
-async fn get_one(State(app): State<App>, Authenticated(caller): Authenticated, PathParam(id): PathParam<i64>) -> ApiResult<Json<Unit>> {
+async fn get_one(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+) -> ApiResult<Json<Unit>> {
     Ok(Json(app.run(move |c| unit::get(c, &caller, id)).await?))
 }
 
@@ -69,12 +87,26 @@ impl UnitBody {
     }
 }
 
-async fn create(State(app): State<App>, Authenticated(caller): Authenticated, JsonBody(b): JsonBody<UnitBody>) -> ApiResult<(StatusCode, Json<Unit>)> {
+async fn create(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    JsonBody(b): JsonBody<UnitBody>,
+) -> ApiResult<(StatusCode, Json<Unit>)> {
     let (u, _) = b.input();
-    Ok((StatusCode::CREATED, Json(app.run(move |c| unit::create(c, &caller, u)).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(app.run(move |c| unit::create(c, &caller, u)).await?),
+    ))
 }
 
-async fn replace(State(app): State<App>, Authenticated(caller): Authenticated, PathParam(id): PathParam<i64>, JsonBody(b): JsonBody<UnitBody>) -> ApiResult<Json<Unit>> {
+async fn replace(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+    JsonBody(b): JsonBody<UnitBody>,
+) -> ApiResult<Json<Unit>> {
     let (u, v) = b.input();
-    Ok(Json(app.run(move |c| unit::update(c, &caller, id, u, v)).await?))
+    Ok(Json(
+        app.run(move |c| unit::update(c, &caller, id, u, v)).await?,
+    ))
 }

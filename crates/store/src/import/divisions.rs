@@ -8,8 +8,8 @@
 use super::LineError;
 use super::text::decode;
 use crate::audit::{self, Actor, Entry};
-use crate::db::{Conn, Value};
 use crate::db::DbError;
+use crate::db::{Conn, Value};
 use crate::error::StoreError;
 use crate::params;
 use crate::rollup::Deltas;
@@ -72,19 +72,34 @@ fn input_files(path: &Path) -> Result<Vec<PathBuf>, ImportError> {
         .map_err(|e| ImportError::Io(format!("{}: {e}", path.display())))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            p.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("txt"))
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("txt"))
         })
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(ImportError::Io(format!("{}: no .csv files", path.display())));
+        return Err(ImportError::Io(format!(
+            "{}: no .csv files",
+            path.display()
+        )));
     }
     Ok(files)
 }
 
 /// Parses one file's bytes, appending good records and bad lines.
-pub fn parse_file(file: &str, bytes: &[u8], expect: Option<Level>, out: &mut Vec<Record>, errors: &mut Vec<LineError>) {
-    let err = |line: usize, reason: String| LineError { file: file.to_owned(), line: line as u64, reason };
+pub fn parse_file(
+    file: &str,
+    bytes: &[u8],
+    expect: Option<Level>,
+    out: &mut Vec<Record>,
+    errors: &mut Vec<LineError>,
+) {
+    let err = |line: usize, reason: String| LineError {
+        file: file.to_owned(),
+        line: line as u64,
+        reason,
+    };
     let decoded = decode(bytes);
     for &l in &decoded.undecodable {
         errors.push(err(l, "无法解码的字节（既非 UTF-8 也非 GB18030）".into()));
@@ -97,8 +112,16 @@ pub fn parse_file(file: &str, bytes: &[u8], expect: Option<Level>, out: &mut Vec
     // left blank, and the reader skips blank lines).
     let text = decoded.lines.join("\n");
     let header_line = &decoded.lines[header_at];
-    let delimiter = if header_line.contains('\t') && !header_line.contains(',') { b'\t' } else { b',' };
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
+    let delimiter = if header_line.contains('\t') && !header_line.contains(',') {
+        b'\t'
+    } else {
+        b','
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
     let mut records = rdr.records();
     let header: Vec<String> = match records.next() {
         Some(Ok(r)) => r.iter().map(|f| f.trim().to_owned()).collect(),
@@ -108,9 +131,20 @@ pub fn parse_file(file: &str, bytes: &[u8], expect: Option<Level>, out: &mut Vec
         }
         None => return,
     };
-    let find = |names: &[&str]| header.iter().position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)));
+    let find = |names: &[&str]| {
+        header
+            .iter()
+            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+    };
     let (Some(code_col), Some(name_col)) = (find(CODE_HEADERS), find(NAME_HEADERS)) else {
-        errors.push(err(header_at + 1, format!("表头应包含代码列（{}）和名称列（{}）", CODE_HEADERS.join("/"), NAME_HEADERS.join("/"))));
+        errors.push(err(
+            header_at + 1,
+            format!(
+                "表头应包含代码列（{}）和名称列（{}）",
+                CODE_HEADERS.join("/"),
+                NAME_HEADERS.join("/")
+            ),
+        ));
         return;
     };
     let prefix_cols: Vec<usize> = header
@@ -131,8 +165,19 @@ pub fn parse_file(file: &str, bytes: &[u8], expect: Option<Level>, out: &mut Vec
         let n = rec.position().map_or(0, |p| p.line() as usize);
         let fields: Vec<&str> = rec.iter().map(str::trim).collect();
         if fields.len() != header.len() {
-            let what = if fields.len() < header.len() { "字段不足" } else { "字段过多" };
-            errors.push(err(n, format!("{what}：有 {} 个字段，表头为 {} 个", fields.len(), header.len())));
+            let what = if fields.len() < header.len() {
+                "字段不足"
+            } else {
+                "字段过多"
+            };
+            errors.push(err(
+                n,
+                format!(
+                    "{what}：有 {} 个字段，表头为 {} 个",
+                    fields.len(),
+                    header.len()
+                ),
+            ));
             continue;
         }
         let raw = fields[code_col];
@@ -149,17 +194,36 @@ pub fn parse_file(file: &str, bytes: &[u8], expect: Option<Level>, out: &mut Vec
         };
         let level = code.level();
         if level.is_below_community() {
-            errors.push(err(n, format!("代码 {raw} 为{}级，区划文件只含省至社区（村）五级", level.as_str())));
+            errors.push(err(
+                n,
+                format!(
+                    "代码 {raw} 为{}级，区划文件只含省至社区（村）五级",
+                    level.as_str()
+                ),
+            ));
             continue;
         }
         if let Some(want) = expect
             && want != level
         {
-            errors.push(err(n, format!("代码 {raw} 为 {} 级，而此文件应为 {} 级", level.as_str(), want.as_str())));
+            errors.push(err(
+                n,
+                format!(
+                    "代码 {raw} 为 {} 级，而此文件应为 {} 级",
+                    level.as_str(),
+                    want.as_str()
+                ),
+            ));
             continue;
         }
-        if let Some(&bad) = prefix_cols.iter().find(|&&c| !fields[c].is_empty() && !raw.starts_with(fields[c])) {
-            errors.push(err(n, format!("{} 列的 {} 与代码 {raw} 不符", header[bad], fields[bad])));
+        if let Some(&bad) = prefix_cols
+            .iter()
+            .find(|&&c| !fields[c].is_empty() && !raw.starts_with(fields[c]))
+        {
+            errors.push(err(
+                n,
+                format!("{} 列的 {} 与代码 {raw} 不符", header[bad], fields[bad]),
+            ));
             continue;
         }
         let name = fields[name_col].trim();
@@ -167,7 +231,12 @@ pub fn parse_file(file: &str, bytes: &[u8], expect: Option<Level>, out: &mut Vec
             errors.push(err(n, "名称为空".into()));
             continue;
         }
-        out.push(Record { code, name: name.to_owned(), file: file.to_owned(), line: n as u64 });
+        out.push(Record {
+            code,
+            name: name.to_owned(),
+            file: file.to_owned(),
+            line: n as u64,
+        });
     }
 }
 
@@ -177,8 +246,15 @@ pub fn read(path: &Path, scope: &DivisionCode) -> Result<Vec<Record>, ImportErro
     let mut records = Vec::new();
     let mut errors = Vec::new();
     for f in input_files(path)? {
-        let bytes = std::fs::read(&f).map_err(|e| ImportError::Io(format!("{}: {e}", f.display())))?;
-        parse_file(&f.display().to_string(), &bytes, level_of_file(&f), &mut records, &mut errors);
+        let bytes =
+            std::fs::read(&f).map_err(|e| ImportError::Io(format!("{}: {e}", f.display())))?;
+        parse_file(
+            &f.display().to_string(),
+            &bytes,
+            level_of_file(&f),
+            &mut records,
+            &mut errors,
+        );
     }
     let mut first: HashMap<&str, (&str, u64)> = HashMap::with_capacity(records.len());
     for r in &records {
@@ -205,22 +281,30 @@ pub fn read(path: &Path, scope: &DivisionCode) -> Result<Vec<Record>, ImportErro
 /// with their old name kept as a version, the rest left alone: importing the same input
 /// twice changes nothing. A record whose parent is neither in the input nor stored fails
 /// the whole import.
-pub fn apply(conn: &mut Conn, actor: &Actor, records: &[Record], valid_from: &str) -> Result<Report, ImportError> {
+pub fn apply(
+    conn: &mut Conn,
+    actor: &Actor,
+    records: &[Record],
+    valid_from: &str,
+) -> Result<Report, ImportError> {
     let mut existing: HashMap<String, String> = HashMap::new();
     if let (Some(first), Some(last)) = (records.first(), records.last()) {
         // Codes are sorted, so one range covers every stored row the input can touch.
-        for r in conn
-            .query("SELECT code, name FROM territory WHERE code >= $1 AND code <= $2", params![first.code.as_path(), last.code.as_path()])
-            ?
-        {
+        for r in conn.query(
+            "SELECT code, name FROM territory WHERE code >= $1 AND code <= $2",
+            params![first.code.as_path(), last.code.as_path()],
+        )? {
             existing.insert(r.str(0)?, r.str(1)?);
         }
     }
-    let in_input: std::collections::HashSet<&str> = records.iter().map(|r| r.code.as_path()).collect();
+    let in_input: std::collections::HashSet<&str> =
+        records.iter().map(|r| r.code.as_path()).collect();
     let mut errors = Vec::new();
     let mut parents_checked: BTreeMap<String, bool> = BTreeMap::new();
     for r in records {
-        let Some(parent) = r.code.parent().filter(|p| !p.is_nation()) else { continue };
+        let Some(parent) = r.code.parent().filter(|p| !p.is_nation()) else {
+            continue;
+        };
         let p = parent.as_path();
         if in_input.contains(p) || existing.contains_key(p) {
             continue;
@@ -229,15 +313,18 @@ pub fn apply(conn: &mut Conn, actor: &Actor, records: &[Record], valid_from: &st
             Some(f) => *f,
             None => {
                 let f = conn
-                    .query_opt("SELECT code FROM territory WHERE code = $1", params![p])
-                    ?
+                    .query_opt("SELECT code FROM territory WHERE code = $1", params![p])?
                     .is_some();
                 parents_checked.insert(p.to_owned(), f);
                 f
             }
         };
         if !found {
-            errors.push(LineError { file: r.file.clone(), line: r.line, reason: format!("上级代码 {parent} 不存在") });
+            errors.push(LineError {
+                file: r.file.clone(),
+                line: r.line,
+                reason: format!("上级代码 {parent} 不存在"),
+            });
         }
     }
     if !errors.is_empty() {
@@ -245,7 +332,10 @@ pub fn apply(conn: &mut Conn, actor: &Actor, records: &[Record], valid_from: &st
     }
 
     conn.tx(|c| {
-        let mut report = Report { read: records.len() as u64, ..Report::default() };
+        let mut report = Report {
+            read: records.len() as u64,
+            ..Report::default()
+        };
         let mut deltas = Deltas::default();
         let mut new_rows: Vec<[Value; 7]> = Vec::new();
         for r in records {
@@ -256,7 +346,11 @@ pub fn apply(conn: &mut Conn, actor: &Actor, records: &[Record], valid_from: &st
                     deltas.territory(r.code.as_path(), level, 1);
                     new_rows.push([
                         Value::Text(r.code.as_path().to_owned()),
-                        r.code.parent().filter(|p| !p.is_nation()).map(|p| p.as_path().to_owned()).into(),
+                        r.code
+                            .parent()
+                            .filter(|p| !p.is_nation())
+                            .map(|p| p.as_path().to_owned())
+                            .into(),
                         Value::Text(r.name.clone()),
                         Value::Text(level.as_str().to_owned()),
                         Value::Text(kind.as_str().to_owned()),
@@ -271,19 +365,37 @@ pub fn apply(conn: &mut Conn, actor: &Actor, records: &[Record], valid_from: &st
                 }
             }
         }
-        report.inserted = c
-            .bulk_insert(
-                "territory",
-                &["code", "parent_code", "name", "level", "kind", "member_centre", "valid_from"],
-                new_rows.iter().map(|r| &r[..]),
-            )
-            ?;
+        report.inserted = c.bulk_insert(
+            "territory",
+            &[
+                "code",
+                "parent_code",
+                "name",
+                "level",
+                "kind",
+                "member_centre",
+                "valid_from",
+            ],
+            new_rows.iter().map(|r| &r[..]),
+        )?;
         deltas.flush(c)?;
         if report.inserted > 0 || report.renamed > 0 {
             let after = serde_json::to_value(&report).expect("plain struct");
-            let scope = records.first().map(|r| r.code.to_string()).unwrap_or_default();
-            audit::append(c, actor, Entry { action: "import", entity: "territory", entity_id: &scope, before: None, after: Some(&after) })
-                ?;
+            let scope = records
+                .first()
+                .map(|r| r.code.to_string())
+                .unwrap_or_default();
+            audit::append(
+                c,
+                actor,
+                Entry {
+                    action: "import",
+                    entity: "territory",
+                    entity_id: &scope,
+                    before: None,
+                    after: Some(&after),
+                },
+            )?;
         }
         Ok::<_, ImportError>(report)
     })
@@ -296,9 +408,17 @@ mod tests {
     fn check(file: &str, input: &str, expect: &str) {
         let mut out = Vec::new();
         let mut errors = Vec::new();
-        parse_file(file, input.as_bytes(), level_of_file(Path::new(file)), &mut out, &mut errors);
+        parse_file(
+            file,
+            input.as_bytes(),
+            level_of_file(Path::new(file)),
+            &mut out,
+            &mut errors,
+        );
         let got: Vec<String> = if errors.is_empty() {
-            out.iter().map(|r| format!("{} {}", r.code, r.name)).collect()
+            out.iter()
+                .map(|r| format!("{} {}", r.code, r.name))
+                .collect()
         } else {
             errors.iter().map(ToString::to_string).collect()
         };
@@ -307,8 +427,16 @@ mod tests {
 
     #[test]
     fn parses_rows() {
-        check("cities.csv", "code,name,provinceCode\n1402,\"大同市\",14\n", "1402 大同市");
-        check("x.csv", "代码\t名称\n14\t山西省\n140213\t平城区\n", "14 山西省\n140213 平城区");
+        check(
+            "cities.csv",
+            "code,name,provinceCode\n1402,\"大同市\",14\n",
+            "1402 大同市",
+        );
+        check(
+            "x.csv",
+            "代码\t名称\n14\t山西省\n140213\t平城区\n",
+            "14 山西省\n140213 平城区",
+        );
     }
 
     #[test]
@@ -327,6 +455,10 @@ streets.csv:8: 代码 140213006001 为 community 级，而此文件应为 street
 
     #[test]
     fn needs_code_and_name_columns() {
-        check("x.csv", "id,title\n1,a\n", "x.csv:1: 表头应包含代码列（code/代码/区划代码/统计用区划代码）和名称列（name/名称/区划名称/单位名称）");
+        check(
+            "x.csv",
+            "id,title\n1,a\n",
+            "x.csv:1: 表头应包含代码列（code/代码/区划代码/统计用区划代码）和名称列（name/名称/区划名称/单位名称）",
+        );
     }
 }

@@ -22,7 +22,10 @@ pub struct Decoded {
 }
 
 fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
-    let mut lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l)).collect();
+    let mut lines: Vec<&[u8]> = bytes
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .collect();
     if lines.last().is_some_and(|l| l.is_empty()) {
         lines.pop();
     }
@@ -30,29 +33,46 @@ fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
 }
 
 fn decode_strict(enc: &'static Encoding, line: &[u8]) -> Option<String> {
-    enc.decode_without_bom_handling_and_without_replacement(line).map(|c| c.into_owned())
+    enc.decode_without_bom_handling_and_without_replacement(line)
+        .map(|c| c.into_owned())
 }
 
 pub fn decode(bytes: &[u8]) -> Decoded {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return by_line(TextEncoding::Utf8, rest, |l| std::str::from_utf8(l).ok().map(str::to_owned));
+        return by_line(TextEncoding::Utf8, rest, |l| {
+            std::str::from_utf8(l).ok().map(str::to_owned)
+        });
     }
-    for (bom, enc, te) in [(b"\xFF\xFE", UTF_16LE, TextEncoding::Utf16Le), (b"\xFE\xFF", UTF_16BE, TextEncoding::Utf16Be)] {
+    for (bom, enc, te) in [
+        (b"\xFF\xFE", UTF_16LE, TextEncoding::Utf16Le),
+        (b"\xFE\xFF", UTF_16BE, TextEncoding::Utf16Be),
+    ] {
         if let Some(rest) = bytes.strip_prefix(bom) {
             // UTF-16 cannot be split on the byte 0x0A: decode first, then split.
             let (text, had_errors) = enc.decode_without_bom_handling(rest);
-            let lines: Vec<String> =
-                text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l).to_owned()).collect();
+            let lines: Vec<String> = text
+                .split('\n')
+                .map(|l| l.strip_suffix('\r').unwrap_or(l).to_owned())
+                .collect();
             let mut lines = lines;
             if lines.last().is_some_and(String::is_empty) {
                 lines.pop();
             }
             let undecodable = if had_errors {
-                lines.iter().enumerate().filter(|(_, l)| l.contains('\u{FFFD}')).map(|(i, _)| i + 1).collect()
+                lines
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| l.contains('\u{FFFD}'))
+                    .map(|(i, _)| i + 1)
+                    .collect()
             } else {
                 Vec::new()
             };
-            return Decoded { encoding: te, lines, undecodable };
+            return Decoded {
+                encoding: te,
+                lines,
+                undecodable,
+            };
         }
     }
     // No BOM: UTF-8 unless most lines with non-ASCII bytes are not UTF-8. Chinese text in
@@ -72,7 +92,9 @@ pub fn decode(bytes: &[u8]) -> Decoded {
     if utf8_bad > utf8_ok {
         by_line(TextEncoding::Gb18030, bytes, |l| decode_strict(GB18030, l))
     } else {
-        by_line(TextEncoding::Utf8, bytes, |l| std::str::from_utf8(l).ok().map(str::to_owned))
+        by_line(TextEncoding::Utf8, bytes, |l| {
+            std::str::from_utf8(l).ok().map(str::to_owned)
+        })
     }
 }
 
@@ -88,7 +110,11 @@ fn by_line(encoding: TextEncoding, bytes: &[u8], f: impl Fn(&[u8]) -> Option<Str
             }
         }
     }
-    Decoded { encoding, lines, undecodable }
+    Decoded {
+        encoding,
+        lines,
+        undecodable,
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,223 @@
+//! The access matrix: a caller scoped to community A gets 403/404 for every object of
+//! community B, and no list carries a foreign row.
+
+use crate::both;
+use crate::helpers::{COMMUNITY_A, COMMUNITY_B, TestApp, credit_code, id_number};
+use serde_json::json;
+
+async fn community_a_never_reaches_community_b(app: TestApp) {
+    let org_a = app.branch(COMMUNITY_A, "A 第一支部").await;
+    let org_b = app.branch(COMMUNITY_B, "B 第一支部").await;
+    let member_a = app.member(org_a, &id_number("19800101", 11)).await["id"]
+        .as_i64()
+        .unwrap();
+    let member_b = app.member(org_b, &id_number("19800101", 21)).await["id"]
+        .as_i64()
+        .unwrap();
+    let unit_b = app
+        .post("city", "/api/v1/units", json!({ "name": "B 物业", "credit_code": credit_code(2), "kind": "property_company", "territory": COMMUNITY_B, "coverage": "none" }))
+        .await;
+    assert_eq!(unit_b.status, 201, "{:?}", unit_b.body);
+    let unit_b = unit_b.body["id"].as_i64().unwrap();
+    let grid_b = app
+        .post(
+            "city",
+            &format!("/api/v1/territories/{COMMUNITY_B}/children"),
+            json!({ "name": "B 一网格" }),
+        )
+        .await;
+    assert_eq!(grid_b.status, 201, "{:?}", grid_b.body);
+    let grid_b = grid_b.body["code"].as_str().unwrap().to_owned();
+
+    // Every read of a B object.
+    for path in [
+        format!("/api/v1/territories/{COMMUNITY_B}"),
+        format!("/api/v1/territories/{COMMUNITY_B}/children"),
+        format!("/api/v1/territories/{COMMUNITY_B}/rollup"),
+        format!("/api/v1/territories/{COMMUNITY_B}/history"),
+        format!("/api/v1/territories/{grid_b}"),
+        format!("/api/v1/orgs/{org_b}"),
+        format!("/api/v1/members/{member_b}"),
+        format!("/api/v1/members/{member_b}?unmask=true"),
+        format!("/api/v1/members/{member_b}/transfers"),
+        format!("/api/v1/units/{unit_b}"),
+        // The street above A is on A's path (breadcrumbs) but its roll-up is not A's.
+        "/api/v1/territories/140213050/rollup".to_owned(),
+    ] {
+        let r = app.get("a", &path).await;
+        assert!(
+            r.status == 404 || r.status == 403,
+            "GET {path}: {} {:?}",
+            r.status,
+            r.body
+        );
+    }
+    // Every write to a B object, or into B.
+    let before = app.counts();
+    for (method, path, body) in [
+        (
+            "PATCH",
+            format!("/api/v1/territories/{COMMUNITY_B}"),
+            json!({ "name": "改名" }),
+        ),
+        (
+            "POST",
+            format!("/api/v1/territories/{COMMUNITY_B}/children"),
+            json!({ "name": "网格" }),
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/orgs/{org_b}"),
+            json!({ "name": "改名" }),
+        ),
+        (
+            "POST",
+            format!("/api/v1/orgs/{org_b}/activities"),
+            json!({ "kind": "党员大会", "held_on": "2026-11-01", "topic": "学习", "attendees": [] }),
+        ),
+        (
+            "POST",
+            "/api/v1/orgs".to_owned(),
+            json!({ "name": "越权支部", "kind": "branch", "territory": COMMUNITY_B }),
+        ),
+        (
+            "POST",
+            "/api/v1/orgs".to_owned(),
+            json!({ "name": "越权支部", "kind": "group", "territory": COMMUNITY_A, "parent_id": org_b }),
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/members/{member_b}"),
+            json!({ "work_unit": "某单位" }),
+        ),
+        (
+            "POST",
+            format!("/api/v1/members/{member_b}/transfers"),
+            json!({ "to_org_id": org_a, "transferred_on": "2026-11-01", "reason": "迁居" }),
+        ),
+        (
+            "POST",
+            format!("/api/v1/members/{member_a}/transfers"),
+            json!({ "to_org_id": org_b, "transferred_on": "2026-11-01", "reason": "迁居" }),
+        ),
+        (
+            "POST",
+            format!("/api/v1/members/{member_b}/probation"),
+            json!({ "on": "2026-11-01" }),
+        ),
+        (
+            "PUT",
+            format!("/api/v1/units/{unit_b}"),
+            json!({ "name": "B 物业", "credit_code": credit_code(2), "kind": "property_company", "territory": COMMUNITY_A, "coverage": "none" }),
+        ),
+        (
+            "POST",
+            "/api/v1/units".to_owned(),
+            json!({ "name": "越权单位", "credit_code": credit_code(3), "kind": "other", "territory": COMMUNITY_B, "coverage": "none" }),
+        ),
+        (
+            "POST",
+            "/api/v1/members".to_owned(),
+            json!({
+            "name": "越权", "sex": "male", "ethnicity": "汉族", "birth_date": "1980-01-01", "id_number": id_number("19800101", 31),
+            "education": "bachelor", "joined_on": "2010-07-01", "full_on": "2011-07-01", "status": "full", "org_id": org_b }),
+        ),
+    ] {
+        let r = app.call("a", method, &path, Some(body)).await;
+        assert!(
+            (400..500).contains(&r.status) && r.status != 401,
+            "{method} {path}: {} {:?}",
+            r.status,
+            r.body
+        );
+    }
+    assert_eq!(app.counts(), before, "a refused write left a trace");
+
+    // Lists never carry a foreign row.
+    for (path, field) in [
+        ("/api/v1/orgs?limit=500", "territory"),
+        ("/api/v1/members?limit=500", "territory"),
+        ("/api/v1/units?limit=500", "territory"),
+        ("/api/v1/territories?limit=500", "code"),
+        ("/api/v1/territories?q=社区&limit=500", "code"),
+        ("/api/v1/territories/140213050/children", "code"),
+        ("/api/v1/territories/CN/children", "code"),
+        ("/api/v1/territories/1402/children", "code"),
+    ] {
+        let r = app.get("a", path).await;
+        assert_eq!(r.status, 200, "{path}: {:?}", r.body);
+        for item in r.body["items"].as_array().unwrap() {
+            let code = item[field].as_str().unwrap();
+            assert!(
+                COMMUNITY_A.starts_with(code) || code.starts_with(COMMUNITY_A),
+                "{path} leaked {code}"
+            );
+        }
+    }
+    // A sees its own.
+    assert_eq!(
+        app.get("a", &format!("/api/v1/orgs/{org_a}")).await.status,
+        200
+    );
+    assert_eq!(
+        app.get("a", &format!("/api/v1/members/{member_a}"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.get("a", "/api/v1/members").await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // The street sees both, the city everything.
+    assert_eq!(
+        app.get("street", "/api/v1/members").await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        app.get("street", &format!("/api/v1/units/{unit_b}"))
+            .await
+            .status,
+        200
+    );
+}
+both!(community_a_never_reaches_community_b);
+
+async fn a_member_reads_but_does_not_manage(app: TestApp) {
+    let r = app
+        .post(
+            "member",
+            "/api/v1/orgs",
+            json!({ "name": "支部", "kind": "branch", "territory": COMMUNITY_A }),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{:?}", r.body);
+}
+both!(a_member_reads_but_does_not_manage);
+
+async fn no_token_no_data(app: TestApp) {
+    for path in [
+        "/api/v1/members",
+        "/api/v1/territories/1402",
+        "/api/v1/orgs/1",
+    ] {
+        let r = app.get("nobody", path).await;
+        assert_eq!(r.status, 401, "{path}");
+        assert_eq!(r.body["error"]["code"], "unauthenticated");
+    }
+    let r = app
+        .http
+        .get(format!("{}/api/v1/members", app.base))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+both!(no_token_no_data);

@@ -1,0 +1,308 @@
+use chrono::{DateTime, TimeZone, Utc};
+use datong_domain::{DivisionCode, Role};
+use datong_store::access::Caller;
+use datong_store::audit::Actor;
+use datong_store::import::divisions;
+use datong_store::{Db, Engine};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Runs an async test body on both engines: `both!(name);` needs `async fn name(app: TestApp)`.
+#[macro_export]
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::spawn_app(datong_store::Engine::Sqlite).await).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::spawn_app(datong_store::Engine::Postgres).await).await
+            }
+        }
+    };
+}
+
+pub const COMMUNITY_A: &str = "140213050001";
+pub const COMMUNITY_B: &str = "140213050002";
+pub const PASSWORD: &str = "Test-Passw0rd";
+
+/// A clock the tests set.
+pub struct TestClock(pub Mutex<DateTime<Utc>>);
+
+impl datong_http::Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub http: reqwest::Client,
+    /// Tokens by login: `city` (whole city, may unmask), `street` (the street of A and B),
+    /// `a` and `b` (one community each), `a_unmask` (community A, may unmask), `member`.
+    pub tokens: std::collections::HashMap<&'static str, String>,
+}
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique_name() -> String {
+    format!(
+        "datong_t{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A fresh, empty, migrated database on `engine`.
+pub fn fresh_db(engine: Engine) -> Db {
+    let url = match engine {
+        Engine::Sqlite => {
+            let dir = std::env::temp_dir().join("datong-tests");
+            std::fs::create_dir_all(&dir).unwrap();
+            dir.join(format!("{}.db", unique_name()))
+                .display()
+                .to_string()
+        }
+        Engine::Postgres => {
+            let base = std::env::var("DATONG_TEST_PG").expect(
+                "DATONG_TEST_PG is not set: run the tests with scripts/test, which starts a throwaway PostgreSQL",
+            );
+            let name = unique_name();
+            let mut admin = postgres_admin(&base);
+            admin.batch(&format!("CREATE DATABASE {name}")).unwrap();
+            let (head, _) = base.rsplit_once('/').unwrap();
+            format!("{head}/{name}")
+        }
+    };
+    datong_store::open(&url).unwrap()
+}
+
+fn postgres_admin(base: &str) -> datong_store::db::PooledConn {
+    Db::open(base).unwrap().get().unwrap()
+}
+
+pub fn system() -> Caller {
+    Caller::system(Actor {
+        login: "test".into(),
+        at: "2026-11-26T08:00:00.000000Z".into(),
+    })
+}
+
+/// Runs blocking database work off the async runtime: the synchronous PostgreSQL client
+/// refuses to run on a runtime thread.
+pub fn blocking<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(f).join().unwrap())
+}
+
+pub async fn spawn_app(engine: Engine) -> TestApp {
+    let (db, tokens) = blocking(|| setup(engine));
+    let clock = Arc::new(TestClock(Mutex::new(
+        Utc.with_ymd_and_hms(2026, 11, 26, 8, 0, 0).unwrap(),
+    )));
+    let app = datong_http::App::new(db.clone(), clock);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, datong_http::router(app))
+            .await
+            .unwrap()
+    });
+    TestApp {
+        base,
+        db,
+        http: reqwest::Client::new(),
+        tokens,
+    }
+}
+
+type Tokens = std::collections::HashMap<&'static str, String>;
+
+fn setup(engine: Engine) -> (Db, Tokens) {
+    let db = fresh_db(engine);
+    let mut tokens = std::collections::HashMap::new();
+    {
+        let mut c = db.get().unwrap();
+        let records =
+            divisions::read(&fixtures().join("divisions"), &DivisionCode::nation()).unwrap();
+        divisions::apply(&mut c, &system().actor, &records, "2026-01-01").unwrap();
+        let actor = system().actor;
+        for (login, role, scope, unmask) in [
+            ("city", Role::City, "1402", true),
+            ("street", Role::Street, "140213050", false),
+            ("a", Role::Community, COMMUNITY_A, false),
+            ("b", Role::Community, COMMUNITY_B, false),
+            ("a_unmask", Role::Community, COMMUNITY_A, true),
+            ("member", Role::Member, COMMUNITY_A, false),
+        ] {
+            datong_store::account::add_user(
+                &mut c,
+                &actor,
+                login,
+                PASSWORD,
+                role,
+                &DivisionCode::parse(scope).unwrap(),
+                unmask,
+            )
+            .unwrap();
+            tokens.insert(
+                login,
+                datong_store::account::create_token(&mut c, &actor, login).unwrap(),
+            );
+        }
+    }
+    (db, tokens)
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl TestApp {
+    pub async fn call(&self, who: &str, method: &str, path: &str, body: Option<Value>) -> Resp {
+        let url = format!("{}{}", self.base, path);
+        let mut req = self.http.request(method.parse().unwrap(), &url);
+        if let Some(t) = self.tokens.get(who) {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Resp { status, body }
+    }
+
+    pub async fn raw(
+        &self,
+        who: &str,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: &str,
+    ) -> Resp {
+        let res = self
+            .http
+            .request(method.parse().unwrap(), format!("{}{}", self.base, path))
+            .bearer_auth(&self.tokens[who])
+            .header("content-type", content_type)
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        Resp {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        }
+    }
+
+    pub async fn get(&self, who: &str, path: &str) -> Resp {
+        self.call(who, "GET", path, None).await
+    }
+
+    pub async fn post(&self, who: &str, path: &str, body: Value) -> Resp {
+        self.call(who, "POST", path, Some(body)).await
+    }
+
+    /// Creates a branch in `community` as the city clerk; returns its id.
+    pub async fn branch(&self, community: &str, name: &str) -> i64 {
+        let r = self
+            .post(
+                "city",
+                "/api/v1/orgs",
+                json!({ "name": name, "kind": "branch", "territory": community }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        r.body["id"].as_i64().unwrap()
+    }
+
+    /// Creates a full member in `org`; returns the member.
+    pub async fn member(&self, org: i64, id_number: &str) -> Value {
+        let birth = format!(
+            "{}-{}-{}",
+            &id_number[6..10],
+            &id_number[10..12],
+            &id_number[12..14]
+        );
+        let sex = if (id_number.as_bytes()[16] - b'0') % 2 == 1 {
+            "male"
+        } else {
+            "female"
+        };
+        let r = self
+            .post(
+                "city",
+                "/api/v1/members",
+                json!({
+                    "name": "测试党员", "sex": sex, "ethnicity": "汉族", "birth_date": birth, "id_number": id_number,
+                    "education": "bachelor", "joined_on": "2010-07-01", "full_on": "2011-07-01", "status": "full",
+                    "org_id": org, "phone": "13800138000"
+                }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        r.body
+    }
+
+    /// Row counts of every data table: a failed request must leave them as they were.
+    pub fn counts(&self) -> Vec<(String, i64)> {
+        self.with_db(|c| {
+            [
+                "territory",
+                "territory_version",
+                "party_org",
+                "member",
+                "member_transfer",
+                "org_activity",
+                "unit",
+                "rollup_counter",
+                "audit_log",
+            ]
+            .iter()
+            .map(|t| {
+                (
+                    t.to_string(),
+                    c.query_one(&format!("SELECT COUNT(*) FROM {t}"), &[])
+                        .unwrap()
+                        .i64(0)
+                        .unwrap(),
+                )
+            })
+            .collect()
+        })
+    }
+
+    /// Direct database work, off the runtime.
+    pub fn with_db<T: Send>(&self, f: impl FnOnce(&mut datong_store::Conn) -> T + Send) -> T {
+        blocking(|| f(&mut self.db.get().unwrap()))
+    }
+}
+
+/// A synthetic citizen ID with a valid check digit: region 140213 (平城区), the given birth
+/// date and sequence.
+pub fn id_number(birth: &str, seq: u32) -> String {
+    let first17 = format!("140213{birth}{seq:03}");
+    let c = datong_domain::id_number::check_char(first17.as_bytes()) as char;
+    format!("{first17}{c}")
+}
+
+/// A credit code with a valid check character.
+pub fn credit_code(serial: u32) -> String {
+    let first17 = format!("91140213MA{serial:07}");
+    let c = datong_domain::credit_code::check_char(first17.as_bytes()) as char;
+    format!("{first17}{c}")
+}

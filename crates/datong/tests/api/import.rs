@@ -1,0 +1,230 @@
+//! `import divisions`: encodings, re-import, renames with history, and every bad-input case
+//! refusing the whole import with `file:line: reason` and nothing written.
+
+use crate::helpers::{fixtures, fresh_db, system};
+use datong_domain::DivisionCode;
+use datong_store::Engine;
+use datong_store::import::divisions::{self, ImportError};
+use std::path::Path;
+
+fn write_dir(files: &[(&str, Vec<u8>)]) -> tempdir::Dir {
+    let d = tempdir::Dir::new();
+    for (name, bytes) in files {
+        std::fs::write(d.path().join(name), bytes).unwrap();
+    }
+    d
+}
+
+mod tempdir {
+    pub struct Dir(std::path::PathBuf);
+    impl Dir {
+        pub fn new() -> Self {
+            static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let p = std::env::temp_dir().join(format!(
+                "datong-import-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ));
+            std::fs::create_dir_all(&p).unwrap();
+            Dir(p)
+        }
+        pub fn path(&self) -> &std::path::Path {
+            &self.0
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn import(
+    db: &datong_store::Db,
+    dir: &Path,
+    scope: &str,
+) -> Result<divisions::Report, ImportError> {
+    let records = divisions::read(dir, &DivisionCode::parse(scope).unwrap())?;
+    divisions::apply(
+        &mut db.get().unwrap(),
+        &system().actor,
+        &records,
+        "2026-01-01",
+    )
+}
+
+fn territory_count(db: &datong_store::Db) -> i64 {
+    db.get()
+        .unwrap()
+        .query_one("SELECT COUNT(*) FROM territory", &[])
+        .unwrap()
+        .i64(0)
+        .unwrap()
+}
+
+fn gbk(s: &str) -> Vec<u8> {
+    encoding_rs::GB18030.encode(s).0.into_owned()
+}
+
+fn on_both(f: impl Fn(Engine)) {
+    f(Engine::Sqlite);
+    f(Engine::Postgres);
+}
+
+#[test]
+fn reimport_changes_nothing_and_renames_keep_history() {
+    on_both(|engine| {
+        let db = fresh_db(engine);
+        let r = import(&db, &fixtures().join("divisions"), "CN").unwrap();
+        assert_eq!((r.inserted, r.renamed), (10, 0));
+        let audit_before = datong_store::audit::verify(&mut db.get().unwrap())
+            .unwrap()
+            .rows;
+        let r = import(&db, &fixtures().join("divisions"), "CN").unwrap();
+        assert_eq!((r.inserted, r.renamed, r.unchanged), (0, 0, 10));
+        assert_eq!(
+            datong_store::audit::verify(&mut db.get().unwrap())
+                .unwrap()
+                .rows,
+            audit_before,
+            "a no-op import writes nothing"
+        );
+        let d = write_dir(&[(
+            "streets.csv",
+            "code,name,areaCode\n140213050,永泰南街道,140213\n"
+                .as_bytes()
+                .to_vec(),
+        )]);
+        let r = import(&db, d.path(), "CN").unwrap();
+        assert_eq!(r.renamed, 1);
+        let mut c = db.get().unwrap();
+        let v = c
+            .query_one(
+                "SELECT name, valid_to FROM territory_version WHERE code = '140213050'",
+                &[],
+            )
+            .unwrap();
+        assert_eq!(v.str(0).unwrap(), "永泰街道");
+        assert_eq!(
+            c.query_one("SELECT name FROM territory WHERE code = '140213050'", &[])
+                .unwrap()
+                .str(0)
+                .unwrap(),
+            "永泰南街道"
+        );
+    });
+}
+
+#[test]
+fn encodings_and_line_ends() {
+    on_both(|engine| {
+        let text = "code,name\r\n14,山西省\r\n1402,大同市\r\n140213,平城区\r\n";
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(text.as_bytes());
+        let mut utf16 = vec![0xFF, 0xFE];
+        for u in text.replace(',', "\t").encode_utf16() {
+            utf16.extend_from_slice(&u.to_le_bytes());
+        }
+        for bytes in [
+            text.as_bytes().to_vec(),
+            text.replace("\r\n", "\n").into_bytes(),
+            bom,
+            gbk(text),
+            utf16,
+        ] {
+            let db = fresh_db(engine);
+            let d = write_dir(&[("all.csv", bytes)]);
+            let r = import(&db, d.path(), "CN").unwrap();
+            assert_eq!(r.inserted, 3);
+            let name = db
+                .get()
+                .unwrap()
+                .query_one("SELECT name FROM territory WHERE code = '140213'", &[])
+                .unwrap()
+                .str(0)
+                .unwrap();
+            assert_eq!(name, "平城区");
+        }
+    });
+}
+
+#[test]
+fn scope_takes_the_subtree_and_its_ancestors() {
+    on_both(|engine| {
+        let db = fresh_db(engine);
+        let r = import(&db, &fixtures().join("divisions"), "140214").unwrap();
+        // 14, 1402, 140214, one street, two communities.
+        assert_eq!(r.inserted, 6);
+        assert_eq!(territory_count(&db), 6);
+    });
+}
+
+#[test]
+fn every_kind_of_bad_input_is_listed_and_nothing_written() {
+    on_both(|engine| {
+        let db = fresh_db(engine);
+        let mut bad_bytes = "code,name\n14,山西省\n1402,大同市\n".as_bytes().to_vec();
+        bad_bytes.extend_from_slice(b"1403,\xE9\x98\n");
+        let d = write_dir(&[
+            ("a.csv", bad_bytes),
+            ("b.csv", "code,name\n140213,平城区\n140213,平城区\n1402131,错\n140214001,孤\n140215,\n140216\n140217,多,余\n1402130500011,长\n".as_bytes().to_vec()),
+            ("cities.csv", "code,name\n140213,区\n".as_bytes().to_vec()),
+        ]);
+        let err = import(&db, d.path(), "CN").unwrap_err();
+        let ImportError::Lines(lines) = err else {
+            panic!("{err}")
+        };
+        let shown: Vec<String> = lines
+            .iter()
+            .map(|l| {
+                format!(
+                    "{}:{}",
+                    Path::new(&l.file).file_name().unwrap().to_str().unwrap(),
+                    l.line
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "a.csv:4",
+                "b.csv:3",
+                "b.csv:4",
+                "b.csv:6",
+                "b.csv:7",
+                "b.csv:8",
+                "b.csv:9",
+                "cities.csv:2"
+            ],
+            "{lines:#?}"
+        );
+        assert!(lines[0].reason.contains("解码"));
+        assert!(lines[1].reason.contains("重复"));
+        assert!(lines[2].reason.contains("长度"));
+        assert!(lines[3].reason.contains("名称为空"));
+        assert!(lines[4].reason.contains("字段不足"));
+        assert!(lines[5].reason.contains("字段过多"));
+        assert!(lines[6].reason.contains("长度"));
+        assert!(lines[7].reason.contains("应为 city 级"));
+        assert_eq!(territory_count(&db), 0);
+        // A missing parent is found once the files themselves are clean.
+        let d = write_dir(&[(
+            "x.csv",
+            "code,name\n14,山西省\n140214001,孤儿街道\n"
+                .as_bytes()
+                .to_vec(),
+        )]);
+        let ImportError::Lines(lines) = import(&db, d.path(), "CN").unwrap_err() else {
+            panic!()
+        };
+        assert_eq!(lines.len(), 1);
+        assert!(
+            lines[0]
+                .to_string()
+                .ends_with("x.csv:3: 上级代码 140214 不存在"),
+            "{}",
+            lines[0]
+        );
+        assert_eq!(territory_count(&db), 0);
+    });
+}

@@ -1,0 +1,13 @@
+//! The one integration-test binary. Every test runs twice, on SQLite and on PostgreSQL,
+//! through HTTP against a server on port 0 with a fresh database.
+
+mod helpers;
+
+mod access;
+mod audit;
+mod bad_input;
+mod import;
+mod masking;
+mod members;
+mod openapi;
+mod rollup;

@@ -1,0 +1,166 @@
+//! Transfers, probation, organisational life and lost contact, branch findings.
+
+use crate::both;
+use crate::helpers::{COMMUNITY_A, TestApp, id_number};
+use serde_json::json;
+
+async fn transfer_keeps_history(app: TestApp) {
+    let from = app.branch(COMMUNITY_A, "第一支部").await;
+    let to = app.branch(COMMUNITY_A, "第二支部").await;
+    let m = app.member(from, &id_number("19800101", 11)).await;
+    let id = m["id"].as_i64().unwrap();
+    let r = app
+        .post(
+            "a",
+            &format!("/api/v1/members/{id}/transfers"),
+            json!({ "to_org_id": to, "transferred_on": "2026-11-20", "reason": "工作调动" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let r = app
+        .get("a", &format!("/api/v1/members/{id}/transfers"))
+        .await;
+    let t = &r.body[0];
+    assert_eq!(
+        (t["from_org_id"].as_i64(), t["to_org_id"].as_i64()),
+        (Some(from), Some(to))
+    );
+    assert_eq!(t["actor"], "a");
+    assert_eq!(t["reason"], "工作调动");
+    assert_eq!(
+        app.get("a", &format!("/api/v1/members/{id}")).await.body["org_id"].as_i64(),
+        Some(to)
+    );
+    let r = app
+        .post(
+            "a",
+            &format!("/api/v1/members/{id}/transfers"),
+            json!({ "to_org_id": to, "transferred_on": "2026-11-21", "reason": "再转" }),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+}
+both!(transfer_keeps_history);
+
+async fn probation_ends_in_full_membership_or_one_extension(app: TestApp) {
+    let org = app.branch(COMMUNITY_A, "支部").await;
+    let body = json!({
+        "name": "李四", "sex": "female", "ethnicity": "汉族", "birth_date": "1995-03-04", "id_number": id_number("19950304", 12),
+        "education": "master", "joined_on": "2025-12-01", "status": "probationary", "org_id": org
+    });
+    let r = app.post("a", "/api/v1/members", body).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let id = r.body["id"].as_i64().unwrap();
+    let url = format!("/api/v1/members/{id}/probation");
+    let r = app.post("a", &url, json!({ "on": "2026-11-26" })).await;
+    assert_eq!(
+        (r.status, r.body["error"]["field"].as_str()),
+        (422, Some("full_on")),
+        "too early: {:?}",
+        r.body
+    );
+    let r = app
+        .post(
+            "a",
+            &url,
+            json!({ "on": "2026-11-26", "extend_months": 13 }),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let r = app
+        .post("a", &url, json!({ "on": "2026-11-26", "extend_months": 6 }))
+        .await;
+    assert_eq!(
+        (r.status, r.body["extension_months"].as_i64()),
+        (200, Some(6)),
+        "{:?}",
+        r.body
+    );
+    let r = app
+        .post("a", &url, json!({ "on": "2026-11-26", "extend_months": 3 }))
+        .await;
+    assert_eq!(r.status, 422, "a second extension: {:?}", r.body);
+}
+both!(probation_ends_in_full_membership_or_one_extension);
+
+async fn lost_contact_after_six_months(app: TestApp) {
+    let org = app.branch(COMMUNITY_A, "支部").await;
+    let active = app.member(org, &id_number("19800101", 11)).await["id"]
+        .as_i64()
+        .unwrap();
+    let idle = app.member(org, &id_number("19800101", 13)).await["id"]
+        .as_i64()
+        .unwrap();
+    let never = app.member(org, &id_number("19800101", 15)).await["id"]
+        .as_i64()
+        .unwrap();
+    let act = |day: &str, who: Vec<i64>| json!({ "kind": "党员大会", "held_on": day, "topic": "学习", "attendees": who });
+    assert_eq!(
+        app.post(
+            "a",
+            &format!("/api/v1/orgs/{org}/activities"),
+            act("2026-05-26", vec![active, idle])
+        )
+        .await
+        .status,
+        201
+    );
+    assert_eq!(
+        app.post(
+            "a",
+            &format!("/api/v1/orgs/{org}/activities"),
+            act("2026-06-01", vec![active])
+        )
+        .await
+        .status,
+        201
+    );
+    let r = app.get("a", "/api/v1/members?lost_contact=true").await;
+    let ids: Vec<i64> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [idle],
+        "never-recorded member {never} is not judged without activities"
+    );
+}
+both!(lost_contact_after_six_months);
+
+async fn branch_findings_follow_the_rules(app: TestApp) {
+    let org = app.branch(COMMUNITY_A, "支部").await;
+    let codes = |b: &serde_json::Value| -> Vec<String> {
+        b["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let r = app.get("a", &format!("/api/v1/orgs/{org}")).await;
+    assert_eq!(codes(&r.body), ["too_few_full_members"]);
+    for i in 0..7 {
+        app.member(org, &id_number("19800101", 11 + 2 * i)).await;
+    }
+    let r = app.get("a", &format!("/api/v1/orgs/{org}")).await;
+    assert_eq!(codes(&r.body), ["committee_required"]);
+    let r = app
+        .call(
+            "a",
+            "PATCH",
+            &format!("/api/v1/orgs/{org}"),
+            Some(json!({ "committee_size": 3, "term_start": "2020-01-01" })),
+        )
+        .await;
+    assert_eq!(
+        r.body["term_end"], "2025-01-01",
+        "community branches serve 5 years: {:?}",
+        r.body
+    );
+    let r = app.get("a", &format!("/api/v1/orgs/{org}")).await;
+    assert_eq!(codes(&r.body), ["term_expired"]);
+}
+both!(branch_findings_follow_the_rules);

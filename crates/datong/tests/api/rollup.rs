@@ -1,0 +1,64 @@
+//! Roll-ups: the counters kept on write equal a recomputation after any mix of writes.
+
+use crate::both;
+use crate::helpers::{COMMUNITY_A, COMMUNITY_B, TestApp, credit_code, id_number};
+use serde_json::json;
+
+async fn counters_agree_with_a_rebuild(app: TestApp) {
+    let a = app.branch(COMMUNITY_A, "A 支部").await;
+    let b = app.branch(COMMUNITY_B, "B 支部").await;
+    let m = app.member(a, &id_number("19800101", 11)).await["id"]
+        .as_i64()
+        .unwrap();
+    app.member(b, &id_number("19800101", 13)).await;
+    app.post(
+        "city",
+        &format!("/api/v1/members/{m}/transfers"),
+        json!({ "to_org_id": b, "transferred_on": "2026-11-01", "reason": "迁居" }),
+    )
+    .await;
+    for (i, (kind, coverage, org)) in [
+        ("non_public_enterprise", "own_org", Some(a)),
+        ("non_public_enterprise", "none", None),
+        ("social_organisation", "instructor", None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = app.post("city", "/api/v1/units", json!({ "name": format!("单位{i}"), "credit_code": credit_code(i as u32 + 10), "kind": kind, "territory": COMMUNITY_A, "coverage": coverage, "org_id": org })).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+    }
+    app.post(
+        "city",
+        &format!("/api/v1/territories/{COMMUNITY_A}/children"),
+        json!({ "name": "一网格" }),
+    )
+    .await;
+
+    let r = app.get("city", "/api/v1/territories/1402/rollup").await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["territories"]["community"], 4);
+    assert_eq!(r.body["territories"]["grid"], 1);
+    assert_eq!(r.body["orgs"]["branch"], 2);
+    assert_eq!(r.body["members_total"], 2);
+    assert_eq!(
+        r.body["units"]["non_public_enterprise"]["coverage_rate"],
+        0.5
+    );
+    assert_eq!(r.body["units"]["social_organisation"]["instructor"], 1);
+    let r = app
+        .get("a", &format!("/api/v1/territories/{COMMUNITY_A}/rollup"))
+        .await;
+    assert_eq!(
+        r.body["members_total"], 0,
+        "the transferred member left A: {:?}",
+        r.body
+    );
+
+    app.with_db(|c| {
+        let kept = datong_store::rollup::snapshot(c).unwrap();
+        c.tx(datong_store::rollup::rebuild).unwrap();
+        assert_eq!(datong_store::rollup::snapshot(c).unwrap(), kept);
+    });
+}
+both!(counters_agree_with_a_rebuild);
