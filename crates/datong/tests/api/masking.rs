@@ -5,14 +5,15 @@ use crate::both;
 use crate::helpers::{COMMUNITY_A, TestApp, id_number};
 
 fn audit_rows(app: &TestApp, action: &str) -> i64 {
-    let mut c = app.db.get().unwrap();
-    c.query_one(
-        "SELECT COUNT(*) FROM audit_log WHERE action = $1",
-        datong_store::params![action],
-    )
-    .unwrap()
-    .i64(0)
-    .unwrap()
+    app.with_db(|c| {
+        c.query_one(
+            "SELECT COUNT(*) FROM audit_log WHERE action = $1",
+            datong_store::params![action],
+        )
+        .unwrap()
+        .i64(0)
+        .unwrap()
+    })
 }
 
 async fn id_number_is_masked_in_lists(app: TestApp) {
@@ -70,13 +71,13 @@ async fn unmask_with_the_right_shows_and_audits(app: TestApp) {
     assert_eq!(r.body["phone"], "13800138000");
     assert_eq!(r.body["id_number_masked"], false);
     assert_eq!(audit_rows(&app, "unmask"), 1);
-    let mut c = app.db.get().unwrap();
-    let row = c
-        .query_one(
+    let row = app.with_db(|c| {
+        c.query_one(
             "SELECT actor, entity_id FROM audit_log WHERE action = 'unmask'",
             &[],
         )
-        .unwrap();
+        .unwrap()
+    });
     assert_eq!(row.str(0).unwrap(), "a_unmask");
     assert_eq!(row.str(1).unwrap(), m["id"].to_string());
 }
