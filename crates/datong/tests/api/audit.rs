@@ -8,7 +8,7 @@ async fn audit_chain_detects_tampering(app: TestApp) {
     for i in 0..3 {
         app.branch(COMMUNITY_A, &format!("支部{i}")).await;
     }
-    app.with_db(|c| tamper(c));
+    app.with_db(tamper);
 }
 both!(audit_chain_detects_tampering);
 
