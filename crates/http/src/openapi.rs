@@ -211,6 +211,8 @@ pub fn document() -> Value {
     })
 }
 
-pub async fn serve() -> Json<Value> {
-    Json(document())
+pub async fn serve() -> Json<&'static Value> {
+    // The document depends only on the code: build it once.
+    static DOCUMENT: std::sync::LazyLock<Value> = std::sync::LazyLock::new(document);
+    Json(&DOCUMENT)
 }

@@ -60,6 +60,16 @@ impl Caller {
         }
     }
 
+    /// Refuses a write outside the subtrees where the caller manages records. Reads are
+    /// checked first, so a node the caller cannot see is reported as absent, not forbidden.
+    pub fn may_write(&self, code: &DivisionCode) -> Result<(), crate::error::StoreError> {
+        if self.write_scope.contains(code) {
+            Ok(())
+        } else {
+            Err(crate::error::StoreError::Forbidden)
+        }
+    }
+
     pub fn today(&self) -> chrono::NaiveDate {
         self.actor
             .at

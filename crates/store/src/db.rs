@@ -478,12 +478,11 @@ impl Drop for PooledConn {
             Conn::Postgres(c) => !c.is_closed(),
         };
         let mut st = self.pool.0.state.lock().unwrap_or_else(|e| e.into_inner());
+        self.pool.0.freed.notify_one();
         if healthy {
             st.idle.push_back(conn);
-            self.pool.0.freed.notify_one();
         } else {
             st.open -= 1;
-            self.pool.0.freed.notify_one();
             drop(st);
             close(vec![conn]);
         }

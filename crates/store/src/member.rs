@@ -144,18 +144,13 @@ pub fn list(
         q.push(" AND org_id = ").bind(o);
     }
     if let Some(t) = &f.territory {
-        let (lo, hi) = t.subtree_range();
-        q.push(" AND territory_code >= ")
-            .bind(lo)
-            .push(" AND territory_code < ")
-            .bind(hi);
+        q.and_in_subtree("territory_code", t);
     }
     if let Some(s) = f.status {
         q.push(" AND status = ").bind(s.as_str());
     }
     if let Some(n) = &f.name {
-        q.push(" AND name LIKE ")
-            .bind(format!("%{}%", n.replace(['%', '_'], "")));
+        q.and_contains("name", n);
     }
     if let Some(day) = f.lost_contact_on {
         let cutoff = (day - chrono::Months::new(rules::LOST_CONTACT_MONTHS)).to_string();
@@ -209,9 +204,7 @@ fn check_home_community(conn: &mut Conn, code: &DivisionCode) -> StoreResult<()>
 fn write_org(conn: &mut Conn, caller: &Caller, org_id: i64, field: &str) -> StoreResult<org::Org> {
     let o = org::get(conn, caller, org_id)
         .map_err(|_| StoreError::invalid(field, "党组织不存在或不在权限范围内"))?;
-    if !caller.write_scope.contains(&o.territory) {
-        return Err(StoreError::Forbidden);
-    }
+    caller.may_write(&o.territory)?;
     Ok(o)
 }
 
@@ -336,9 +329,7 @@ fn load_for_write(
 ) -> StoreResult<(Member, Row)> {
     let row = load(conn, caller, id)?;
     let before = from_row(&row, false)?;
-    if !caller.write_scope.contains(&before.territory) {
-        return Err(StoreError::Forbidden);
-    }
+    caller.may_write(&before.territory)?;
     if version.is_some_and(|v| v != before.version) {
         return Err(StoreError::conflict(
             "version",

@@ -73,18 +73,13 @@ pub fn list(conn: &mut Conn, caller: &Caller, f: &OrgFilter, page: &Page) -> Sto
         q.push(" AND kind = ").bind(k.as_str());
     }
     if let Some(t) = &f.territory {
-        let (lo, hi) = t.subtree_range();
-        q.push(" AND territory_code >= ")
-            .bind(lo)
-            .push(" AND territory_code < ")
-            .bind(hi);
+        q.and_in_subtree("territory_code", t);
     }
     if let Some(p) = f.parent_id {
         q.push(" AND parent_id = ").bind(p);
     }
     if let Some(n) = &f.name {
-        q.push(" AND name LIKE ")
-            .bind(format!("%{}%", n.replace(['%', '_'], "")));
+        q.and_contains("name", n);
     }
     q.push(" ORDER BY id").page(page);
     conn.query(&q.text, &q.params)?
@@ -116,9 +111,7 @@ fn check_write(caller: &Caller, territory: &DivisionCode) -> StoreResult<()> {
             "所在区划不存在或不在权限范围内",
         ));
     }
-    if !caller.write_scope.contains(territory) {
-        return Err(StoreError::Forbidden);
-    }
+    caller.may_write(territory)?;
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! A small builder for queries whose shape depends on filters, and the scope filter.
 
 use crate::db::Value;
-use datong_domain::Scope;
+use datong_domain::{DivisionCode, Scope};
 
 #[derive(Debug, Default)]
 pub struct Sql {
@@ -30,6 +30,19 @@ impl Sql {
         self
     }
 
+    /// Appends `(<column> starts with <prefix>)` as a range that an index serves: stored
+    /// codes are ASCII digits and ':' sorts right after '9'.
+    fn prefix_range(&mut self, column: &str, prefix: &str) -> &mut Self {
+        if prefix.is_empty() {
+            return self.push("1 = 1");
+        }
+        self.push(&format!("({column} >= "))
+            .bind(prefix)
+            .push(&format!(" AND {column} < "))
+            .bind(format!("{prefix}:"))
+            .push(")")
+    }
+
     /// Appends `AND (<column> in one of the scope's subtrees)`.
     ///
     /// Architecture invariant: this is the only place a scope becomes SQL. Every
@@ -40,22 +53,28 @@ impl Sql {
             if i > 0 {
                 self.push(" OR ");
             }
-            if root.is_nation() {
-                self.push("1 = 1");
-                continue;
-            }
-            let (lo, hi) = root.subtree_range();
-            self.push(&format!("({column} >= "))
-                .bind(lo)
-                .push(&format!(" AND {column} < "))
-                .bind(hi)
-                .push(")");
+            self.prefix_range(column, root.as_path());
         }
         if scope.roots().is_empty() {
             self.push("1 = 0");
         }
-        self.push(")");
-        self
+        self.push(")")
+    }
+
+    /// Appends `AND <column> in the subtree of <code>` (a filter, inside the scope).
+    pub fn and_in_subtree(&mut self, column: &str, code: &DivisionCode) -> &mut Self {
+        self.and_code_prefix(column, code.as_path())
+    }
+
+    /// Appends `AND <column> starts with <digits>`.
+    pub fn and_code_prefix(&mut self, column: &str, digits: &str) -> &mut Self {
+        self.push(" AND ").prefix_range(column, digits)
+    }
+
+    /// Appends `AND <column> contains <text>`; LIKE's wildcards in the text are dropped.
+    pub fn and_contains(&mut self, column: &str, text: &str) -> &mut Self {
+        self.push(&format!(" AND {column} LIKE "))
+            .bind(format!("%{}%", text.replace(['%', '_'], "")))
     }
 
     /// Appends `LIMIT/OFFSET` for a page.

@@ -141,17 +141,10 @@ pub fn search(
     if let Some(l) = level {
         q.push(" AND level = ").bind(l.as_str());
     }
-    if !text.is_empty() {
-        if text.bytes().all(|b| b.is_ascii_digit()) {
-            let (lo, hi) = (text.to_owned(), format!("{text}:"));
-            q.push(" AND code >= ")
-                .bind(lo)
-                .push(" AND code < ")
-                .bind(hi);
-        } else {
-            q.push(" AND name LIKE ")
-                .bind(format!("%{}%", text.replace(['%', '_'], "")));
-        }
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        q.and_code_prefix("code", text);
+    } else {
+        q.and_contains("name", text);
     }
     q.push(" ORDER BY code").page(page);
     conn.query(&q.text, &q.params)?
@@ -174,9 +167,7 @@ pub fn create(conn: &mut Conn, caller: &Caller, n: NewTerritory) -> StoreResult<
     if !caller.scope.contains(&n.parent) {
         return Err(StoreError::NotFound);
     }
-    if !caller.write_scope.contains(&n.parent) {
-        return Err(StoreError::Forbidden);
-    }
+    caller.may_write(&n.parent)?;
     let parent = get(conn, caller, &n.parent)?;
     let Some(level) = parent.level.child().filter(|l| l.is_below_community()) else {
         return Err(StoreError::invalid(
@@ -238,9 +229,7 @@ pub fn update(
     member_centre: Option<bool>,
 ) -> StoreResult<Territory> {
     let before = get_in_scope(conn, caller, code)?;
-    if !caller.write_scope.contains(code) {
-        return Err(StoreError::Forbidden);
-    }
+    caller.may_write(code)?;
     if member_centre == Some(true) && before.level != Level::Household {
         return Err(StoreError::invalid(
             "member_centre",

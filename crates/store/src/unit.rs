@@ -76,15 +76,10 @@ pub fn list(
         q.push(" AND coverage = ").bind(c.as_str());
     }
     if let Some(t) = &f.territory {
-        let (lo, hi) = t.subtree_range();
-        q.push(" AND territory_code >= ")
-            .bind(lo)
-            .push(" AND territory_code < ")
-            .bind(hi);
+        q.and_in_subtree("territory_code", t);
     }
     if let Some(n) = &f.name {
-        q.push(" AND name LIKE ")
-            .bind(format!("%{}%", n.replace(['%', '_'], "")));
+        q.and_contains("name", n);
     }
     q.push(" ORDER BY id").page(page);
     conn.query(&q.text, &q.params)?
@@ -112,9 +107,7 @@ fn check(conn: &mut Conn, caller: &Caller, u: &UnitInput) -> StoreResult<()> {
             "所在区划不存在或不在权限范围内",
         ));
     }
-    if !caller.write_scope.contains(&u.territory) {
-        return Err(StoreError::Forbidden);
-    }
+    caller.may_write(&u.territory)?;
     crate::territory::get_in_scope(conn, caller, &u.territory)
         .map_err(|_| StoreError::invalid("territory", "所在区划不存在或不在权限范围内"))?;
     match (u.coverage.is_org_coverage(), u.org_id) {
@@ -181,9 +174,7 @@ pub fn update(
     version: Option<i64>,
 ) -> StoreResult<Unit> {
     let before = get(conn, caller, id)?;
-    if !caller.write_scope.contains(&before.territory) {
-        return Err(StoreError::Forbidden);
-    }
+    caller.may_write(&before.territory)?;
     if version.is_some_and(|v| v != before.version) {
         return Err(StoreError::conflict(
             "version",
