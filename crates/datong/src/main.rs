@@ -8,6 +8,8 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+mod bench;
+
 #[derive(Parser)]
 #[command(
     name = "datong",
@@ -58,6 +60,22 @@ enum Command {
     RollupRebuild,
     /// Create or upgrade the schema and exit.
     Migrate,
+    /// Measure (see scripts/bench).
+    #[command(subcommand)]
+    Bench(Bench),
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Time roll-ups from the kept counters against a recursive walk of each subtree.
+    Rollup {
+        /// Nodes to roll up (division codes, or CN).
+        #[arg(default_values = ["CN", "1402"])]
+        nodes: Vec<String>,
+        /// Timed runs a node, after one warm-up run.
+        #[arg(long, default_value_t = 51)]
+        runs: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -126,14 +144,16 @@ fn import_divisions(
     use datong_store::import::divisions;
     let start = std::time::Instant::now();
     let records = divisions::read(dir, scope)?;
+    let read_in = start.elapsed();
     let valid_from = valid_from
         .unwrap_or_else(|| chrono::Local::now().date_naive())
         .to_string();
     let report = divisions::apply(&mut *db.get()?, &operator(), &records, &valid_from)?;
     eprintln!(
-        "imported {} rows in {:.2?}: {} new, {} renamed, {} unchanged",
+        "imported {} rows in {:.2?} (read {:.2?}): {} new, {} renamed, {} unchanged",
         report.read,
         start.elapsed(),
+        read_in,
         report.inserted,
         report.renamed,
         report.unchanged
@@ -239,6 +259,13 @@ fn main() -> Result<()> {
             eprintln!("{n} counters rebuilt");
         }
         Command::Migrate => eprintln!("schema up to date"),
+        Command::Bench(Bench::Rollup { nodes, runs }) => {
+            let nodes = nodes
+                .iter()
+                .map(|n| parse_scope(n))
+                .collect::<Result<Vec<_>>>()?;
+            bench::rollup(&db, &nodes, runs.max(1))?;
+        }
     }
     Ok(())
 }

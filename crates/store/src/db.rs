@@ -385,6 +385,39 @@ impl Conn {
     }
 }
 
+impl Conn {
+    /// Adds each row's last column onto the stored row with the same key (the other
+    /// columns), inserting the rows that are new. Rows are applied in the order given, so
+    /// callers that always give keys in one order never deadlock each other. PostgreSQL
+    /// takes many rows in one `COPY` to a session temp table and one `INSERT … SELECT`,
+    /// instead of a round trip a row.
+    pub fn bulk_add(&mut self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> DbResult<()> {
+        let (add, keys) = columns.split_last().expect("a key and a value column");
+        let upsert = format!(
+            "INSERT INTO {table} ({cols}) {{}} ON CONFLICT ({keys}) DO UPDATE SET {add} = {table}.{add} + excluded.{add}",
+            cols = columns.join(", "),
+            keys = keys.join(", "),
+        );
+        const ROW_BY_ROW: usize = 64;
+        if matches!(self, Conn::Sqlite(_)) || rows.len() < ROW_BY_ROW {
+            let marks: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
+            let sql = upsert.replace("{}", &format!("VALUES ({})", marks.join(", ")));
+            for r in rows {
+                self.execute(&sql, r)?;
+            }
+            return Ok(());
+        }
+        let staging = format!("bulk_{table}");
+        self.batch(&format!(
+            "CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table}, ord BIGINT GENERATED ALWAYS AS IDENTITY) ON COMMIT DELETE ROWS;
+             DELETE FROM {staging};"
+        ))?;
+        self.bulk_insert(&staging, columns, rows.iter().map(Vec::as_slice))?;
+        let select = format!("SELECT {} FROM {staging} ORDER BY ord", columns.join(", "));
+        self.batch(&upsert.replace("{}", &select))
+    }
+}
+
 /// One row in COPY's text format: tab-separated, `\N` for NULL, backslash escapes.
 fn copy_text_row(buf: &mut Vec<u8>, row: &[Value]) {
     for (i, v) in row.iter().enumerate() {

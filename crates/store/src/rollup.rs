@@ -6,7 +6,7 @@
 //! walking its subtree. `rebuild` recomputes them all from the tables, and tests check that
 //! the two always agree.
 //! Architecture invariant: every write to territory, party_org, member or unit that changes
-//! a counted attribute calls `Deltas::add` and `Deltas::flush` in its transaction.
+//! a counted attribute records it in a `Deltas` and flushes that in its transaction.
 
 use crate::db::{Conn, DbResult, Value};
 use crate::params;
@@ -36,38 +36,63 @@ pub fn unit_metric(kind: &str, coverage: &str) -> String {
     format!("unit:{kind}:{coverage}")
 }
 
-/// Counter changes gathered during one write, applied at the end.
+/// Counter changes gathered during one write, applied at the end, by metric then node.
+///
+/// Architecture invariant: every transaction updates counters in this one order, so two
+/// concurrent writers under the same ancestors queue behind each other on PostgreSQL
+/// instead of deadlocking.
 #[derive(Debug, Default)]
-pub struct Deltas(HashMap<(String, String), i64>);
+pub struct Deltas(HashMap<String, HashMap<String, i64>>);
 
 impl Deltas {
     /// A territory node counts at its strict ancestors (it is a sub-territory of them).
     pub fn territory(&mut self, path: &str, level: Level, d: i64) {
-        let metric = territory_metric(level);
-        for p in prefixes(path, false) {
-            *self.0.entry((p.to_owned(), metric.clone())).or_default() += d;
-        }
+        self.add(&territory_metric(level), prefixes(path, false), d);
     }
 
     /// An organisation, member or unit counts at the node it sits at and every ancestor.
     pub fn at(&mut self, path: &str, metric: &str, d: i64) {
-        for p in prefixes(path, true) {
-            *self.0.entry((p.to_owned(), metric.to_owned())).or_default() += d;
+        self.add(metric, prefixes(path, true), d);
+    }
+
+    // Looks up by borrowed keys first: a bulk import touches few distinct nodes many times.
+    fn add<'a>(&mut self, metric: &str, nodes: impl Iterator<Item = &'a str>, d: i64) {
+        let by_node = match self.0.get_mut(metric) {
+            Some(m) => m,
+            None => self.0.entry(metric.to_owned()).or_default(),
+        };
+        for node in nodes {
+            match by_node.get_mut(node) {
+                Some(n) => *n += d,
+                None => {
+                    by_node.insert(node.to_owned(), d);
+                }
+            }
         }
     }
 
+    /// The non-zero changes as (node, metric, change), in the invariant's order.
+    fn into_rows(self) -> impl Iterator<Item = (String, String, i64)> {
+        let mut rows: Vec<(String, String, i64)> = self
+            .0
+            .into_iter()
+            .flat_map(|(metric, by_node)| {
+                by_node
+                    .into_iter()
+                    .filter(|&(_, d)| d != 0)
+                    .map(move |(node, d)| (node, metric.clone(), d))
+            })
+            .collect();
+        rows.sort_unstable_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
+        rows.into_iter()
+    }
+
     pub fn flush(self, conn: &mut Conn) -> DbResult<()> {
-        for ((node, metric), d) in self.0 {
-            if d == 0 {
-                continue;
-            }
-            conn.execute(
-                "INSERT INTO rollup_counter (node, metric, n) VALUES ($1, $2, $3)
-                 ON CONFLICT (node, metric) DO UPDATE SET n = rollup_counter.n + excluded.n",
-                params![node, metric, d],
-            )?;
-        }
-        Ok(())
+        let rows: Vec<Vec<Value>> = self
+            .into_rows()
+            .map(|(node, metric, d)| vec![node.into(), metric.into(), d.into()])
+            .collect();
+        conn.bulk_add("rollup_counter", &["node", "metric", "n"], &rows)
     }
 }
 
@@ -94,11 +119,10 @@ pub fn rebuild(conn: &mut Conn) -> DbResult<u64> {
         d.at(&r.str(0)?, &unit_metric(&r.str(1)?, &r.str(2)?), 1);
     }
     conn.execute("DELETE FROM rollup_counter", params![])?;
-    let rows: Vec<[Value; 3]> =
-        d.0.into_iter()
-            .filter(|(_, n)| *n != 0)
-            .map(|((node, metric), n)| [Value::Text(node), Value::Text(metric), Value::Int(n)])
-            .collect();
+    let rows: Vec<[Value; 3]> = d
+        .into_rows()
+        .map(|(node, metric, n)| [Value::Text(node), Value::Text(metric), Value::Int(n)])
+        .collect();
     conn.bulk_insert(
         "rollup_counter",
         &["node", "metric", "n"],
@@ -139,8 +163,45 @@ pub struct Rollup {
     pub units: BTreeMap<String, CoverageByKind>,
 }
 
-/// Reads one node's roll-up. The caller has checked the scope.
+/// Reads one node's roll-up from its counters. The caller has checked the scope.
 pub fn read(conn: &mut Conn, code: &DivisionCode) -> DbResult<Rollup> {
+    let rows = conn.query(
+        "SELECT metric, n FROM rollup_counter WHERE node = $1",
+        params![code.as_path()],
+    )?;
+    from_metrics(code, rows.iter().map(|r| Ok((r.str(0)?, r.i64(1)?))))
+}
+
+/// The same roll-up computed by walking the subtree with a recursive CTE over
+/// `parent_code`: what the counters replace. The benchmark's baseline and a test's oracle.
+pub fn read_by_walking(conn: &mut Conn, code: &DivisionCode) -> DbResult<Rollup> {
+    let rows = conn.query(
+        "WITH RECURSIVE sub(code, level) AS (
+             SELECT code, level FROM territory
+              WHERE (code = $1 OR ($1 = '' AND parent_code IS NULL)) AND valid_to IS NULL
+             UNION ALL
+             SELECT t.code, t.level FROM territory t JOIN sub ON t.parent_code = sub.code
+              WHERE t.valid_to IS NULL
+         )
+         SELECT 'territory:' || level, COUNT(*) FROM sub WHERE code <> $1 GROUP BY level
+         UNION ALL
+         SELECT 'org:' || o.kind, COUNT(*) FROM party_org o JOIN sub ON o.territory_code = sub.code
+          WHERE o.valid_to IS NULL GROUP BY o.kind
+         UNION ALL
+         SELECT 'member:' || m.status, COUNT(*) FROM member m JOIN sub ON m.territory_code = sub.code
+          GROUP BY m.status
+         UNION ALL
+         SELECT 'unit:' || u.kind || ':' || u.coverage, COUNT(*) FROM unit u
+           JOIN sub ON u.territory_code = sub.code GROUP BY u.kind, u.coverage",
+        params![code.as_path()],
+    )?;
+    from_metrics(code, rows.iter().map(|r| Ok((r.str(0)?, r.i64(1)?))))
+}
+
+fn from_metrics(
+    code: &DivisionCode,
+    metrics: impl Iterator<Item = DbResult<(String, i64)>>,
+) -> DbResult<Rollup> {
     let mut r = Rollup {
         code: code.clone(),
         territories: BTreeMap::new(),
@@ -150,11 +211,11 @@ pub fn read(conn: &mut Conn, code: &DivisionCode) -> DbResult<Rollup> {
         units_total: 0,
         units: BTreeMap::new(),
     };
-    for row in conn.query(
-        "SELECT metric, n FROM rollup_counter WHERE node = $1",
-        params![code.as_path()],
-    )? {
-        let (metric, n) = (row.str(0)?, row.i64(1)?);
+    for m in metrics {
+        let (metric, n) = m?;
+        if n == 0 {
+            continue;
+        }
         let mut parts = metric.split(':');
         match (parts.next(), parts.next(), parts.next()) {
             (Some("territory"), Some(level), None) => {

@@ -1,4 +1,5 @@
-//! Roll-ups: the counters kept on write equal a recomputation after any mix of writes.
+//! Roll-ups: the counters kept on write equal a recomputation, and a walk of the subtree,
+//! after any mix of writes.
 
 use crate::both;
 use crate::helpers::{COMMUNITY_A, COMMUNITY_B, TestApp, credit_code, id_number};
@@ -56,6 +57,14 @@ async fn counters_agree_with_a_rebuild(app: TestApp) {
     );
 
     app.with_db(|c| {
+        for code in ["CN", "14", "1402", "140213", COMMUNITY_A, COMMUNITY_B] {
+            let code = datong_domain::DivisionCode::parse(code).unwrap();
+            assert_eq!(
+                datong_store::rollup::read(c, &code).unwrap(),
+                datong_store::rollup::read_by_walking(c, &code).unwrap(),
+                "{code}"
+            );
+        }
         let kept = datong_store::rollup::snapshot(c).unwrap();
         c.tx(datong_store::rollup::rebuild).unwrap();
         assert_eq!(datong_store::rollup::snapshot(c).unwrap(), kept);

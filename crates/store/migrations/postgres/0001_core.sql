@@ -1,7 +1,7 @@
 -- Territory tree: one row per code, the current version. Codes are materialised paths.
 CREATE TABLE territory (
     code          TEXT COLLATE "C" PRIMARY KEY,
-    parent_code   TEXT COLLATE "C" REFERENCES territory(code),
+    parent_code   TEXT COLLATE "C",
     name          TEXT NOT NULL,
     level         TEXT NOT NULL,
     kind          TEXT NOT NULL,
@@ -10,7 +10,6 @@ CREATE TABLE territory (
     valid_to      TEXT
 );
 CREATE INDEX territory_parent ON territory(parent_code, code);
-CREATE INDEX territory_level ON territory(level, code);
 
 -- Superseded versions of a territory node (a renamed street keeps its old name here).
 CREATE TABLE territory_version (

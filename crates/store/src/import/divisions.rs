@@ -15,13 +15,15 @@ use crate::params;
 use crate::rollup::Deltas;
 use datong_domain::division::{DivisionCode, Kind, Level};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
 pub struct Record {
     pub code: DivisionCode,
     pub name: String,
-    pub file: String,
+    /// Shared by every record of one file.
+    pub file: Arc<str>,
     pub line: u64,
 }
 
@@ -95,8 +97,9 @@ pub fn parse_file(
     out: &mut Vec<Record>,
     errors: &mut Vec<LineError>,
 ) {
+    let file: Arc<str> = file.into();
     let err = |line: usize, reason: String| LineError {
-        file: file.to_owned(),
+        file: file.to_string(),
         line: line as u64,
         reason,
     };
@@ -104,14 +107,17 @@ pub fn parse_file(
     for &l in &decoded.undecodable {
         errors.push(err(l, "无法解码的字节（既非 UTF-8 也非 GB18030）".into()));
     }
-    let Some(header_at) = decoded.lines.iter().position(|l| !l.trim().is_empty()) else {
+    let Some((header_at, header_line)) = decoded
+        .lines()
+        .enumerate()
+        .find(|(_, l)| !l.trim().is_empty())
+    else {
         errors.push(err(1, "文件为空".into()));
         return;
     };
     // One reader over the whole text: the lines keep their numbers (undecodable ones are
     // left blank, and the reader skips blank lines).
-    let text = decoded.lines.join("\n");
-    let header_line = &decoded.lines[header_at];
+    let text = &decoded.text;
     let delimiter = if header_line.contains('\t') && !header_line.contains(',') {
         b'\t'
     } else {
@@ -234,7 +240,7 @@ pub fn parse_file(
         out.push(Record {
             code,
             name: name.to_owned(),
-            file: file.to_owned(),
+            file: file.clone(),
             line: n as u64,
         });
     }
@@ -256,16 +262,18 @@ pub fn read(path: &Path, scope: &DivisionCode) -> Result<Vec<Record>, ImportErro
             &mut errors,
         );
     }
-    let mut first: HashMap<&str, (&str, u64)> = HashMap::with_capacity(records.len());
-    for r in &records {
-        if let Some((file, line)) = first.get(r.code.as_path()) {
+    // A stable sort keeps equal codes in input order, so each duplicate follows its first.
+    records.sort_by(|a, b| a.code.cmp(&b.code));
+    for pair in records.windows(2) {
+        let [first, again] = pair else { continue };
+        if first.code == again.code {
+            let at = records.partition_point(|r| r.code < again.code);
+            let (file, line) = (&records[at].file, records[at].line);
             errors.push(LineError {
-                file: r.file.clone(),
-                line: r.line,
-                reason: format!("代码 {} 重复（首次出现于 {file}:{line}）", r.code),
+                file: again.file.to_string(),
+                line: again.line,
+                reason: format!("代码 {} 重复（首次出现于 {file}:{line}）", again.code),
             });
-        } else {
-            first.insert(r.code.as_path(), (&r.file, r.line));
         }
     }
     if !errors.is_empty() {
@@ -273,20 +281,23 @@ pub fn read(path: &Path, scope: &DivisionCode) -> Result<Vec<Record>, ImportErro
         return Err(ImportError::Lines(errors));
     }
     records.retain(|r| scope.contains(&r.code) || r.code.contains(scope));
-    records.sort_by(|a, b| a.code.cmp(&b.code));
     Ok(records)
 }
 
 /// Writes the records in one transaction. New codes are inserted, renamed ones updated
 /// with their old name kept as a version, the rest left alone: importing the same input
 /// twice changes nothing. A record whose parent is neither in the input nor stored fails
-/// the whole import.
+/// the whole import. `records` are sorted by code, as [`read`] returns them.
 pub fn apply(
     conn: &mut Conn,
     actor: &Actor,
     records: &[Record],
     valid_from: &str,
 ) -> Result<Report, ImportError> {
+    assert!(
+        records.is_sorted_by(|a, b| a.code < b.code),
+        "records come from `read`: sorted, without duplicates"
+    );
     let mut existing: HashMap<String, String> = HashMap::new();
     if let (Some(first), Some(last)) = (records.first(), records.last()) {
         // Codes are sorted, so one range covers every stored row the input can touch.
@@ -297,8 +308,11 @@ pub fn apply(
             existing.insert(r.str(0)?, r.str(1)?);
         }
     }
-    let in_input: std::collections::HashSet<&str> =
-        records.iter().map(|r| r.code.as_path()).collect();
+    let in_input = |code: &str| {
+        records
+            .binary_search_by(|r| r.code.as_path().cmp(code))
+            .is_ok()
+    };
     let mut errors = Vec::new();
     let mut parents_checked: BTreeMap<String, bool> = BTreeMap::new();
     for r in records {
@@ -306,7 +320,7 @@ pub fn apply(
             continue;
         };
         let p = parent.as_path();
-        if in_input.contains(p) || existing.contains_key(p) {
+        if in_input(p) || existing.contains_key(p) {
             continue;
         }
         let found = match parents_checked.get(p) {
@@ -321,7 +335,7 @@ pub fn apply(
         };
         if !found {
             errors.push(LineError {
-                file: r.file.clone(),
+                file: r.file.to_string(),
                 line: r.line,
                 reason: format!("上级代码 {parent} 不存在"),
             });

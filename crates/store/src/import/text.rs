@@ -12,13 +12,20 @@ pub enum TextEncoding {
     Gb18030,
 }
 
-/// A decoded file: its lines in order (numbered from 1), and the numbers of lines that
-/// could not be decoded, which are left empty in `lines`.
+/// A decoded file: its text, whose lines keep their numbers (from 1), and the numbers of
+/// lines that could not be decoded, which are left empty in `text`.
 #[derive(Debug)]
 pub struct Decoded {
     pub encoding: TextEncoding,
-    pub lines: Vec<String>,
+    pub text: String,
     pub undecodable: Vec<usize>,
+}
+
+impl Decoded {
+    /// The lines, without their `\n` or `\r\n` ends.
+    pub fn lines(&self) -> std::str::Lines<'_> {
+        self.text.lines()
+    }
 }
 
 fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
@@ -32,16 +39,26 @@ fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
     lines
 }
 
-fn decode_strict(enc: &'static Encoding, line: &[u8]) -> Option<String> {
+fn decode_strict<'a>(enc: &'static Encoding, line: &'a [u8]) -> Option<std::borrow::Cow<'a, str>> {
     enc.decode_without_bom_handling_and_without_replacement(line)
-        .map(|c| c.into_owned())
+}
+
+fn utf8(line: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+    std::str::from_utf8(line).ok().map(Into::into)
 }
 
 pub fn decode(bytes: &[u8]) -> Decoded {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return by_line(TextEncoding::Utf8, rest, |l| {
-            std::str::from_utf8(l).ok().map(str::to_owned)
-        });
+    let unmarked = bytes.strip_prefix(b"\xEF\xBB\xBF");
+    // The common case, valid UTF-8 throughout, is taken whole: no copy line by line.
+    if let Ok(text) = std::str::from_utf8(unmarked.unwrap_or(bytes)) {
+        return Decoded {
+            encoding: TextEncoding::Utf8,
+            text: text.to_owned(),
+            undecodable: Vec::new(),
+        };
+    }
+    if let Some(rest) = unmarked {
+        return by_line(TextEncoding::Utf8, rest, utf8);
     }
     for (bom, enc, te) in [
         (b"\xFF\xFE", UTF_16LE, TextEncoding::Utf16Le),
@@ -50,27 +67,24 @@ pub fn decode(bytes: &[u8]) -> Decoded {
         if let Some(rest) = bytes.strip_prefix(bom) {
             // UTF-16 cannot be split on the byte 0x0A: decode first, then split.
             let (text, had_errors) = enc.decode_without_bom_handling(rest);
-            let lines: Vec<String> = text
-                .split('\n')
-                .map(|l| l.strip_suffix('\r').unwrap_or(l).to_owned())
-                .collect();
-            let mut lines = lines;
-            if lines.last().is_some_and(String::is_empty) {
-                lines.pop();
-            }
-            let undecodable = if had_errors {
-                lines
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, l)| l.contains('\u{FFFD}'))
-                    .map(|(i, _)| i + 1)
-                    .collect()
+            let mut undecodable = Vec::new();
+            let text = if had_errors {
+                let mut clean = String::with_capacity(text.len());
+                for (i, l) in text.lines().enumerate() {
+                    if l.contains('\u{FFFD}') {
+                        undecodable.push(i + 1);
+                    } else {
+                        clean.push_str(l);
+                    }
+                    clean.push('\n');
+                }
+                clean
             } else {
-                Vec::new()
+                text.into_owned()
             };
             return Decoded {
                 encoding: te,
-                lines,
+                text,
                 undecodable,
             };
         }
@@ -92,27 +106,27 @@ pub fn decode(bytes: &[u8]) -> Decoded {
     if utf8_bad > utf8_ok {
         by_line(TextEncoding::Gb18030, bytes, |l| decode_strict(GB18030, l))
     } else {
-        by_line(TextEncoding::Utf8, bytes, |l| {
-            std::str::from_utf8(l).ok().map(str::to_owned)
-        })
+        by_line(TextEncoding::Utf8, bytes, utf8)
     }
 }
 
-fn by_line(encoding: TextEncoding, bytes: &[u8], f: impl Fn(&[u8]) -> Option<String>) -> Decoded {
-    let mut lines = Vec::new();
+fn by_line<'a>(
+    encoding: TextEncoding,
+    bytes: &'a [u8],
+    f: impl Fn(&'a [u8]) -> Option<std::borrow::Cow<'a, str>>,
+) -> Decoded {
+    let mut text = String::with_capacity(bytes.len() + bytes.len() / 2);
     let mut undecodable = Vec::new();
     for (i, l) in split_lines(bytes).into_iter().enumerate() {
         match f(l) {
-            Some(s) => lines.push(s),
-            None => {
-                undecodable.push(i + 1);
-                lines.push(String::new());
-            }
+            Some(s) => text.push_str(&s),
+            None => undecodable.push(i + 1),
         }
+        text.push('\n');
     }
     Decoded {
         encoding,
-        lines,
+        text,
         undecodable,
     }
 }
@@ -125,7 +139,7 @@ mod tests {
     fn utf8_with_bom_and_crlf() {
         let d = decode("\u{FEFF}code,name\r\n14,\"山西省\"\r\n".as_bytes());
         assert_eq!(d.encoding, TextEncoding::Utf8);
-        assert_eq!(d.lines, ["code,name", "14,\"山西省\""]);
+        assert_eq!(d.lines().collect::<Vec<_>>(), ["code,name", "14,\"山西省\""]);
     }
 
     #[test]
@@ -133,7 +147,7 @@ mod tests {
         let (bytes, _, _) = GB18030.encode("code,name\n1402,大同市\n140213,平城区\n");
         let d = decode(&bytes);
         assert_eq!(d.encoding, TextEncoding::Gb18030);
-        assert_eq!(d.lines[2], "140213,平城区");
+        assert_eq!(d.lines().nth(2), Some("140213,平城区"));
         assert!(d.undecodable.is_empty());
     }
 
@@ -145,7 +159,7 @@ mod tests {
         }
         let d = decode(&bytes);
         assert_eq!(d.encoding, TextEncoding::Utf16Le);
-        assert_eq!(d.lines, ["code\tname", "14\t山西省"]);
+        assert_eq!(d.lines().collect::<Vec<_>>(), ["code\tname", "14\t山西省"]);
     }
 
     #[test]
