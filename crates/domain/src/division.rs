@@ -235,8 +235,14 @@ impl DivisionCode {
     }
 
     pub fn parent(&self) -> Option<DivisionCode> {
+        self.parent_path().map(|p| DivisionCode(p.to_owned()))
+    }
+
+    /// The parent's path (`""` for a province, whose parent is the nation), without
+    /// allocating.
+    pub fn parent_path(&self) -> Option<&str> {
         let parent = self.level().parent()?;
-        Some(DivisionCode(self.0[..parent.code_len()].to_owned()))
+        Some(&self.0[..parent.code_len()])
     }
 
     /// Every ancestor from the nation down, then the code itself.

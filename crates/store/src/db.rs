@@ -89,6 +89,58 @@ impl<T: Into<Value>> From<Option<T>> for Value {
     }
 }
 
+/// A borrowed value, for loading many rows without an allocation per field.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    Null,
+    Int(i64),
+    Float(f64),
+    Text(&'a str),
+    Bool(bool),
+}
+
+/// What `bulk_insert` takes: owned `Value`s or borrowed `Cell`s.
+pub trait AsCell {
+    fn cell(&self) -> Cell<'_>;
+}
+
+impl AsCell for Value {
+    fn cell(&self) -> Cell<'_> {
+        match self {
+            Value::Null => Cell::Null,
+            Value::Int(v) => Cell::Int(*v),
+            Value::Float(v) => Cell::Float(*v),
+            Value::Text(s) => Cell::Text(s),
+            Value::Bool(b) => Cell::Bool(*b),
+        }
+    }
+}
+
+impl AsCell for Cell<'_> {
+    fn cell(&self) -> Cell<'_> {
+        *self
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Cell<'a> {
+    fn from(v: Option<&'a str>) -> Self {
+        v.map_or(Cell::Null, Cell::Text)
+    }
+}
+
+impl rusqlite::ToSql for Cell<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match *self {
+            Cell::Null => ValueRef::Null,
+            Cell::Int(v) => ValueRef::Integer(v),
+            Cell::Float(v) => ValueRef::Real(v),
+            Cell::Text(s) => ValueRef::Text(s.as_bytes()),
+            Cell::Bool(b) => ValueRef::Integer(i64::from(b)),
+        }))
+    }
+}
+
 /// Builds a `&[Value]` from anything convertible: `params![code, name, 3]`.
 #[macro_export]
 macro_rules! params {
@@ -344,11 +396,11 @@ impl Conn {
 
     /// Loads many rows into one table: a prepared statement in SQLite, `COPY` in
     /// PostgreSQL. Call inside a transaction.
-    pub fn bulk_insert<'a>(
+    pub fn bulk_insert<'r, C: AsCell + 'r>(
         &mut self,
         table: &str,
         columns: &[&str],
-        rows: impl Iterator<Item = &'a [Value]>,
+        rows: impl Iterator<Item = &'r [C]>,
     ) -> DbResult<u64> {
         match self {
             Conn::Sqlite(c) => {
@@ -361,7 +413,7 @@ impl Conn {
                 let mut st = c.prepare_cached(&sql)?;
                 let mut n = 0;
                 for r in rows {
-                    st.execute(rusqlite::params_from_iter(r))?;
+                    st.execute(rusqlite::params_from_iter(r.iter().map(AsCell::cell)))?;
                     n += 1;
                 }
                 Ok(n)
@@ -419,17 +471,17 @@ impl Conn {
 }
 
 /// One row in COPY's text format: tab-separated, `\N` for NULL, backslash escapes.
-fn copy_text_row(buf: &mut Vec<u8>, row: &[Value]) {
+fn copy_text_row(buf: &mut Vec<u8>, row: &[impl AsCell]) {
     for (i, v) in row.iter().enumerate() {
         if i > 0 {
             buf.push(b'\t');
         }
-        match v {
-            Value::Null => buf.extend_from_slice(b"\\N"),
-            Value::Int(n) => buf.extend_from_slice(n.to_string().as_bytes()),
-            Value::Float(f) => buf.extend_from_slice(f.to_string().as_bytes()),
-            Value::Bool(b) => buf.extend_from_slice(if *b { b"t" } else { b"f" }),
-            Value::Text(s) => {
+        match v.cell() {
+            Cell::Null => buf.extend_from_slice(b"\\N"),
+            Cell::Int(n) => buf.extend_from_slice(n.to_string().as_bytes()),
+            Cell::Float(f) => buf.extend_from_slice(f.to_string().as_bytes()),
+            Cell::Bool(b) => buf.extend_from_slice(if b { b"t" } else { b"f" }),
+            Cell::Text(s) => {
                 for &b in s.as_bytes() {
                     match b {
                         b'\\' => buf.extend_from_slice(b"\\\\"),

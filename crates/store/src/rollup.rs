@@ -23,8 +23,18 @@ fn prefixes(path: &str, include_self: bool) -> impl Iterator<Item = &str> {
         .map(move |n| &path[..n])
 }
 
-pub fn territory_metric(level: Level) -> String {
-    format!("territory:{}", level.as_str())
+pub fn territory_metric(level: Level) -> &'static str {
+    match level {
+        Level::Nation => "territory:nation",
+        Level::Province => "territory:province",
+        Level::City => "territory:city",
+        Level::District => "territory:district",
+        Level::Street => "territory:street",
+        Level::Community => "territory:community",
+        Level::Grid => "territory:grid",
+        Level::Building => "territory:building",
+        Level::Household => "territory:household",
+    }
 }
 pub fn org_metric(kind: &str) -> String {
     format!("org:{kind}")
@@ -47,7 +57,7 @@ pub struct Deltas(HashMap<String, HashMap<String, i64>>);
 impl Deltas {
     /// A territory node counts at its strict ancestors (it is a sub-territory of them).
     pub fn territory(&mut self, path: &str, level: Level, d: i64) {
-        self.add(&territory_metric(level), prefixes(path, false), d);
+        self.add(territory_metric(level), prefixes(path, false), d);
     }
 
     /// An organisation, member or unit counts at the node it sits at and every ancestor.

@@ -9,7 +9,7 @@ use super::LineError;
 use super::text::decode;
 use crate::audit::{self, Actor, Entry};
 use crate::db::DbError;
-use crate::db::{Conn, Value};
+use crate::db::{Cell, Conn};
 use crate::error::StoreError;
 use crate::params;
 use crate::rollup::Deltas;
@@ -128,14 +128,15 @@ pub fn parse_file(
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    let mut records = rdr.records();
-    let header: Vec<String> = match records.next() {
-        Some(Ok(r)) => r.iter().map(|f| f.trim().to_owned()).collect(),
-        Some(Err(e)) => {
+    // One record buffer for the whole file: no allocation a row.
+    let mut rec = csv::StringRecord::new();
+    let header: Vec<String> = match rdr.read_record(&mut rec) {
+        Ok(true) => rec.iter().map(|f| f.trim().to_owned()).collect(),
+        Ok(false) => return,
+        Err(e) => {
             errors.push(err(header_at + 1, format!("无法解析的表头：{e}")));
             return;
         }
-        None => return,
     };
     let find = |names: &[&str]| {
         header
@@ -159,19 +160,23 @@ pub fn parse_file(
         .filter(|(i, h)| *i != code_col && h.to_ascii_lowercase().ends_with("code"))
         .map(|(i, _)| i)
         .collect();
-    for rec in records {
-        let rec = match rec {
-            Ok(r) => r,
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
             Err(e) => {
                 let n = e.position().map_or(0, |p| p.line() as usize);
                 errors.push(err(n, format!("无法解析的 CSV 行：{e}")));
+                if e.is_io_error() {
+                    break;
+                }
                 continue;
             }
-        };
+        }
         let n = rec.position().map_or(0, |p| p.line() as usize);
-        let fields: Vec<&str> = rec.iter().map(str::trim).collect();
-        if fields.len() != header.len() {
-            let what = if fields.len() < header.len() {
+        let field = |i: usize| rec.get(i).map_or("", str::trim);
+        if rec.len() != header.len() {
+            let what = if rec.len() < header.len() {
                 "字段不足"
             } else {
                 "字段过多"
@@ -180,13 +185,13 @@ pub fn parse_file(
                 n,
                 format!(
                     "{what}：有 {} 个字段，表头为 {} 个",
-                    fields.len(),
+                    rec.len(),
                     header.len()
                 ),
             ));
             continue;
         }
-        let raw = fields[code_col];
+        let raw = field(code_col);
         let code = match DivisionCode::parse(raw) {
             Ok(c) if c.is_nation() => {
                 errors.push(err(n, format!("代码 {raw} 无效")));
@@ -224,15 +229,15 @@ pub fn parse_file(
         }
         if let Some(&bad) = prefix_cols
             .iter()
-            .find(|&&c| !fields[c].is_empty() && !raw.starts_with(fields[c]))
+            .find(|&&c| !field(c).is_empty() && !raw.starts_with(field(c)))
         {
             errors.push(err(
                 n,
-                format!("{} 列的 {} 与代码 {raw} 不符", header[bad], fields[bad]),
+                format!("{} 列的 {} 与代码 {raw} 不符", header[bad], field(bad)),
             ));
             continue;
         }
-        let name = fields[name_col].trim();
+        let name = field(name_col);
         if name.is_empty() {
             errors.push(err(n, "名称为空".into()));
             continue;
@@ -308,19 +313,21 @@ pub fn apply(
             existing.insert(r.str(0)?, r.str(1)?);
         }
     }
-    let in_input = |code: &str| {
-        records
-            .binary_search_by(|r| r.code.as_path().cmp(code))
-            .is_ok()
-    };
     let mut errors = Vec::new();
     let mut parents_checked: BTreeMap<String, bool> = BTreeMap::new();
+    // Sorted codes are a pre-order walk of the tree, so the input's own ancestors of a
+    // record are exactly the codes on a stack of open prefixes.
+    let mut open: Vec<&str> = Vec::new();
     for r in records {
-        let Some(parent) = r.code.parent().filter(|p| !p.is_nation()) else {
-            continue;
-        };
-        let p = parent.as_path();
-        if in_input(p) || existing.contains_key(p) {
+        let code = r.code.as_path();
+        while open.last().is_some_and(|top| !code.starts_with(top)) {
+            open.pop();
+        }
+        let parent = r.code.parent_path().unwrap_or_default();
+        let in_input = open.last() == Some(&parent);
+        open.push(code);
+        let p = parent;
+        if p.is_empty() || in_input || existing.contains_key(p) {
             continue;
         }
         let found = match parents_checked.get(p) {
@@ -337,7 +344,7 @@ pub fn apply(
             errors.push(LineError {
                 file: r.file.to_string(),
                 line: r.line,
-                reason: format!("上级代码 {parent} 不存在"),
+                reason: format!("上级代码 {p} 不存在"),
             });
         }
     }
@@ -351,7 +358,7 @@ pub fn apply(
             ..Report::default()
         };
         let mut deltas = Deltas::default();
-        let mut new_rows: Vec<[Value; 7]> = Vec::new();
+        let mut new_rows: Vec<[Cell; 7]> = Vec::new();
         for r in records {
             let level = r.code.level();
             let kind = Kind::classify(level, &r.name);
@@ -359,17 +366,13 @@ pub fn apply(
                 None => {
                     deltas.territory(r.code.as_path(), level, 1);
                     new_rows.push([
-                        Value::Text(r.code.as_path().to_owned()),
-                        r.code
-                            .parent()
-                            .filter(|p| !p.is_nation())
-                            .map(|p| p.as_path().to_owned())
-                            .into(),
-                        Value::Text(r.name.clone()),
-                        Value::Text(level.as_str().to_owned()),
-                        Value::Text(kind.as_str().to_owned()),
-                        Value::Bool(false),
-                        Value::Text(valid_from.to_owned()),
+                        Cell::Text(r.code.as_path()),
+                        r.code.parent_path().filter(|p| !p.is_empty()).into(),
+                        Cell::Text(&r.name),
+                        Cell::Text(level.as_str()),
+                        Cell::Text(kind.as_str()),
+                        Cell::Bool(false),
+                        Cell::Text(valid_from),
                     ]);
                 }
                 Some(old) if *old == r.name => report.unchanged += 1,
