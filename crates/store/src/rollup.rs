@@ -267,6 +267,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn territory_metrics_name_their_level() {
+        for level in Level::ALL {
+            assert_eq!(
+                territory_metric(level),
+                format!("territory:{}", level.as_str())
+            );
+        }
+    }
+
+    #[test]
     fn prefixes_are_level_ancestors() {
         let p: Vec<&str> = prefixes("140213001001", false).collect();
         assert_eq!(p, ["", "14", "1402", "140213", "140213001"]);

@@ -41,6 +41,8 @@ impl datong_http::Clock for TestClock {
 
 pub struct TestApp {
     pub base: String,
+    /// The database's URL, for a second process on the same database.
+    pub url: String,
     pub db: Db,
     pub http: reqwest::Client,
     /// Tokens by login: `city` (whole city, may unmask), `street` (the street of A and B),
@@ -64,7 +66,12 @@ fn unique_name() -> String {
 
 /// A fresh, empty, migrated database on `engine`.
 pub fn fresh_db(engine: Engine) -> Db {
-    let url = match engine {
+    datong_store::open(&fresh_db_url(engine)).unwrap()
+}
+
+/// The URL of a fresh, empty database on `engine` (created but not migrated).
+pub fn fresh_db_url(engine: Engine) -> String {
+    match engine {
         Engine::Sqlite => {
             let dir = std::env::temp_dir().join("datong-tests");
             std::fs::create_dir_all(&dir).unwrap();
@@ -82,8 +89,7 @@ pub fn fresh_db(engine: Engine) -> Db {
             let (head, _) = base.rsplit_once('/').unwrap();
             format!("{head}/{name}")
         }
-    };
-    datong_store::open(&url).unwrap()
+    }
 }
 
 fn postgres_admin(base: &str) -> datong_store::db::PooledConn {
@@ -104,7 +110,11 @@ pub fn blocking<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 }
 
 pub async fn spawn_app(engine: Engine) -> TestApp {
-    let (db, tokens) = blocking(|| setup(engine));
+    let (url, db, tokens) = blocking(|| {
+        let url = fresh_db_url(engine);
+        let (db, tokens) = setup(&url);
+        (url, db, tokens)
+    });
     let clock = Arc::new(TestClock(Mutex::new(
         Utc.with_ymd_and_hms(2026, 11, 26, 8, 0, 0).unwrap(),
     )));
@@ -118,6 +128,7 @@ pub async fn spawn_app(engine: Engine) -> TestApp {
     });
     TestApp {
         base,
+        url,
         db,
         http: reqwest::Client::new(),
         tokens,
@@ -126,8 +137,8 @@ pub async fn spawn_app(engine: Engine) -> TestApp {
 
 type Tokens = std::collections::HashMap<&'static str, String>;
 
-fn setup(engine: Engine) -> (Db, Tokens) {
-    let db = fresh_db(engine);
+fn setup(url: &str) -> (Db, Tokens) {
+    let db = datong_store::open(url).unwrap();
     let mut tokens = std::collections::HashMap::new();
     {
         let mut c = db.get().unwrap();

@@ -15,8 +15,8 @@ use crate::params;
 use crate::rollup::Deltas;
 use datong_domain::division::{DivisionCode, Kind, Level};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct Record {

@@ -139,7 +139,10 @@ mod tests {
     fn utf8_with_bom_and_crlf() {
         let d = decode("\u{FEFF}code,name\r\n14,\"山西省\"\r\n".as_bytes());
         assert_eq!(d.encoding, TextEncoding::Utf8);
-        assert_eq!(d.lines().collect::<Vec<_>>(), ["code,name", "14,\"山西省\""]);
+        assert_eq!(
+            d.lines().collect::<Vec<_>>(),
+            ["code,name", "14,\"山西省\""]
+        );
     }
 
     #[test]
