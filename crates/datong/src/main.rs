@@ -10,11 +10,23 @@ use std::sync::Arc;
 
 mod bench;
 
+/// Every variable the binary reads; a test checks that none is missing.
+const ENVIRONMENT: &str = "\
+Environment (each overrides the default; a command-line option overrides it):
+  DATONG_DB               database: an SQLite file path (default datong.db) or a
+                          postgres://user:password@host/db URL; never printed
+  DATONG_LOG              log filter, e.g. info, warn, datong_store=debug (default info)
+  DATONG_ADDR             serve: address to listen on (default 127.0.0.1:8080)
+  DATONG_SEED_DIVISIONS   serve: divisions directory to import into an empty database
+  DATONG_SEED_SCOPE       serve: the subtree of it to import (default 1402)
+  DATONG_SECURE_COOKIES   serve: true behind HTTPS, so session cookies are marked Secure";
+
 #[derive(Parser)]
 #[command(
     name = "datong",
     version,
-    about = "城市基层党建引领基层治理平台 (party-building-led urban grassroots governance)"
+    about = "城市基层党建引领基层治理平台 (party-building-led urban grassroots governance)",
+    after_help = ENVIRONMENT
 )]
 struct Cli {
     /// Database: an SQLite file path, or a postgres:// URL for PostgreSQL.
@@ -43,6 +55,10 @@ enum Command {
         /// With --seed-divisions: the scope to import (a division code, or CN).
         #[arg(long, env = "DATONG_SEED_SCOPE", default_value = "1402")]
         seed_scope: String,
+        /// Mark the session cookie Secure: set this when users reach the server over HTTPS
+        /// (directly or through a proxy), so the cookie never travels in clear.
+        #[arg(long, env = "DATONG_SECURE_COOKIES")]
+        secure_cookies: bool,
     },
     /// Import data.
     #[command(subcommand)]
@@ -176,6 +192,7 @@ fn main() -> Result<()> {
             addr,
             seed_divisions,
             seed_scope,
+            secure_cookies,
         } => {
             if let Some(dir) = seed_divisions {
                 let empty = db
@@ -187,14 +204,17 @@ fn main() -> Result<()> {
                     import_divisions(&db, &dir, &parse_scope(&seed_scope)?, None)?;
                 }
             }
-            let app = datong_http::App::new(db, Arc::new(datong_http::SystemClock));
+            let app = datong_http::App::new(db, Arc::new(datong_http::SystemClock))
+                .with_secure_cookies(secure_cookies);
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(&addr)
                     .await
                     .with_context(|| format!("binding {addr}"))?;
                 eprintln!("datong listening on http://{}", listener.local_addr()?);
-                axum::serve(listener, datong_http::router(app))
+                let service = datong_http::router(app)
+                    .into_make_service_with_connect_info::<std::net::SocketAddr>();
+                axum::serve(listener, service)
                     .with_graceful_shutdown(async {
                         let _ = tokio::signal::ctrl_c().await;
                     })

@@ -2,6 +2,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::Metrics;
+use crate::throttle::LoginThrottle;
 use axum::Router;
 use chrono::{DateTime, Utc};
 use datong_store::{Conn, Db, StoreError};
@@ -25,6 +26,9 @@ pub struct App {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
+    pub login_throttle: Arc<LoginThrottle>,
+    /// Mark the session cookie `Secure` (sent over HTTPS only).
+    pub secure_cookies: bool,
 }
 
 impl App {
@@ -33,7 +37,14 @@ impl App {
             db,
             clock,
             metrics: Arc::new(Metrics::default()),
+            login_throttle: Arc::new(LoginThrottle::default()),
+            secure_cookies: false,
         }
+    }
+
+    pub fn with_secure_cookies(mut self, secure: bool) -> Self {
+        self.secure_cookies = secure;
+        self
     }
 
     /// RFC 3339 UTC with microseconds: sorts as text in both engines.

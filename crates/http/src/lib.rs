@@ -12,5 +12,6 @@ pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod openapi;
+pub mod throttle;
 
 pub use app::{App, Clock, SystemClock, router};

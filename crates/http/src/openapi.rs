@@ -109,8 +109,16 @@ pub fn document() -> Value {
         "openapi": "3.1.0",
         "info": { "title": "Datong 城市基层党建引领基层治理平台 API", "version": "1" },
         "servers": [{ "url": "/api/v1" }],
-        "security": [{ "bearer": [] }],
+        "security": [{ "bearer": [] }, { "session": [] }],
         "paths": {
+            "/session": {
+                "post": { "summary": "登录：设置 HttpOnly 会话 Cookie，返回 CSRF 令牌", "tags": ["session"], "security": [],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": reference("Login") } } },
+                    "responses": { "201": ok("会话", reference("Session")), "400": ok("错误", reference("Error")), "401": ok("登录名或密码错误", reference("Error")),
+                        "423": ok("账号已锁定", reference("Error")), "429": ok("本地址登录失败次数过多", reference("Error")) } },
+                "get": op("当前调用者；浏览器会话另返回 CSRF 令牌", "session", json!([]), None, "200", ok("会话", reference("Session"))),
+                "delete": { "summary": "退出登录", "tags": ["session"], "responses": { "204": { "description": "已退出" }, "401": ok("错误", reference("Error")), "403": ok("缺少 CSRF 令牌", reference("Error")) } }
+            },
             "/territories": { "get": op("按名称或代码检索区划", "territories", with_paging(vec![p("q", "query", json!({ "type": "string", "maxLength": 50 })), p("level", "query", enumeration(&levels))]), None, "200", ok("区划列表", list_of("Territory"))) },
             "/territories/{code}": {
                 "get": op("区划节点", "territories", json!([code_param()]), None, "200", ok("区划", reference("Territory"))),
@@ -154,8 +162,16 @@ pub fn document() -> Value {
             }
         },
         "components": {
-            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer" },
+                "session": { "type": "apiKey", "in": "cookie", "name": "datong_session", "description": "浏览器会话；修改数据的请求须带 X-CSRF-Token 头" }
+            },
             "schemas": {
+                "Login": object(&["login", "password"], json!({ "login": text(64), "password": { "type": "string", "minLength": 1, "maxLength": 256, "format": "password" } })),
+                "Session": object(&["login", "assignments"], json!({
+                    "login": { "type": "string" },
+                    "assignments": { "type": "array", "items": object(&["role", "scope", "unmask"], json!({ "role": { "type": "string" }, "scope": code(), "unmask": { "type": "boolean" } })) },
+                    "csrf_token": { "type": "string" }, "expires_at": { "type": "string", "format": "date-time" } })),
                 "Error": object(&["error"], json!({ "error": object(&["code", "message"], json!({ "code": { "type": "string" }, "message": { "type": "string" }, "field": { "type": "string" } })) })),
                 "Created": object(&["id"], json!({ "id": { "type": "integer" } })),
                 "Territory": object(&["code", "name", "level", "kind", "member_centre", "valid_from"], json!({

@@ -101,44 +101,184 @@ pub fn create_token(conn: &mut Conn, actor: &Actor, login: &str) -> StoreResult<
     let secret = random_secret();
     conn.tx(|c| {
         c.execute(
-            "INSERT INTO credential (account_id, kind, secret_hash, created_at) VALUES ($1, 'token', $2, $3)",
-            params![id, secret_hash(&secret), &actor.at],
+            "INSERT INTO credential (account_id, kind, secret_hash, created_at) VALUES ($1, $2, $3, $4)",
+            params![id, CredentialKind::Token.as_str(), secret_hash(&secret), &actor.at],
         )?;
         audit::append(c, actor, Entry { action: "create", entity: "token", entity_id: login, before: None, after: None })?;
         Ok(secret)
     })
 }
 
-/// Checks a login and password; returns the account id.
-pub fn verify_password(conn: &mut Conn, login: &str, password: &str) -> StoreResult<Option<i64>> {
-    let Some(r) = conn.query_opt(
-        "SELECT id, password_hash, disabled FROM account WHERE login = $1",
-        params![login],
-    )?
-    else {
-        return Ok(None);
-    };
-    let ok = PasswordHash::new(&r.str(1)?)
+/// Password attempts an account may fail in a row before it is locked.
+pub const MAX_FAILED_LOGINS: i64 = 5;
+/// How long a locked account stays locked.
+pub const LOCK_MINUTES: i64 = 15;
+/// How long a browser session lasts from its login.
+pub const SESSION_HOURS: i64 = 8;
+
+/// What a credential is: a bearer token for scripts, or a browser session (a cookie, with
+/// a CSRF token that must come back on every request that changes something).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialKind {
+    Token,
+    Session,
+}
+
+impl CredentialKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            CredentialKind::Token => "token",
+            CredentialKind::Session => "session",
+        }
+    }
+}
+
+/// A browser session just opened. The secret goes into the cookie and nowhere else.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub secret: String,
+    pub csrf_token: String,
+    pub expires_at: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum Login {
+    Opened(Session),
+    /// Unknown login, wrong password or disabled account: not told apart.
+    Refused,
+    /// Too many failures in a row; the account opens again at `until`.
+    Locked {
+        until: String,
+    },
+}
+
+fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+// An unknown login costs the same Argon2 work as a known one, so timing tells nothing.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password("no-such-account-Aa1"));
+
+fn password_matches(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash)
         .map(|h| {
             Argon2::default()
                 .verify_password(password.as_bytes(), &h)
                 .is_ok()
         })
-        .unwrap_or(false);
-    Ok((ok && !r.bool(2)?).then_some(r.i64(0)?))
+        .unwrap_or(false)
 }
 
-/// Resolves a bearer token or session secret to its caller, if valid at `now`.
-pub fn caller_for_secret(conn: &mut Conn, secret: &str, now: &str) -> StoreResult<Option<Caller>> {
+/// Checks a login and password and opens a session. Failures are counted per account:
+/// after `MAX_FAILED_LOGINS` in a row the account is locked for `LOCK_MINUTES`, even to the
+/// right password. Every outcome on an existing account is audited.
+pub fn log_in(
+    conn: &mut Conn,
+    login: &str,
+    password: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> StoreResult<Login> {
+    let at = timestamp(now);
+    let actor = Actor {
+        login: login.to_owned(),
+        at: at.clone(),
+    };
+    conn.tx(|c| {
+        let Some(r) = c.query_opt(
+            "SELECT id, password_hash, disabled, failed_logins, locked_until FROM account WHERE login = $1",
+            params![login],
+        )?
+        else {
+            password_matches(&DUMMY_HASH, password);
+            return Ok(Login::Refused);
+        };
+        let (id, hash, disabled, failed) = (r.i64(0)?, r.str(1)?, r.bool(2)?, r.i64(3)?);
+        if let Some(until) = r.opt_str(4)?.filter(|u| *u > at) {
+            audit::append(c, &actor, Entry { action: "login_locked", entity: "account", entity_id: login, before: None, after: None })?;
+            return Ok(Login::Locked { until });
+        }
+        if disabled || !password_matches(&hash, password) {
+            let failed = failed + 1;
+            let lock = (failed >= MAX_FAILED_LOGINS)
+                .then(|| timestamp(now + chrono::Duration::minutes(LOCK_MINUTES)));
+            c.execute(
+                "UPDATE account SET failed_logins = $1, locked_until = $2 WHERE id = $3",
+                params![if lock.is_some() { 0 } else { failed }, lock.clone(), id],
+            )?;
+            let after = serde_json::json!({ "failed_logins": failed, "locked_until": lock });
+            audit::append(c, &actor, Entry { action: "login_failed", entity: "account", entity_id: login, before: None, after: Some(&after) })?;
+            return Ok(match lock {
+                Some(until) => Login::Locked { until },
+                None => Login::Refused,
+            });
+        }
+        c.execute(
+            "UPDATE account SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+            params![id],
+        )?;
+        let session = Session {
+            secret: random_secret(),
+            csrf_token: random_secret(),
+            expires_at: timestamp(now + chrono::Duration::hours(SESSION_HOURS)),
+        };
+        c.execute(
+            "INSERT INTO credential (account_id, kind, secret_hash, csrf_token, created_at, expires_at) VALUES ($1, 'session', $2, $3, $4, $5)",
+            params![id, secret_hash(&session.secret), &session.csrf_token, &at, &session.expires_at],
+        )?;
+        audit::append(c, &actor, Entry { action: "login", entity: "session", entity_id: login, before: None, after: None })?;
+        Ok(Login::Opened(session))
+    })
+}
+
+/// Ends a browser session; ending one that is already gone is not an error.
+pub fn log_out(conn: &mut Conn, actor: &Actor, secret: &str) -> StoreResult<()> {
+    conn.tx(|c| {
+        let n = c.execute(
+            "DELETE FROM credential WHERE secret_hash = $1 AND kind = 'session'",
+            params![secret_hash(secret)],
+        )?;
+        if n > 0 {
+            audit::append(
+                c,
+                actor,
+                Entry {
+                    action: "logout",
+                    entity: "session",
+                    entity_id: &actor.login,
+                    before: None,
+                    after: None,
+                },
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// A resolved credential: who is calling and, for a browser session, its CSRF token.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub caller: Caller,
+    pub csrf_token: Option<String>,
+}
+
+/// Resolves a bearer token or session secret of `kind` to its caller, if valid at `now`.
+pub fn caller_for_secret(
+    conn: &mut Conn,
+    secret: &str,
+    kind: CredentialKind,
+    now: &str,
+) -> StoreResult<Option<Resolved>> {
     let Some(r) = conn.query_opt(
-        "SELECT a.id, a.login FROM credential c JOIN account a ON a.id = c.account_id
-         WHERE c.secret_hash = $1 AND a.disabled = FALSE AND (c.expires_at IS NULL OR c.expires_at > $2)",
-        params![secret_hash(secret), now],
+        "SELECT a.id, a.login, c.csrf_token FROM credential c JOIN account a ON a.id = c.account_id
+         WHERE c.secret_hash = $1 AND c.kind = $2 AND a.disabled = FALSE
+           AND (c.expires_at IS NULL OR c.expires_at > $3)",
+        params![secret_hash(secret), kind.as_str(), now],
     )?
     else {
         return Ok(None);
     };
-    let (id, login) = (r.i64(0)?, r.str(1)?);
+    let (id, login, csrf_token) = (r.i64(0)?, r.str(1)?, r.opt_str(2)?);
     let assignments = conn
         .query("SELECT role, scope_code, unmask FROM role_assignment WHERE account_id = $1 ORDER BY id", params![id])?
         .iter()
@@ -148,11 +288,14 @@ pub fn caller_for_secret(conn: &mut Conn, secret: &str, now: &str) -> StoreResul
             Some(Assignment { role, scope, unmask: r.bool(2).ok()? })
         })
         .collect();
-    Ok(Some(Caller::new(
-        Actor {
-            login,
-            at: now.to_owned(),
-        },
-        assignments,
-    )))
+    Ok(Some(Resolved {
+        caller: Caller::new(
+            Actor {
+                login,
+                at: now.to_owned(),
+            },
+            assignments,
+        ),
+        csrf_token,
+    }))
 }

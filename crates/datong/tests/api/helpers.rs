@@ -44,6 +44,7 @@ pub struct TestApp {
     /// The database's URL, for a second process on the same database.
     pub url: String,
     pub db: Db,
+    pub clock: Arc<TestClock>,
     pub http: reqwest::Client,
     /// Tokens by login: `city` (whole city, may unmask), `street` (the street of A and B),
     /// `a` and `b` (one community each), `a_unmask` (community A, may unmask), `member`.
@@ -118,18 +119,19 @@ pub async fn spawn_app(engine: Engine) -> TestApp {
     let clock = Arc::new(TestClock(Mutex::new(
         Utc.with_ymd_and_hms(2026, 11, 26, 8, 0, 0).unwrap(),
     )));
-    let app = datong_http::App::new(db.clone(), clock);
+    let app = datong_http::App::new(db.clone(), clock.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
-        axum::serve(listener, datong_http::router(app))
-            .await
-            .unwrap()
+        let service =
+            datong_http::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, service).await.unwrap()
     });
     TestApp {
         base,
         url,
         db,
+        clock,
         http: reqwest::Client::new(),
         tokens,
     }

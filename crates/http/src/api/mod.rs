@@ -2,6 +2,7 @@
 
 pub mod members;
 pub mod orgs;
+pub mod session;
 pub mod territories;
 pub mod units;
 
@@ -13,6 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/openapi.json", axum::routing::get(crate::openapi::serve))
+        .merge(session::routes())
         .merge(territories::routes())
         .merge(orgs::routes())
         .merge(members::routes())

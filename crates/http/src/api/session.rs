@@ -1,0 +1,184 @@
+//! `/api/v1/session`: a browser logs in with its password and gets an HttpOnly cookie and
+//! a CSRF token; `GET` tells who is calling (cookie or bearer token); `DELETE` logs out.
+
+use crate::app::App;
+use crate::auth::{Authenticated, Presented, SESSION_COOKIE, session_cookie};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::JsonBody;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use datong_store::access::Assignment;
+use datong_store::account::{self, CredentialKind, Login};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+pub fn routes() -> Router<App> {
+    Router::new().route("/session", post(log_in).get(whoami).delete(log_out))
+}
+
+/// A password as typed: kept exactly (no trimming), at most 256 characters, never printed.
+pub struct Password(String);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+impl<'de> Deserialize<'de> for Password {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if s.is_empty() || s.chars().count() > 256 {
+            return Err(serde::de::Error::custom("应为 1 至 256 个字符"));
+        }
+        Ok(Password(s))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    login: super::Text<64>,
+    password: Password,
+}
+
+/// Who is calling, with what roles where; a browser session also gets its CSRF token.
+#[derive(Serialize)]
+struct SessionView {
+    login: String,
+    assignments: Vec<Assignment>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    csrf_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<String>,
+}
+
+/// The client's address, when the server was started with connection info.
+struct ClientIp(Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
+fn cookie(app: &App, value: &str, max_age: i64) -> String {
+    let secure = if app.secure_cookies { "; Secure" } else { "" };
+    format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    )
+}
+
+async fn log_in(
+    State(app): State<App>,
+    ClientIp(ip): ClientIp,
+    JsonBody(body): JsonBody<LoginBody>,
+) -> Result<Response, ApiError> {
+    if let Some(ip) = ip
+        && let Err(wait) = app.login_throttle.check(ip, Instant::now())
+    {
+        let err = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!(
+                "登录失败次数过多，请 {} 分钟后再试",
+                wait.as_secs().div_ceil(60)
+            ),
+        );
+        return Ok((
+            [(header::RETRY_AFTER, wait.as_secs().max(1).to_string())],
+            err,
+        )
+            .into_response());
+    }
+    let now = app.clock.now();
+    let at = app.now_text();
+    let (login, password) = (body.login.0, body.password.0);
+    let outcome = app
+        .run(move |c| {
+            Ok(match account::log_in(c, &login, &password, now)? {
+                Login::Opened(s) => {
+                    let who =
+                        account::caller_for_secret(c, &s.secret, CredentialKind::Session, &at)?
+                            .expect("the session just opened");
+                    Ok((s, who.caller))
+                }
+                other => Err(other),
+            })
+        })
+        .await?;
+    match outcome {
+        Ok((session, caller)) => {
+            let view = SessionView {
+                login: caller.actor.login,
+                assignments: caller.assignments,
+                csrf_token: Some(session.csrf_token),
+                expires_at: Some(session.expires_at),
+            };
+            let max_age = account::SESSION_HOURS * 3600;
+            Ok((
+                StatusCode::CREATED,
+                [(header::SET_COOKIE, cookie(&app, &session.secret, max_age))],
+                Json(view),
+            )
+                .into_response())
+        }
+        Err(refusal) => {
+            if let Some(ip) = ip {
+                app.login_throttle.record_failure(ip, Instant::now());
+            }
+            Err(match refusal {
+                Login::Locked { until } => ApiError::new(
+                    StatusCode::LOCKED,
+                    "account_locked",
+                    format!("登录失败次数过多，账号已锁定至 {until}"),
+                ),
+                _ => ApiError::new(StatusCode::UNAUTHORIZED, "login_failed", "登录名或密码错误"),
+            })
+        }
+    }
+}
+
+async fn whoami(State(app): State<App>, headers: HeaderMap) -> ApiResult<Json<SessionView>> {
+    let presented = Presented::from_headers(&headers).ok_or_else(ApiError::unauthenticated)?;
+    let (kind, secret) = (presented.kind(), presented.secret().to_owned());
+    let now = app.now_text();
+    let resolved = app
+        .run(move |c| account::caller_for_secret(c, &secret, kind, &now))
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    Ok(Json(SessionView {
+        login: resolved.caller.actor.login,
+        assignments: resolved.caller.assignments,
+        csrf_token: resolved.csrf_token,
+        expires_at: None,
+    }))
+}
+
+async fn log_out(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    if let Some(secret) = session_cookie(&headers) {
+        app.run(move |c| account::log_out(c, &caller.actor, &secret))
+            .await?;
+    }
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, cookie(&app, "", 0))],
+    )
+        .into_response())
+}
