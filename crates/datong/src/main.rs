@@ -63,6 +63,9 @@ enum Command {
     /// Import data.
     #[command(subcommand)]
     Import(Import),
+    /// Grids, buildings and households below the communities.
+    #[command(subcommand)]
+    Territory(Territory),
     /// Manage accounts.
     #[command(subcommand)]
     User(User),
@@ -105,6 +108,23 @@ enum Import {
         /// The day the imported nodes and names take effect (default: today).
         #[arg(long)]
         valid_from: Option<chrono::NaiveDate>,
+    },
+}
+
+#[derive(Subcommand)]
+enum Territory {
+    /// Add a grid under a community, a building under a grid, or a household under a
+    /// building; prints the new code.
+    Add {
+        /// The parent's division code.
+        parent: String,
+        name: String,
+        /// The serial within the parent (default: the next free one).
+        #[arg(long)]
+        serial: Option<u32>,
+        /// Mark a household as a 党员中心户.
+        #[arg(long)]
+        member_centre: bool,
     },
 }
 
@@ -227,6 +247,25 @@ fn main() -> Result<()> {
             scope,
             valid_from,
         }) => import_divisions(&db, &dir, &parse_scope(&scope)?, valid_from)?,
+        Command::Territory(Territory::Add {
+            parent,
+            name,
+            serial,
+            member_centre,
+        }) => {
+            let t = datong_store::territory::create(
+                &mut *db.get()?,
+                &datong_store::access::Caller::system(operator()),
+                datong_store::territory::NewTerritory {
+                    parent: parse_scope(&parent)?,
+                    serial,
+                    name: datong_domain::Name::parse(&name)
+                        .map_err(|e| anyhow::anyhow!("name: {e}"))?,
+                    member_centre,
+                },
+            )?;
+            println!("{}", t.code);
+        }
         Command::User(User::Add {
             login,
             role,

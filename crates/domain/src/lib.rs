@@ -1,13 +1,14 @@
 //! Datong's domain rules, free of I/O.
 //!
 //! Every type here that carries an identifier (`DivisionCode`, `IdNumber`, `CreditCode`,
-//! `Phone`) can only be built by parsing, so holding one means holding a valid value.
+//! `Phone`, `Name`) can only be built by parsing, so holding one means holding a valid value.
 
 pub mod branch_rules;
 pub mod credit_code;
 pub mod division;
 pub mod id_number;
 pub mod member;
+pub mod name;
 pub mod org;
 pub mod phone;
 pub mod role;
@@ -16,5 +17,6 @@ pub mod unit;
 pub use credit_code::CreditCode;
 pub use division::{DivisionCode, Level};
 pub use id_number::IdNumber;
+pub use name::Name;
 pub use phone::Phone;
 pub use role::{Role, Scope};

@@ -7,6 +7,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::rollup::Deltas;
 use crate::sql::{Page, Sql};
+use datong_domain::Name;
 use datong_domain::division::{DivisionCode, Kind, Level};
 use serde::Serialize;
 
@@ -159,7 +160,7 @@ pub struct NewTerritory {
     pub parent: DivisionCode,
     /// The serial within the parent; the next free one when absent.
     pub serial: Option<u32>,
-    pub name: String,
+    pub name: Name,
     pub member_centre: bool,
 }
 
@@ -185,10 +186,9 @@ pub fn create(conn: &mut Conn, caller: &Caller, n: NewTerritory) -> StoreResult<
         let serial = match n.serial {
             Some(s) => s,
             None => {
-                let (lo, hi) = n.parent.subtree_range();
                 let last = c.query_opt(
-                    "SELECT MAX(code) FROM territory WHERE code > $1 AND code < $2 AND level = $3",
-                    params![lo, hi, level.as_str()],
+                    "SELECT MAX(code) FROM territory WHERE parent_code = $1",
+                    params![n.parent.as_path()],
                 )?;
                 let last = last.and_then(|r| r.opt_str(0).ok().flatten());
                 last.map_or(1, |l| l[n.parent.as_path().len()..].parse::<u32>().unwrap_or(0) + 1)
@@ -197,9 +197,9 @@ pub fn create(conn: &mut Conn, caller: &Caller, n: NewTerritory) -> StoreResult<
         let code = n.parent.child(serial).ok_or_else(|| StoreError::invalid("serial", "编号超出该层级的位数"))?;
         let t = Territory {
             parent: Some(n.parent.clone()),
-            kind: Kind::classify(level, &n.name),
+            kind: Kind::classify(level, n.name.as_str()),
             code,
-            name: n.name.clone(),
+            name: n.name.as_str().to_owned(),
             level,
             member_centre: n.member_centre,
             valid_from: caller.today().to_string(),
@@ -225,7 +225,7 @@ pub fn update(
     conn: &mut Conn,
     caller: &Caller,
     code: &DivisionCode,
-    name: Option<String>,
+    name: Option<Name>,
     member_centre: Option<bool>,
 ) -> StoreResult<Territory> {
     let before = get_in_scope(conn, caller, code)?;
@@ -237,7 +237,7 @@ pub fn update(
         ));
     }
     conn.tx(|c| {
-        if let Some(name) = name.filter(|n| *n != before.name) {
+        if let Some(name) = name.map(Name::into_string).filter(|n| *n != before.name) {
             rename(
                 c,
                 &caller.actor,

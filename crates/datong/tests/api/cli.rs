@@ -1,6 +1,9 @@
-//! The command line documents itself: every `DATONG_*` variable the code reads is listed
-//! in `datong --help`.
+//! The command line: it documents every `DATONG_*` variable the code reads in
+//! `datong --help`, keeps secrets out of its output, and adds the nodes below communities.
 
+use crate::both;
+use crate::helpers::{COMMUNITY_A, TestApp};
+use serde_json::json;
 use std::path::Path;
 
 fn variables_in(dir: &Path, out: &mut std::collections::BTreeSet<String>) {
@@ -64,3 +67,64 @@ fn secrets_in_the_database_url_are_not_printed() {
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(!printed.contains("s3cret"), "{printed}");
 }
+
+fn datong(url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_datong"))
+        .args(["--db", url])
+        .args(args)
+        .env("DATONG_LOG", "warn")
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap()
+}
+
+async fn grids_buildings_and_households_from_the_command_line(app: TestApp) {
+    let url = app.url.clone();
+    let add = move |args: &[&str]| {
+        let out = datong(&url, &[&["territory", "add"][..], args].concat());
+        (
+            out.status.success(),
+            String::from_utf8(out.stdout).unwrap().trim().to_owned(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (grid, building, household) = crate::helpers::blocking(|| {
+        let grid = add(&[COMMUNITY_A, "一网格"]);
+        let building = add(&[&grid.1, "1号楼", "--serial", "7"]);
+        let household = add(&[&building.1, "101户", "--member-centre"]);
+        (grid, building, household)
+    });
+    assert!(grid.0, "{}", grid.2);
+    assert_eq!(grid.1, format!("{COMMUNITY_A}001"));
+    assert_eq!(building.1, format!("{COMMUNITY_A}001007"));
+    assert_eq!(household.1, format!("{COMMUNITY_A}0010070001"));
+    let r = app
+        .get("a", &format!("/api/v1/territories/{}", household.1))
+        .await;
+    assert_eq!((r.status, &r.body["member_centre"]), (200, &json!(true)));
+
+    let url = app.url.clone();
+    let refused = crate::helpers::blocking(move || {
+        [
+            vec![COMMUNITY_A, "   "],
+            vec!["1402", "网格"],
+            vec!["140213050009", "网格"],
+            vec![COMMUNITY_A, "网格", "--member-centre"],
+        ]
+        .map(|args| datong(&url, &[&["territory", "add"][..], &args].concat()))
+    });
+    for out in refused {
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(!out.status.success() && err.starts_with("Error: "), "{err}");
+    }
+    let r = app
+        .get("a", &format!("/api/v1/territories/{COMMUNITY_A}/children"))
+        .await;
+    assert_eq!(
+        r.body["items"].as_array().unwrap().len(),
+        1,
+        "nothing else was added: {}",
+        r.body
+    );
+}
+both!(grids_buildings_and_households_from_the_command_line);

@@ -1,4 +1,4 @@
-use super::{List, Name, Paging};
+use super::{List, Paging};
 use crate::app::App;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
+use datong_domain::Name;
 use datong_domain::{DivisionCode, Level};
 use datong_store::rollup::{self, Rollup};
 use datong_store::territory::{self, NewTerritory, Territory, Version};
@@ -97,7 +98,7 @@ async fn create_child(
     let n = NewTerritory {
         parent,
         serial: b.serial,
-        name: b.name.0,
+        name: b.name,
         member_centre: b.member_centre,
     };
     Ok((
@@ -121,10 +122,8 @@ async fn update(
 ) -> ApiResult<Json<Territory>> {
     let code = parse_code(&code)?;
     Ok(Json(
-        app.run(move |c| {
-            territory::update(c, &caller, &code, b.name.map(|n| n.0), b.member_centre)
-        })
-        .await?,
+        app.run(move |c| territory::update(c, &caller, &code, b.name, b.member_centre))
+            .await?,
     ))
 }
 
