@@ -115,6 +115,10 @@ pub const MAX_FAILED_LOGINS: i64 = 5;
 pub const LOCK_MINUTES: i64 = 15;
 /// How long a browser session lasts from its login.
 pub const SESSION_HOURS: i64 = 8;
+/// A browser session left idle this long ends (等保 2.0 asks for an idle timeout).
+pub const SESSION_IDLE_MINUTES: i64 = 30;
+// A session's last use is written at most this often, not on every request.
+const TOUCH_SECONDS: i64 = 60;
 
 /// What a credential is: a bearer token for scripts, or a browser session (a cookie, with
 /// a CSRF token that must come back on every request that changes something).
@@ -270,7 +274,8 @@ pub fn caller_for_secret(
     now: &str,
 ) -> StoreResult<Option<Resolved>> {
     let Some(r) = conn.query_opt(
-        "SELECT a.id, a.login, c.csrf_token FROM credential c JOIN account a ON a.id = c.account_id
+        "SELECT a.id, a.login, c.csrf_token, c.id, COALESCE(c.last_used_at, c.created_at)
+           FROM credential c JOIN account a ON a.id = c.account_id
          WHERE c.secret_hash = $1 AND c.kind = $2 AND a.disabled = FALSE
            AND (c.expires_at IS NULL OR c.expires_at > $3)",
         params![secret_hash(secret), kind.as_str(), now],
@@ -279,6 +284,23 @@ pub fn caller_for_secret(
         return Ok(None);
     };
     let (id, login, csrf_token) = (r.i64(0)?, r.str(1)?, r.opt_str(2)?);
+    if kind == CredentialKind::Session {
+        let (credential, last_used) = (r.i64(3)?, r.str(4)?);
+        let Ok(at) = chrono::DateTime::parse_from_rfc3339(now) else {
+            return Ok(None);
+        };
+        let ago = |secs: i64| timestamp(at.to_utc() - chrono::Duration::seconds(secs));
+        if last_used <= ago(SESSION_IDLE_MINUTES * 60) {
+            return Ok(None);
+        }
+        // Bookkeeping, not a change to the records: not audited.
+        if last_used <= ago(TOUCH_SECONDS) {
+            conn.execute(
+                "UPDATE credential SET last_used_at = $1 WHERE id = $2",
+                params![now, credential],
+            )?;
+        }
+    }
     let assignments = conn
         .query("SELECT role, scope_code, unmask FROM role_assignment WHERE account_id = $1 ORDER BY id", params![id])?
         .iter()

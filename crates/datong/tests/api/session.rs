@@ -141,6 +141,39 @@ async fn tokens_and_session_secrets_do_not_stand_in_for_each_other(app: TestApp)
 }
 both!(tokens_and_session_secrets_do_not_stand_in_for_each_other);
 
+async fn an_idle_session_ends(app: TestApp) {
+    let mut b = Browser::new(&app);
+    b.log_in("a", PASSWORD).await;
+    let step = |minutes| *app.clock.0.lock().unwrap() += chrono::Duration::minutes(minutes);
+    for _ in 0..10 {
+        step(25);
+        assert_eq!(
+            b.send("GET", "/api/v1/orgs", None).await.0,
+            200,
+            "in use, it stays open"
+        );
+    }
+    step(31);
+    assert_eq!(
+        b.send("GET", "/api/v1/orgs", None).await.0,
+        401,
+        "idle for 31 minutes"
+    );
+    let mut fresh = Browser::new(&app);
+    fresh.log_in("a", PASSWORD).await;
+    for _ in 0..19 {
+        step(25);
+        assert_eq!(fresh.send("GET", "/api/v1/session", None).await.0, 200);
+    }
+    step(10);
+    assert_eq!(
+        fresh.send("GET", "/api/v1/session", None).await.0,
+        401,
+        "8 hours after login, however busy"
+    );
+}
+both!(an_idle_session_ends);
+
 async fn app_get_session_by_token(app: &TestApp) -> (u16, HeaderMap, Value) {
     let r = app.get("a", "/api/v1/session").await;
     (r.status, HeaderMap::new(), r.body)
