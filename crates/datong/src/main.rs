@@ -60,6 +60,9 @@ enum Command {
         #[arg(long, env = "DATONG_SECURE_COOKIES")]
         secure_cookies: bool,
     },
+    /// Build the demo city (Datong's divisions with synthetic people) into an empty
+    /// database, with one account for each role.
+    Demo(DemoArgs),
     /// Import data.
     #[command(subcommand)]
     Import(Import),
@@ -109,6 +112,65 @@ enum Import {
         #[arg(long)]
         valid_from: Option<chrono::NaiveDate>,
     },
+}
+
+#[derive(clap::Args)]
+struct DemoArgs {
+    /// datong: the whole city (3.1 million residents, ~222,000 members); small: for tests.
+    #[arg(long, default_value = "datong")]
+    scale: String,
+    /// The same seed builds the same city.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// The national divisions directory the city's tree comes from.
+    #[arg(
+        long,
+        env = "DATONG_DIVISIONS",
+        default_value = "../shared/data/divisions"
+    )]
+    divisions: PathBuf,
+}
+
+impl DemoArgs {
+    fn options(&self) -> Result<datong_demo::Options> {
+        let Some(scale) = datong_demo::Scale::parse(&self.scale) else {
+            bail!("--scale {}: one of datong, small", self.scale);
+        };
+        Ok(datong_demo::Options {
+            scale,
+            seed: self.seed,
+            divisions: self.divisions.clone(),
+            today: chrono::Local::now().date_naive(),
+        })
+    }
+}
+
+fn build_demo(db: &datong_store::Db, args: &DemoArgs) -> Result<()> {
+    let start = std::time::Instant::now();
+    let report = datong_demo::build(db, &args.options()?, &operator())?;
+    eprintln!(
+        "demo city built in {:.1?}: {} territories, {} organisations, {} units, {} members",
+        start.elapsed(),
+        report.territories,
+        report.orgs,
+        report.units,
+        report.members
+    );
+    print_logins(&report);
+    Ok(())
+}
+
+fn print_logins(report: &datong_demo::Report) {
+    eprintln!("demo logins (password {}):", report.password);
+    for a in &report.accounts {
+        eprintln!(
+            "  {:<10} {:<10} {} {}",
+            a.login,
+            a.role.as_str(),
+            a.scope,
+            a.scope_name
+        );
+    }
 }
 
 #[derive(Subcommand)]
@@ -242,6 +304,7 @@ fn main() -> Result<()> {
                 Ok::<_, anyhow::Error>(())
             })?;
         }
+        Command::Demo(args) => build_demo(&db, &args)?,
         Command::Import(Import::Divisions {
             dir,
             scope,

@@ -12,6 +12,7 @@ pub mod name;
 pub mod org;
 pub mod phone;
 pub mod role;
+pub mod synthetic;
 pub mod unit;
 
 pub use credit_code::CreditCode;

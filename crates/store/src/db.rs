@@ -470,6 +470,19 @@ impl Conn {
     }
 }
 
+impl Conn {
+    /// After rows went in with explicit ids: moves PostgreSQL's identity sequence past
+    /// them (SQLite takes the next rowid from the table itself).
+    pub fn sync_id_sequence(&mut self, table: &str) -> DbResult<()> {
+        if let Conn::Postgres(_) = self {
+            self.batch(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            ))?;
+        }
+        Ok(())
+    }
+}
+
 /// One row in COPY's text format: tab-separated, `\N` for NULL, backslash escapes.
 fn copy_text_row(buf: &mut Vec<u8>, row: &[impl AsCell]) {
     for (i, v) in row.iter().enumerate() {

@@ -21,7 +21,7 @@ macro_rules! migration {
     };
 }
 
-const MIGRATIONS: &[Migration] = &[migration!(1, "0001_core")];
+const MIGRATIONS: &[Migration] = &[migration!(1, "0001_core"), migration!(2, "0002_demo")];
 
 /// Brings the schema up to date; each migration runs in its own transaction.
 pub fn run(conn: &mut Conn) -> DbResult<()> {
