@@ -19,7 +19,11 @@ Environment (each overrides the default; a command-line option overrides it):
   DATONG_ADDR             serve: address to listen on (default 127.0.0.1:8080)
   DATONG_SEED_DIVISIONS   serve: divisions directory to import into an empty database
   DATONG_SEED_SCOPE       serve: the subtree of it to import (default 1402)
-  DATONG_SECURE_COOKIES   serve: true behind HTTPS, so session cookies are marked Secure";
+  DATONG_SECURE_COOKIES   serve: true behind HTTPS, so session cookies are marked Secure
+  DATONG_DEMO             serve: true to serve the demo city, built on first run
+  DATONG_DEMO_SCALE       serve --demo: datong (default) or small
+  DATONG_DIVISIONS        demo: the national divisions directory
+                          (default ../shared/data/divisions)";
 
 #[derive(Parser)]
 #[command(
@@ -55,6 +59,13 @@ enum Command {
         /// With --seed-divisions: the scope to import (a division code, or CN).
         #[arg(long, env = "DATONG_SEED_SCOPE", default_value = "1402")]
         seed_scope: String,
+        /// Serve the demo city: build it into the database on first run, and print the
+        /// demo logins.
+        #[arg(long, env = "DATONG_DEMO")]
+        demo: bool,
+        /// With --demo: datong (the whole city) or small.
+        #[arg(long, env = "DATONG_DEMO_SCALE", default_value = "datong")]
+        demo_scale: String,
         /// Mark the session cookie Secure: set this when users reach the server over HTTPS
         /// (directly or through a proxy), so the cookie never travels in clear.
         #[arg(long, env = "DATONG_SECURE_COOKIES")]
@@ -114,7 +125,7 @@ enum Import {
     },
 }
 
-#[derive(clap::Args)]
+#[derive(clap::Parser)]
 struct DemoArgs {
     /// datong: the whole city (3.1 million residents, ~222,000 members); small: for tests.
     #[arg(long, default_value = "datong")]
@@ -148,6 +159,11 @@ impl DemoArgs {
 fn build_demo(db: &datong_store::Db, args: &DemoArgs) -> Result<()> {
     let start = std::time::Instant::now();
     let report = datong_demo::build(db, &args.options()?, &operator())?;
+    print_built(start, &report);
+    Ok(())
+}
+
+fn print_built(start: std::time::Instant, report: &datong_demo::Report) {
     eprintln!(
         "demo city built in {:.1?}: {} territories, {} organisations, {} units, {} members",
         start.elapsed(),
@@ -156,7 +172,21 @@ fn build_demo(db: &datong_store::Db, args: &DemoArgs) -> Result<()> {
         report.units,
         report.members
     );
-    print_logins(&report);
+    print_logins(report);
+}
+
+/// Builds the demo city unless the database has it, then prints the logins.
+fn serve_demo(db: &datong_store::Db, scale: &str) -> Result<()> {
+    let args = DemoArgs::parse_from(["demo", "--scale", scale]);
+    let start = std::time::Instant::now();
+    match datong_demo::build(db, &args.options()?, &operator()) {
+        Ok(report) => print_built(start, &report),
+        Err(datong_demo::DemoError::AlreadyBuilt) => {
+            let report = datong_demo::existing(db, args.seed)?;
+            print_logins(&report);
+        }
+        Err(e) => return Err(e.into()),
+    }
     Ok(())
 }
 
@@ -274,8 +304,13 @@ fn main() -> Result<()> {
             addr,
             seed_divisions,
             seed_scope,
+            demo,
+            demo_scale,
             secure_cookies,
         } => {
+            if demo {
+                serve_demo(&db, &demo_scale)?;
+            }
             if let Some(dir) = seed_divisions {
                 let empty = db
                     .get()?

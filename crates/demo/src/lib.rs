@@ -358,6 +358,55 @@ fn write(c: &mut Conn, actor: &Actor, city: &City, today: &str) -> Result<Report
     Ok(report)
 }
 
+/// The report of a demo city built earlier: its counts and the demo accounts that exist.
+pub fn existing(db: &Db, seed: u64) -> Result<Report, DemoError> {
+    let mut c = db.get()?;
+    let count = |c: &mut Conn, table: &str| -> Result<u64, DemoError> {
+        Ok(c.query_one(&format!("SELECT COUNT(*) FROM {table}"), &[])?
+            .i64(0)? as u64)
+    };
+    let mut accounts = Vec::new();
+    for login in DEMO_LOGINS {
+        let Some(r) = c.query_opt(
+            "SELECT r.role, r.scope_code, COALESCE(t.name, '全国') FROM account a
+               JOIN role_assignment r ON r.account_id = a.id
+               LEFT JOIN territory t ON t.code = r.scope_code
+              WHERE a.login = $1",
+            params![login],
+        )?
+        else {
+            continue;
+        };
+        let scope = DivisionCode::from_path(&r.str(1)?)
+            .map_err(|e| StoreError::invalid("scope", e.to_string()))?;
+        accounts.push(DemoAccount {
+            login: login.to_string(),
+            role: Role::parse(&r.str(0)?).unwrap_or(Role::Resident),
+            scope: scope.to_string(),
+            scope_name: r.str(2)?,
+        });
+    }
+    Ok(Report {
+        territories: count(&mut c, "territory")?,
+        orgs: count(&mut c, "party_org")?,
+        units: count(&mut c, "unit")?,
+        members: count(&mut c, "member")?,
+        accounts,
+        password: password(seed),
+    })
+}
+
+const DEMO_LOGINS: [&str; 8] = [
+    "city",
+    "district",
+    "street",
+    "community",
+    "grid",
+    "member",
+    "resident",
+    "admin",
+];
+
 /// One account for each role of DESIGN §1, on the first urban district, street,
 /// community and grid.
 fn accounts(
@@ -440,6 +489,7 @@ fn accounts(
     ];
     let mut out = Vec::new();
     for (login, role, scope, scope_name, unmask) in plan {
+        debug_assert!(DEMO_LOGINS.contains(&login));
         let code = DivisionCode::parse(scope).expect("codes from the tree");
         datong_store::account::add_user(c, actor, login, password, role, &code, unmask)?;
         out.push(DemoAccount {

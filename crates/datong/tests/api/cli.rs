@@ -128,3 +128,85 @@ async fn grids_buildings_and_households_from_the_command_line(app: TestApp) {
     );
 }
 both!(grids_buildings_and_households_from_the_command_line);
+
+/// `datong serve --demo` builds the demo city on first run, prints the logins, and a
+/// printed login works; a second start finds the city and prints them again.
+#[test]
+fn serve_demo_builds_once_and_prints_the_logins() {
+    let url = crate::helpers::fresh_db_url(datong_store::Engine::Sqlite);
+    for run in 0..2 {
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_datong"))
+            .args([
+                "--db",
+                &url,
+                "serve",
+                "--demo",
+                "--demo-scale",
+                "small",
+                "--addr",
+                "127.0.0.1:0",
+            ])
+            .env(
+                "DATONG_DIVISIONS",
+                crate::helpers::fixtures().join("divisions"),
+            )
+            .env("DATONG_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut child = KillOnDrop(child);
+        let stderr = std::io::BufReader::new(child.0.stderr.take().unwrap());
+        let mut lines = Vec::new();
+        let mut base = None;
+        for line in std::io::BufRead::lines(stderr).map_while(Result::ok) {
+            if let Some(b) = line.strip_prefix("datong listening on ") {
+                base = Some(b.to_owned());
+                break;
+            }
+            lines.push(line);
+        }
+        let printed = lines.join("\n");
+        assert!(
+            printed.contains("password Demo-1-Datong"),
+            "run {run}: {printed}"
+        );
+        for login in [
+            "city",
+            "district",
+            "street",
+            "community",
+            "grid",
+            "member",
+            "resident",
+            "admin",
+        ] {
+            assert!(
+                printed.lines().any(|l| l.trim_start().starts_with(login)),
+                "run {run}: {login} in {printed}"
+            );
+        }
+        assert_eq!(printed.contains("demo city built"), run == 0, "{printed}");
+        let base = base.expect("the server started");
+        let status = tokio::runtime::Runtime::new().unwrap().block_on(async {
+            reqwest::Client::new()
+                .post(format!("{base}/api/v1/session"))
+                .json(&json!({ "login": "street", "password": "Demo-1-Datong" }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        });
+        assert_eq!(status, 201, "run {run}");
+    }
+}
+
+/// A server that stops when the test does, even when the test fails.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -116,6 +116,11 @@ pub async fn spawn_app(engine: Engine) -> TestApp {
         let (db, tokens) = setup(&url);
         (url, db, tokens)
     });
+    serve(url, db, tokens).await
+}
+
+/// The server on a database the test prepared itself.
+pub async fn serve(url: String, db: Db, tokens: Tokens) -> TestApp {
     let clock = Arc::new(TestClock(Mutex::new(
         Utc.with_ymd_and_hms(2026, 11, 26, 8, 0, 0).unwrap(),
     )));
@@ -137,7 +142,7 @@ pub async fn spawn_app(engine: Engine) -> TestApp {
     }
 }
 
-type Tokens = std::collections::HashMap<&'static str, String>;
+pub type Tokens = std::collections::HashMap<&'static str, String>;
 
 fn setup(url: &str) -> (Db, Tokens) {
     let db = datong_store::open(url).unwrap();

@@ -7,6 +7,7 @@ mod access;
 mod audit;
 mod bad_input;
 mod cli;
+mod demo;
 mod durability;
 mod import;
 mod masking;

@@ -1,0 +1,204 @@
+//! The demo city (small scale, on the fixture divisions): the same for the same seed,
+//! synthetic and marked so, consistent with the platform's own rules, and each demo
+//! account sees only its subtree.
+
+use crate::helpers::{Tokens, blocking, fixtures, fresh_db_url, serve, system};
+use datong_domain::{CreditCode, DivisionCode, IdNumber, Phone, synthetic};
+use datong_store::{Db, Engine};
+use serde_json::{Value, json};
+
+fn options(seed: u64) -> datong_demo::Options {
+    datong_demo::Options {
+        scale: datong_demo::Scale::Small,
+        seed,
+        divisions: fixtures().join("divisions"),
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
+    }
+}
+
+fn build(engine: Engine, seed: u64) -> (String, Db, datong_demo::Report) {
+    let url = fresh_db_url(engine);
+    let db = datong_store::open(&url).unwrap();
+    let report = datong_demo::build(&db, &options(seed), &system().actor).unwrap();
+    (url, db, report)
+}
+
+/// Everything the seed decides, as text.
+fn fingerprint(db: &Db) -> Vec<String> {
+    let mut c = db.get().unwrap();
+    let mut out = Vec::new();
+    for sql in [
+        "SELECT code, name, member_centre FROM territory ORDER BY code",
+        "SELECT id, name, kind, territory_code, parent_id, path, committee_size, term_start FROM party_org ORDER BY id",
+        "SELECT id, name, credit_code, kind, territory_code, coverage, org_id FROM unit ORDER BY id",
+        "SELECT id, name, sex, birth_date, id_number, education, joined_on, status, org_id, phone, home_community FROM member ORDER BY id",
+        "SELECT code, lon, lat, polygon FROM territory_geo ORDER BY code",
+    ] {
+        for r in c.query(sql, &[]).unwrap() {
+            out.push(format!("{r:?}"));
+        }
+    }
+    out
+}
+
+fn same_seed_same_city(engine: Engine) {
+    blocking(|| {
+        let (_, a, report) = build(engine, 7);
+        let (_, b, _) = build(engine, 7);
+        let (_, other, _) = build(engine, 8);
+        assert!(
+            report.members > 300 && report.orgs > 20 && report.units > 20,
+            "{report:?}"
+        );
+        let fa = fingerprint(&a);
+        assert_eq!(fa, fingerprint(&b));
+        assert_ne!(fa, fingerprint(&other));
+    });
+}
+
+#[test]
+fn the_same_seed_builds_the_same_city_on_sqlite() {
+    same_seed_same_city(Engine::Sqlite);
+}
+
+#[test]
+fn the_same_seed_builds_the_same_city_on_postgres() {
+    same_seed_same_city(Engine::Postgres);
+}
+
+fn marked_and_consistent(engine: Engine) {
+    blocking(|| {
+        let (_, db, _) = build(engine, 1);
+        let mut c = db.get().unwrap();
+        for r in c
+            .query(
+                "SELECT id_number, birth_date, sex, phone, synthetic FROM member",
+                &[],
+            )
+            .unwrap()
+        {
+            let id = IdNumber::parse(&r.str(0).unwrap()).unwrap();
+            assert!(synthetic::is_synthetic_id(&id));
+            assert_eq!(id.birth_date().to_string(), r.str(1).unwrap());
+            assert_eq!(id.sex().as_str(), r.str(2).unwrap());
+            assert!(synthetic::is_synthetic_phone(
+                &Phone::parse(&r.str(3).unwrap()).unwrap()
+            ));
+            assert!(r.bool(4).unwrap());
+        }
+        for r in c
+            .query("SELECT credit_code, synthetic FROM unit", &[])
+            .unwrap()
+        {
+            let code = CreditCode::parse(&r.str(0).unwrap()).unwrap();
+            assert!(synthetic::is_synthetic_credit_code(&code) && r.bool(1).unwrap());
+        }
+        let orphans = c
+            .query_one(
+                "SELECT COUNT(*) FROM party_org o LEFT JOIN party_org p ON p.id = o.parent_id
+                  WHERE o.parent_id IS NOT NULL AND (p.id IS NULL OR o.path <> p.path || o.id || '/')",
+                &[],
+            )
+            .unwrap()
+            .i64(0)
+            .unwrap();
+        assert_eq!(orphans, 0, "every path is its parent's path and its own id");
+        for code in ["CN", "1402", "140213", "140213050001"] {
+            let code = DivisionCode::parse(code).unwrap();
+            assert_eq!(
+                datong_store::rollup::read(&mut c, &code).unwrap(),
+                datong_store::rollup::read_by_walking(&mut c, &code).unwrap()
+            );
+        }
+        let again = datong_demo::build(&db, &options(1), &system().actor);
+        assert!(
+            matches!(again, Err(datong_demo::DemoError::AlreadyBuilt)),
+            "{:?}",
+            again.err()
+        );
+    });
+}
+
+#[test]
+fn the_demo_is_marked_synthetic_and_keeps_the_rules_on_sqlite() {
+    marked_and_consistent(Engine::Sqlite);
+}
+
+#[test]
+fn the_demo_is_marked_synthetic_and_keeps_the_rules_on_postgres() {
+    marked_and_consistent(Engine::Postgres);
+}
+
+async fn each_role_sees_only_its_subtree(engine: Engine) {
+    let (url, db, report) = blocking(move || build(engine, 3));
+    let app = serve(url, db, Tokens::new()).await;
+    assert_eq!(
+        report.accounts.len(),
+        8,
+        "one account a role: {:?}",
+        report.accounts
+    );
+    for account in &report.accounts {
+        let r = app
+            .http
+            .post(format!("{}/api/v1/session", app.base))
+            .json(&json!({ "login": account.login, "password": report.password }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", account.login);
+        let cookie = r.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let scope = if account.scope == "CN" {
+            String::new()
+        } else {
+            account.scope.clone()
+        };
+        for (list, field) in [
+            ("orgs", "territory"),
+            ("members", "territory"),
+            ("units", "territory"),
+        ] {
+            let body: Value = app
+                .http
+                .get(format!("{}/api/v1/{list}?limit=500", app.base))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let items = body["items"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{}: {body}", account.login));
+            for item in items {
+                let at = item[field].as_str().unwrap();
+                assert!(
+                    at.starts_with(&scope),
+                    "{} ({}) sees {list} at {at}",
+                    account.login,
+                    account.scope
+                );
+            }
+            if account.login == "city" {
+                assert!(!items.is_empty(), "the city sees its {list}");
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_demo_role_sees_only_its_subtree_on_sqlite() {
+    each_role_sees_only_its_subtree(Engine::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_demo_role_sees_only_its_subtree_on_postgres() {
+    each_role_sees_only_its_subtree(Engine::Postgres).await
+}
