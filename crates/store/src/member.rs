@@ -9,7 +9,7 @@ use crate::db::{Conn, Row};
 use crate::error::{StoreError, StoreResult};
 use crate::org;
 use crate::params;
-use crate::rollup::{Deltas, member_metric};
+use crate::rollup::{Deltas, member_metrics};
 use crate::sql::{Page, Sql};
 use chrono::NaiveDate;
 use datong_domain::division::{DivisionCode, Level};
@@ -268,7 +268,8 @@ pub fn create(conn: &mut Conn, caller: &Caller, n: NewMember) -> StoreResult<Mem
             .map_err(|e| if e.is_unique_violation() { StoreError::conflict("id_number", "该公民身份号码已登记") } else { e.into() })?
             .i64(0)?;
         let mut d = Deltas::default();
-        d.at(o.territory.as_path(), &member_metric(n.status.as_str()), 1);
+        let metrics = member_metrics(n.status.as_str(), n.education.as_str(), &n.birth_date.to_string(), &n.joined_on.to_string());
+        d.member(o.territory.as_path(), &metrics, 1);
         d.flush(c)?;
         let m = from_row(&c.query_one(&format!("SELECT {COLUMNS} FROM member WHERE id = $1"), params![id])?, false)?;
         audit::append(c, &caller.actor, Entry {
@@ -339,6 +340,16 @@ fn load_for_write(
     Ok((before, row))
 }
 
+/// The roll-up metrics a member counts under.
+fn counted(m: &Member) -> [String; 4] {
+    member_metrics(
+        m.status.as_str(),
+        m.education.as_str(),
+        &m.birth_date,
+        &m.joined_on,
+    )
+}
+
 pub fn update(conn: &mut Conn, caller: &Caller, id: i64, ch: MemberChange) -> StoreResult<Member> {
     let (before, row) = load_for_write(conn, caller, id, ch.version)?;
     if let Some(Some(h)) = &ch.home_community {
@@ -362,6 +373,13 @@ pub fn update(conn: &mut Conn, caller: &Caller, id: i64, ch: MemberChange) -> St
                 id
             ],
         )?;
+        if let Some(education) = ch.education.filter(|e| *e != before.education) {
+            let mut d = Deltas::default();
+            d.member(before.territory.as_path(), &counted(&before), -1);
+            let after = Member { education, ..before.clone() };
+            d.member(before.territory.as_path(), &counted(&after), 1);
+            d.flush(c)?;
+        }
         write_member(c, caller, id, "update", &before)
     })
 }
@@ -414,8 +432,9 @@ pub fn transfer(
             params![to.id, to.territory.as_path(), id],
         )?;
         let mut d = Deltas::default();
-        d.at(before.territory.as_path(), &member_metric(before.status.as_str()), -1);
-        d.at(to.territory.as_path(), &member_metric(before.status.as_str()), 1);
+        let metrics = counted(&before);
+        d.member(before.territory.as_path(), &metrics, -1);
+        d.member(to.territory.as_path(), &metrics, 1);
         d.flush(c)?;
         write_member(c, caller, id, "transfer", &before)?;
         Ok(Transfer {
@@ -480,8 +499,9 @@ pub fn probation(
                     params![on.to_string(), id],
                 )?;
                 let mut d = Deltas::default();
-                d.at(before.territory.as_path(), &member_metric(MemberStatus::Probationary.as_str()), -1);
-                d.at(before.territory.as_path(), &member_metric(MemberStatus::Full.as_str()), 1);
+                d.member(before.territory.as_path(), &counted(&before), -1);
+                let full = Member { status: MemberStatus::Full, ..before.clone() };
+                d.member(before.territory.as_path(), &counted(&full), 1);
                 d.flush(c)?;
                 write_member(c, caller, id, "full_membership", &before)
             }

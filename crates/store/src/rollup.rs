@@ -39,8 +39,21 @@ pub fn territory_metric(level: Level) -> &'static str {
 pub fn org_metric(kind: &str) -> String {
     format!("org:{kind}")
 }
-pub fn member_metric(status: &str) -> String {
-    format!("member:{status}")
+/// What one member counts under: status, education, and the decades of birth and of
+/// joining (ages follow from birth decades at read time, so no counter ages).
+pub fn member_metrics(
+    status: &str,
+    education: &str,
+    birth_date: &str,
+    joined_on: &str,
+) -> [String; 4] {
+    let decade = |date: &str| format!("{}0", date.get(..3).unwrap_or("000"));
+    [
+        format!("member:{status}"),
+        format!("member_edu:{education}"),
+        format!("member_born:{}", decade(birth_date)),
+        format!("member_joined:{}", decade(joined_on)),
+    ]
 }
 pub fn unit_metric(kind: &str, coverage: &str) -> String {
     format!("unit:{kind}:{coverage}")
@@ -63,6 +76,14 @@ impl Deltas {
     /// An organisation, member or unit counts at the node it sits at and every ancestor.
     pub fn at(&mut self, path: &str, metric: &str, d: i64) {
         self.add(metric, prefixes(path, true), d);
+    }
+
+    /// A member counts at the node of its organisation and every ancestor, once under
+    /// each of its metrics.
+    pub fn member(&mut self, path: &str, metrics: &[String; 4], d: i64) {
+        for m in metrics {
+            self.at(path, m, d);
+        }
     }
 
     // Looks up by borrowed keys first: a bulk import touches few distinct nodes many times.
@@ -122,8 +143,12 @@ pub fn rebuild(conn: &mut Conn) -> DbResult<u64> {
     )? {
         d.at(&r.str(0)?, &org_metric(&r.str(1)?), 1);
     }
-    for r in conn.query("SELECT territory_code, status FROM member", params![])? {
-        d.at(&r.str(0)?, &member_metric(&r.str(1)?), 1);
+    for r in conn.query(
+        "SELECT territory_code, status, education, birth_date, joined_on FROM member",
+        params![],
+    )? {
+        let metrics = member_metrics(&r.str(1)?, &r.str(2)?, &r.str(3)?, &r.str(4)?);
+        d.member(&r.str(0)?, &metrics, 1);
     }
     for r in conn.query("SELECT territory_code, kind, coverage FROM unit", params![])? {
         d.at(&r.str(0)?, &unit_metric(&r.str(1)?, &r.str(2)?), 1);
@@ -168,6 +193,11 @@ pub struct Rollup {
     pub territories: BTreeMap<String, i64>,
     pub orgs: BTreeMap<String, i64>,
     pub members: BTreeMap<String, i64>,
+    pub members_by_education: BTreeMap<String, i64>,
+    /// By decade of birth (`1950`: born 1950–1959).
+    pub members_by_birth_decade: BTreeMap<String, i64>,
+    /// By decade of joining the party.
+    pub members_by_joined_decade: BTreeMap<String, i64>,
     pub members_total: i64,
     pub units_total: i64,
     pub units: BTreeMap<String, CoverageByKind>,
@@ -201,6 +231,15 @@ pub fn read_by_walking(conn: &mut Conn, code: &DivisionCode) -> DbResult<Rollup>
          SELECT 'member:' || m.status, COUNT(*) FROM member m JOIN sub ON m.territory_code = sub.code
           GROUP BY m.status
          UNION ALL
+         SELECT 'member_edu:' || m.education, COUNT(*) FROM member m JOIN sub ON m.territory_code = sub.code
+          GROUP BY m.education
+         UNION ALL
+         SELECT 'member_born:' || substr(m.birth_date, 1, 3) || '0', COUNT(*) FROM member m
+           JOIN sub ON m.territory_code = sub.code GROUP BY substr(m.birth_date, 1, 3)
+         UNION ALL
+         SELECT 'member_joined:' || substr(m.joined_on, 1, 3) || '0', COUNT(*) FROM member m
+           JOIN sub ON m.territory_code = sub.code GROUP BY substr(m.joined_on, 1, 3)
+         UNION ALL
          SELECT 'unit:' || u.kind || ':' || u.coverage, COUNT(*) FROM unit u
            JOIN sub ON u.territory_code = sub.code GROUP BY u.kind, u.coverage",
         params![code.as_path()],
@@ -217,6 +256,9 @@ fn from_metrics(
         territories: BTreeMap::new(),
         orgs: BTreeMap::new(),
         members: BTreeMap::new(),
+        members_by_education: BTreeMap::new(),
+        members_by_birth_decade: BTreeMap::new(),
+        members_by_joined_decade: BTreeMap::new(),
         members_total: 0,
         units_total: 0,
         units: BTreeMap::new(),
@@ -237,6 +279,15 @@ fn from_metrics(
             (Some("member"), Some(status), None) => {
                 r.members.insert(status.to_owned(), n);
                 r.members_total += n;
+            }
+            (Some("member_edu"), Some(education), None) => {
+                r.members_by_education.insert(education.to_owned(), n);
+            }
+            (Some("member_born"), Some(decade), None) => {
+                r.members_by_birth_decade.insert(decade.to_owned(), n);
+            }
+            (Some("member_joined"), Some(decade), None) => {
+                r.members_by_joined_decade.insert(decade.to_owned(), n);
             }
             (Some("unit"), Some(kind), Some(coverage)) => {
                 let e = r.units.entry(kind.to_owned()).or_insert(CoverageByKind {

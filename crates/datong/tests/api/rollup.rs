@@ -29,6 +29,15 @@ async fn counters_agree_with_a_rebuild(app: TestApp) {
         let r = app.post("city", "/api/v1/units", json!({ "name": format!("单位{i}"), "credit_code": credit_code(i as u32 + 10), "kind": kind, "territory": COMMUNITY_A, "coverage": coverage, "org_id": org })).await;
         assert_eq!(r.status, 201, "{:?}", r.body);
     }
+    let r = app
+        .call(
+            "city",
+            "PATCH",
+            &format!("/api/v1/members/{m}"),
+            Some(json!({ "education": "master", "version": 2 })),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
     app.post(
         "city",
         &format!("/api/v1/territories/{COMMUNITY_A}/children"),
@@ -42,6 +51,9 @@ async fn counters_agree_with_a_rebuild(app: TestApp) {
     assert_eq!(r.body["territories"]["grid"], 1);
     assert_eq!(r.body["orgs"]["branch"], 2);
     assert_eq!(r.body["members_total"], 2);
+    assert_eq!(r.body["members_by_education"]["master"], 1);
+    assert_eq!(r.body["members_by_birth_decade"]["1980"], 2);
+    assert_eq!(r.body["members_by_joined_decade"]["2010"], 2);
     assert_eq!(
         r.body["units"]["non_public_enterprise"]["coverage_rate"],
         0.5
