@@ -329,7 +329,7 @@ fn main() -> Result<()> {
                     .await
                     .with_context(|| format!("binding {addr}"))?;
                 eprintln!("datong listening on http://{}", listener.local_addr()?);
-                let service = datong_http::router(app)
+                let service = datong_http::router(app, datong_web::routes())
                     .into_make_service_with_connect_info::<std::net::SocketAddr>();
                 axum::serve(listener, service)
                     .with_graceful_shutdown(async {

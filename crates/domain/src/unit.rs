@@ -49,6 +49,20 @@ impl UnitKind {
             UnitKind::Other => "other",
         }
     }
+    pub fn label(self) -> &'static str {
+        match self {
+            UnitKind::Agency => "机关",
+            UnitKind::PublicInstitution => "事业单位",
+            UnitKind::StateEnterprise => "国有企业",
+            UnitKind::NonPublicEnterprise => "非公有制企业",
+            UnitKind::SocialOrganisation => "社会组织",
+            UnitKind::PropertyCompany => "物业服务企业",
+            UnitKind::OwnersCommittee => "业主委员会",
+            UnitKind::PoliceStation => "派出所",
+            UnitKind::Other => "其他",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         UnitKind::ALL.into_iter().find(|k| k.as_str() == s)
     }

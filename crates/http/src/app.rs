@@ -74,8 +74,10 @@ impl App {
     }
 }
 
-pub fn router(app: App) -> Router {
+/// The whole service: `pages` (the web workspace, another crate) beside the API.
+pub fn router(app: App, pages: Router<App>) -> Router {
     Router::new()
+        .merge(pages)
         .route("/healthz", axum::routing::get(crate::metrics::healthz))
         .route("/metrics", axum::routing::get(crate::metrics::metrics))
         .nest("/api/v1", crate::api::routes())

@@ -52,6 +52,14 @@ fn plausible(secret: &str) -> Option<&str> {
     (!secret.is_empty() && secret.len() <= 128).then_some(secret)
 }
 
+/// The `Set-Cookie` value that stores a session secret (or, with `max_age` 0, clears it).
+pub fn set_session_cookie(app: &App, value: &str, max_age: i64) -> String {
+    let secure = if app.secure_cookies { "; Secure" } else { "" };
+    format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    )
+}
+
 /// The session secret from the `Cookie` headers, if any.
 pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
     headers

@@ -123,12 +123,35 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i64, unmask: bool) -> StoreResu
 
 #[derive(Debug, Clone, Default)]
 pub struct MemberFilter {
+    pub sort: MemberSort,
     pub org_id: Option<i64>,
     pub territory: Option<DivisionCode>,
     pub status: Option<MemberStatus>,
     pub name: Option<String>,
     /// Only members with no organisational life for six months or more as of this day.
     pub lost_contact_on: Option<NaiveDate>,
+}
+
+/// The orders a roster can be read in; each ends on the id, so pages never overlap.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberSort {
+    #[default]
+    Id,
+    Name,
+    JoinedOn,
+    BirthDate,
+}
+
+impl MemberSort {
+    fn order_by(self) -> &'static str {
+        match self {
+            MemberSort::Id => " ORDER BY id",
+            MemberSort::Name => " ORDER BY name, id",
+            MemberSort::JoinedOn => " ORDER BY joined_on, id",
+            MemberSort::BirthDate => " ORDER BY birth_date, id",
+        }
+    }
 }
 
 /// Lists members, always masked: unmasking is a per-record, audited read.
@@ -157,7 +180,7 @@ pub fn list(
         q.push(" AND last_activity_on IS NOT NULL AND last_activity_on <= ")
             .bind(cutoff);
     }
-    q.push(" ORDER BY id").page(page);
+    q.push(f.sort.order_by()).page(page);
     conn.query(&q.text, &q.params)?
         .iter()
         .map(|r| from_row(r, false))

@@ -64,6 +64,30 @@ pub struct OrgFilter {
     pub name: Option<String>,
 }
 
+/// The names of the organisations with these ids that the caller may see.
+pub fn names(
+    conn: &mut Conn,
+    caller: &Caller,
+    ids: &[i64],
+) -> StoreResult<std::collections::HashMap<i64, String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut q = Sql::new("SELECT id, name FROM party_org WHERE id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind(*id);
+    }
+    q.push(")");
+    q.and_in_scope("territory_code", &caller.scope);
+    conn.query(&q.text, &q.params)?
+        .iter()
+        .map(|r| Ok((r.i64(0)?, r.str(1)?)))
+        .collect()
+}
+
 pub fn list(conn: &mut Conn, caller: &Caller, f: &OrgFilter, page: &Page) -> StoreResult<Vec<Org>> {
     let mut q = Sql::new(&format!(
         "SELECT {COLUMNS} FROM party_org WHERE valid_to IS NULL"

@@ -203,7 +203,18 @@ pub struct Rollup {
     pub units: BTreeMap<String, CoverageByKind>,
 }
 
-/// Reads one node's roll-up from its counters. The caller has checked the scope.
+/// Reads one node's roll-up for a caller: only nodes inside its scope.
+pub fn read_for(
+    conn: &mut Conn,
+    caller: &crate::access::Caller,
+    code: &DivisionCode,
+) -> crate::StoreResult<Rollup> {
+    crate::territory::get_in_scope(conn, caller, code)?;
+    Ok(read(conn, code)?)
+}
+
+/// Reads one node's roll-up from its counters, unchecked: for the command line, benches
+/// and [`read_for`].
 pub fn read(conn: &mut Conn, code: &DivisionCode) -> DbResult<Rollup> {
     let rows = conn.query(
         "SELECT metric, n FROM rollup_counter WHERE node = $1",

@@ -128,8 +128,8 @@ pub async fn serve(url: String, db: Db, tokens: Tokens) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
-        let service =
-            datong_http::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let service = datong_http::router(app, datong_web::routes())
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(listener, service).await.unwrap()
     });
     TestApp {

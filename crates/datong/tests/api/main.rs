@@ -13,5 +13,6 @@ mod import;
 mod masking;
 mod members;
 mod openapi;
+mod pages;
 mod rollup;
 mod session;

@@ -12,7 +12,9 @@ use datong_domain::DivisionCode;
 use datong_domain::id_number::{IdNumber, Sex};
 use datong_domain::member::{Education, MemberStatus};
 use datong_domain::phone::Phone;
-use datong_store::member::{self, Member, MemberChange, MemberFilter, NewMember, Transfer};
+use datong_store::member::{
+    self, Member, MemberChange, MemberFilter, MemberSort, NewMember, Transfer,
+};
 use serde::Deserialize;
 
 pub fn routes() -> Router<App> {
@@ -32,6 +34,8 @@ struct ListQuery {
     name: Option<Name>,
     #[serde(default)]
     lost_contact: bool,
+    #[serde(default)]
+    sort: MemberSort,
     limit: Option<i64>,
     offset: Option<i64>,
 }
@@ -43,6 +47,7 @@ async fn list(
 ) -> ApiResult<Json<List<Member>>> {
     let page = super::page(q.limit, q.offset)?;
     let f = MemberFilter {
+        sort: q.sort,
         org_id: q.org_id,
         territory: q.territory,
         status: q.status,

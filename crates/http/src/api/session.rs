@@ -2,7 +2,7 @@
 //! a CSRF token; `GET` tells who is calling (cookie or bearer token); `DELETE` logs out.
 
 use crate::app::App;
-use crate::auth::{Authenticated, Presented, SESSION_COOKIE, session_cookie};
+use crate::auth::{Authenticated, Presented, session_cookie, set_session_cookie as cookie};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
@@ -59,7 +59,7 @@ struct SessionView {
 }
 
 /// The client's address, when the server was started with connection info.
-struct ClientIp(Option<IpAddr>);
+pub struct ClientIp(pub Option<IpAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
@@ -72,13 +72,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
                 .map(|c| c.0.ip()),
         ))
     }
-}
-
-fn cookie(app: &App, value: &str, max_age: i64) -> String {
-    let secure = if app.secure_cookies { "; Secure" } else { "" };
-    format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
-    )
 }
 
 async fn log_in(

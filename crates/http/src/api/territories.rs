@@ -134,11 +134,8 @@ async fn rollup(
 ) -> ApiResult<Json<Rollup>> {
     let code = parse_code(&code)?;
     Ok(Json(
-        app.run(move |c| {
-            territory::get_in_scope(c, &caller, &code)?;
-            Ok(rollup::read(c, &code)?)
-        })
-        .await?,
+        app.run(move |c| rollup::read_for(c, &caller, &code))
+            .await?,
     ))
 }
 

@@ -1,0 +1,220 @@
+//! The web workspace over plain HTTP (the browser tests drive the same pages in
+//! Chromium): login by form, the dashboard and roster of the viewer's subtree only,
+//! masked numbers, CSRF on the logout form, and the embedded assets.
+
+use crate::helpers::{Tokens, blocking, fixtures, fresh_db_url, serve, system};
+use datong_store::Engine;
+
+struct Page {
+    status: u16,
+    location: Option<String>,
+    body: String,
+}
+
+struct Browser {
+    base: String,
+    http: reqwest::Client,
+    cookie: Option<String>,
+}
+
+impl Browser {
+    async fn get(&self, path: &str) -> Page {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", c);
+        }
+        Self::page(req.send().await.unwrap()).await
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (Page, Option<String>) {
+        let mut req = self.http.post(format!("{}{path}", self.base)).form(form);
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", c);
+        }
+        let res = req.send().await.unwrap();
+        let set = res
+            .headers()
+            .get("set-cookie")
+            .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned());
+        (Self::page(res).await, set)
+    }
+
+    async fn page(res: reqwest::Response) -> Page {
+        Page {
+            status: res.status().as_u16(),
+            location: res
+                .headers()
+                .get("location")
+                .map(|v| v.to_str().unwrap().to_owned()),
+            body: res.text().await.unwrap(),
+        }
+    }
+
+    async fn log_in(&mut self, login: &str) -> Page {
+        let (page, cookie) = self
+            .post(
+                "/login",
+                &[
+                    ("login", login),
+                    ("password", "Demo-1-Datong"),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        self.cookie = cookie;
+        page
+    }
+}
+
+async fn demo_site(engine: Engine) -> Browser {
+    let (url, db) = blocking(move || {
+        let url = fresh_db_url(engine);
+        let db = datong_store::open(&url).unwrap();
+        let options = datong_demo::Options {
+            scale: datong_demo::Scale::Small,
+            seed: 1,
+            divisions: fixtures().join("divisions"),
+            today: chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
+        };
+        datong_demo::build(&db, &options, &system().actor).unwrap();
+        (url, db)
+    });
+    let app = serve(url, db, Tokens::new()).await;
+    Browser {
+        base: app.base.clone(),
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        cookie: None,
+    }
+}
+
+async fn pages_show_the_viewers_subtree_only(engine: Engine) {
+    let mut b = demo_site(engine).await;
+    let r = b.get("/t/1402").await;
+    assert_eq!(r.status, 303, "no session: to the login page");
+    assert_eq!(r.location.as_deref(), Some("/login?next=%2Ft%2F1402"));
+
+    let r = b.log_in("city").await;
+    assert_eq!((r.status, r.location.as_deref()), (303, Some("/")));
+    let r = b.get("/").await;
+    assert_eq!(r.location.as_deref(), Some("/t/1402"));
+    let r = b.get("/t/1402").await;
+    assert_eq!(r.status, 200);
+    for expected in [
+        "大同市",
+        "平城区",
+        "data-chart",
+        "/assets/echarts.min.js",
+        "党员",
+    ] {
+        assert!(
+            r.body.contains(expected),
+            "{expected} on the city dashboard"
+        );
+    }
+    assert!(
+        !r.body.contains("href=\"/t/14\""),
+        "the province is named, not opened"
+    );
+
+    let r = b.get("/t/140213/members").await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains("990213********"),
+        "IDs are masked on the roster"
+    );
+    assert!(!regex_like_full_id(&r.body), "no whole ID on the roster");
+    assert!(r.body.contains("100****"), "phones are masked");
+
+    let mut community = demo_site_reuse(&b);
+    let r = community.log_in("community").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(community.get("/t/140213050001").await.status, 200);
+    for outside in ["/t/140213050002", "/t/1402", "/t/140214/members"] {
+        assert_eq!(community.get(outside).await.status, 404, "{outside}");
+    }
+}
+
+/// An 18-digit run in the page would be an unmasked ID.
+fn regex_like_full_id(body: &str) -> bool {
+    body.as_bytes().windows(18).any(|w| {
+        w[..17].iter().all(u8::is_ascii_digit) && (w[17].is_ascii_digit() || w[17] == b'X')
+    })
+}
+
+fn demo_site_reuse(b: &Browser) -> Browser {
+    Browser {
+        base: b.base.clone(),
+        http: b.http.clone(),
+        cookie: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_show_the_viewers_subtree_only_on_sqlite() {
+    pages_show_the_viewers_subtree_only(Engine::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_show_the_viewers_subtree_only_on_postgres() {
+    pages_show_the_viewers_subtree_only(Engine::Postgres).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_form_errors_logout_csrf_and_assets() {
+    let mut b = demo_site(Engine::Sqlite).await;
+    let (r, cookie) = b
+        .post(
+            "/login",
+            &[
+                ("login", "city"),
+                ("password", "wrong-Passw0rd"),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 401);
+    assert!(cookie.is_none());
+    assert!(
+        r.body.contains("登录名或密码错误") && r.body.contains("value=\"city\""),
+        "the form comes back with the error"
+    );
+    let (r, _) = b
+        .post(
+            "/login",
+            &[
+                ("login", "city"),
+                ("password", "Demo-1-Datong"),
+                ("next", "https://evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/"), "never sent off-site");
+
+    b.log_in("street").await;
+    let (r, _) = b.post("/logout", &[("csrf_token", "forged")]).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(b.get("/t/140213050").await.status, 200, "still logged in");
+    let page = b.get("/t/140213050").await.body;
+    let csrf = page
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let (r, cleared) = b.post("/logout", &[("csrf_token", &csrf)]).await;
+    assert_eq!((r.status, r.location.as_deref()), (303, Some("/login")));
+    assert!(cleared.unwrap().ends_with('='), "the cookie is cleared");
+    assert_eq!(b.get("/t/140213050").await.status, 303, "logged out");
+
+    let r = b.get("/assets/echarts.min.js").await;
+    assert!(
+        r.status == 200 && r.body.len() > 500_000,
+        "ECharts is served from the binary"
+    );
+    assert_eq!(b.get("/assets/nothing.js").await.status, 404);
+    let r = b.get("/login").await;
+    assert!(r.body.contains("lang=\"zh-CN\"") && r.body.contains("登录"));
+}

@@ -1,0 +1,15 @@
+// Progressive enhancement: pages are complete without this file. It draws the charts a
+// page describes in data-chart (an ECharts option, built by the server).
+(function () {
+  function draw() {
+    if (!window.echarts) return;
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      var chart = echarts.init(el, null, { renderer: "canvas" });
+      chart.setOption(JSON.parse(el.getAttribute("data-chart")));
+      el.setAttribute("data-drawn", "true");
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw);
+  else draw();
+})();

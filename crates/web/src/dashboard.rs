@@ -1,0 +1,288 @@
+//! `/t/{code}`: a node's dashboard — key figures and charts from its roll-up, and its
+//! children with their own figures for drill-down. Everything comes from the kept
+//! counters, so the city's page costs what a community's does.
+
+use crate::i18n::{Lang, Text};
+use crate::layout::page;
+use crate::viewer::Viewer;
+use axum::extract::{Path, State};
+use axum::response::Html;
+use axum::response::{IntoResponse, Response};
+use chrono::Datelike;
+use datong_domain::DivisionCode;
+use datong_domain::member::Education;
+use datong_domain::org::OrgKind;
+use datong_domain::unit::UnitKind;
+use datong_http::App;
+use datong_http::error::ApiError;
+use datong_store::access::Caller;
+use datong_store::rollup::{self, Rollup};
+use datong_store::sql::Page;
+use datong_store::territory::{self, Territory};
+use maud::{Markup, html};
+use serde_json::{Value, json};
+
+pub struct Node {
+    pub node: Territory,
+    /// Ancestors, each with whether the viewer may open it.
+    pub lineage: Vec<(Territory, bool)>,
+    pub rollup: Rollup,
+    pub children: Vec<(Territory, Rollup)>,
+}
+
+pub async fn home(viewer: Viewer) -> Response {
+    let root = viewer
+        .caller
+        .assignments
+        .first()
+        .map_or_else(|| "CN".to_owned(), |a| a.scope.to_string());
+    axum::response::Redirect::to(&format!("/t/{root}")).into_response()
+}
+
+pub fn parse_code(code: &str) -> Result<DivisionCode, ApiError> {
+    DivisionCode::parse(code).map_err(|_| ApiError::not_found())
+}
+
+pub async fn load(app: &App, viewer: &Viewer, code: DivisionCode) -> Result<Node, ApiError> {
+    let caller = viewer.caller.clone();
+    app.run(move |c| {
+        let rollup = rollup::read_for(c, &caller, &code)?;
+        let node = territory::get(c, &caller, &code)?;
+        let lineage = lineage(c, &caller, &code);
+        let mut children = Vec::new();
+        for child in territory::children(
+            c,
+            &caller,
+            &code,
+            &Page {
+                limit: 200,
+                offset: 0,
+            },
+        )? {
+            let r = rollup::read(c, &child.code)?;
+            children.push((child, r));
+        }
+        Ok(Node {
+            node,
+            lineage,
+            rollup,
+            children,
+        })
+    })
+    .await
+}
+
+/// The ancestors of `code` the caller may name, each with whether it may open them.
+pub fn lineage(
+    c: &mut datong_store::Conn,
+    caller: &Caller,
+    code: &DivisionCode,
+) -> Vec<(Territory, bool)> {
+    code.lineage()
+        .into_iter()
+        .filter(|a| a != code && caller.scope.sees_path_to(a))
+        .filter_map(|a| territory::get(c, caller, &a).ok())
+        .map(|t| {
+            let inside = caller.scope.contains(&t.code);
+            (t, inside)
+        })
+        .collect()
+}
+
+pub fn crumbs(lineage: &[(Territory, bool)], node: &Territory) -> Markup {
+    html! {
+        nav.crumbs {
+            @for (a, inside) in lineage {
+                @if *inside { a href={ "/t/" (a.code) } { (a.name) } } @else { span { (a.name) } }
+                " / "
+            }
+            span { (node.name) }
+        }
+    }
+}
+
+pub fn tabs(t: &Text, code: &DivisionCode, on: &str) -> Markup {
+    html! {
+        div.tabs {
+            a.on[on == "overview"] href={ "/t/" (code) } { (t.overview) }
+            a.on[on == "members"] href={ "/t/" (code) "/members" } { (t.members) }
+        }
+    }
+}
+
+fn percent(r: Option<f64>) -> String {
+    r.map_or_else(|| "—".to_owned(), |r| format!("{:.1}%", r * 100.0))
+}
+
+fn bar(labels: Vec<String>, values: Vec<Value>, unit: &str) -> String {
+    json!({
+        "grid": { "left": 48, "right": 16, "top": 16, "bottom": 40 },
+        "tooltip": { "trigger": "axis" },
+        "xAxis": { "type": "category", "data": labels, "axisLabel": { "interval": 0, "rotate": 30 } },
+        "yAxis": { "type": "value", "axisLabel": { "formatter": format!("{{value}}{unit}") } },
+        "series": [{ "type": "bar", "data": values, "itemStyle": { "color": "#c8161d" } }]
+    })
+    .to_string()
+}
+
+fn pie(items: Vec<(String, i64)>) -> String {
+    let data: Vec<Value> = items
+        .into_iter()
+        .map(|(name, value)| json!({ "name": name, "value": value }))
+        .collect();
+    json!({
+        "tooltip": { "trigger": "item" },
+        "series": [{ "type": "pie", "radius": ["35%", "65%"], "data": data }]
+    })
+    .to_string()
+}
+
+/// Birth decades as age bands this year: born 1950–1959 is 67–76 in 2026.
+fn age_bands(r: &Rollup, t: &Text) -> (Vec<String>, Vec<Value>) {
+    let year = chrono::Local::now().year();
+    r.members_by_birth_decade
+        .iter()
+        .rev()
+        .filter_map(|(decade, n)| {
+            let d: i32 = decade.parse().ok()?;
+            Some((
+                format!("{}–{}{}", (year - d - 9).max(0), year - d, t.years_old),
+                json!(n),
+            ))
+        })
+        .unzip()
+}
+
+fn charts(r: &Rollup, lang: Lang) -> Markup {
+    let t = lang.text();
+    let (ages, age_n) = age_bands(r, t);
+    let education: Vec<(String, i64)> = Education::ALL
+        .iter()
+        .filter_map(|e| {
+            r.members_by_education
+                .get(e.as_str())
+                .map(|n| (label_education(*e, lang), *n))
+        })
+        .collect();
+    let (joined, joined_n): (Vec<String>, Vec<Value>) = r
+        .members_by_joined_decade
+        .iter()
+        .map(|(d, n)| (format!("{d}{}", t.decade), json!(n)))
+        .unzip();
+    let (kinds, kind_n): (Vec<String>, Vec<Value>) = OrgKind::ALL
+        .iter()
+        .filter_map(|k| {
+            r.orgs
+                .get(k.as_str())
+                .map(|n| (label_org(*k, lang), json!(n)))
+        })
+        .unzip();
+    let (unit_kinds, rates): (Vec<String>, Vec<Value>) = UnitKind::ALL
+        .iter()
+        .filter_map(|k| {
+            let c = r.units.get(k.as_str())?;
+            Some((
+                label_unit(*k, lang),
+                json!(c.coverage_rate.map(|x| (x * 1000.0).round() / 10.0)),
+            ))
+        })
+        .unzip();
+    html! {
+        div.charts {
+            div.chart-box { h2 { (t.by_age) } div.chart #chart-age data-chart=(bar(ages, age_n, "")) {} }
+            div.chart-box { h2 { (t.by_education) } div.chart #chart-education data-chart=(pie(education)) {} }
+            div.chart-box { h2 { (t.by_joined) } div.chart #chart-joined data-chart=(bar(joined, joined_n, "")) {} }
+            div.chart-box { h2 { (t.by_org_kind) } div.chart #chart-orgs data-chart=(bar(kinds, kind_n, "")) {} }
+            div.chart-box { h2 { (t.coverage_by_kind) } div.chart #chart-coverage data-chart=(bar(unit_kinds, rates, "%")) {} }
+        }
+    }
+}
+
+pub fn label_education(e: Education, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => e.label().to_owned(),
+        Lang::En => e.as_str().replace('_', " "),
+    }
+}
+
+fn label_org(k: OrgKind, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => k.label().to_owned(),
+        Lang::En => k.as_str().replace('_', " "),
+    }
+}
+
+fn label_unit(k: UnitKind, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => k.label().to_owned(),
+        Lang::En => k.as_str().replace('_', " "),
+    }
+}
+
+fn territory_count(r: &Rollup, level: &str) -> i64 {
+    r.territories.get(level).copied().unwrap_or(0)
+}
+
+fn figures(r: &Rollup, t: &Text) -> Markup {
+    let orgs: i64 = r.orgs.values().sum();
+    let coverage = |k: UnitKind| r.units.get(k.as_str()).and_then(|c| c.coverage_rate);
+    let figure = |n: String, k: &str| html! { div.figure { div.n { (n) } div.k { (k) } } };
+    html! {
+        div.figures {
+            (figure(r.members_total.to_string(), t.members))
+            (figure(r.members.get("full").copied().unwrap_or(0).to_string(), t.full))
+            (figure(r.members.get("probationary").copied().unwrap_or(0).to_string(), t.probationary))
+            (figure(orgs.to_string(), t.orgs))
+            (figure(r.units_total.to_string(), t.units))
+            (figure(territory_count(r, "community").to_string(), t.communities))
+            (figure(territory_count(r, "grid").to_string(), t.grids))
+            (figure(territory_count(r, "building").to_string(), t.buildings))
+            (figure(territory_count(r, "household").to_string(), t.households))
+            (figure(percent(coverage(UnitKind::NonPublicEnterprise)), t.coverage_non_public))
+            (figure(percent(coverage(UnitKind::SocialOrganisation)), t.coverage_social))
+        }
+    }
+}
+
+pub fn render(n: &Node, viewer: &Viewer) -> Html<String> {
+    let lang = viewer.lang;
+    let t = lang.text();
+    let body = html! {
+        (crumbs(&n.lineage, &n.node))
+        h1 { (n.node.name) " " span.muted { (n.node.code) } }
+        (tabs(t, &n.node.code, "overview"))
+        (figures(&n.rollup, t))
+        (charts(&n.rollup, lang))
+        @if !n.children.is_empty() {
+            h2 { (t.children) }
+            div.table-wrap {
+                table #children {
+                    thead { tr { th { (t.name) } th { (t.code) } th { (t.members) } th { (t.orgs) } th { (t.households) } } }
+                    tbody {
+                        @for (child, r) in &n.children {
+                            tr {
+                                td { a href={ "/t/" (child.code) } { (child.name) } }
+                                td { (child.code) }
+                                td { (r.members_total) }
+                                td { (r.orgs.values().sum::<i64>()) }
+                                td { (territory_count(r, "household")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page(lang, Some(viewer), &n.node.name, true, body)
+}
+
+pub async fn show(State(app): State<App>, viewer: Viewer, Path(code): Path<String>) -> Response {
+    let code = match parse_code(&code) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    match load(&app, &viewer, code).await {
+        Ok(node) => render(&node, &viewer).into_response(),
+        Err(e) => e.into_response(),
+    }
+}

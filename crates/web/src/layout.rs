@@ -1,0 +1,48 @@
+//! The page shell: head, top bar (product, who is logged in, language, logout) and body.
+
+use crate::i18n::Lang;
+use crate::viewer::Viewer;
+use axum::response::Html;
+use maud::{DOCTYPE, Markup, html};
+
+/// A whole page, ready to send.
+pub fn page(
+    lang: Lang,
+    viewer: Option<&Viewer>,
+    title: &str,
+    charts: bool,
+    body: Markup,
+) -> Html<String> {
+    let t = lang.text();
+    let other = if lang == Lang::Zh { "en" } else { "zh" };
+    let markup = html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · " (t.product) }
+                link rel="stylesheet" href="/assets/app.css";
+                @if charts {
+                    script src="/assets/echarts.min.js" defer {}
+                    script src="/assets/app.js" defer {}
+                }
+            }
+            body {
+                header.top {
+                    a.product href="/" { (t.product) }
+                    a href={ "/lang/" (other) } { (t.other_language) }
+                    @if let Some(v) = viewer {
+                        span { (v.caller.actor.login) }
+                        form method="post" action="/logout" {
+                            input type="hidden" name="csrf_token" value=(v.csrf);
+                            button type="submit" { (t.log_out) }
+                        }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    };
+    Html(markup.into_string())
+}

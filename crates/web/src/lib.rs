@@ -1,0 +1,29 @@
+//! The web workspace: server-rendered pages in Simplified Chinese (English switchable)
+//! for the organisation-department clerk, the street secretary and the grid worker, with
+//! every asset (styles, script, ECharts) embedded in the binary.
+//!
+//! Pages read through the same store functions as the API, with the caller from the
+//! browser session ([`viewer::Viewer`]); forms carry the session's CSRF token.
+
+mod assets;
+mod dashboard;
+mod i18n;
+mod layout;
+mod login;
+mod roster;
+mod viewer;
+
+use axum::Router;
+use axum::routing::{get, post};
+use datong_http::App;
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/", get(dashboard::home))
+        .route("/login", get(login::show).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/lang/{lang}", get(login::language))
+        .route("/t/{code}", get(dashboard::show))
+        .route("/t/{code}/members", get(roster::show))
+        .route("/assets/{file}", get(assets::serve))
+}

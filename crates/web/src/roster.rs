@@ -1,0 +1,179 @@
+//! `/t/{code}/members`: the member roster of a subtree — filters, sorting, paging.
+//! ID and phone numbers are always masked here; unmasking is a per-record, audited read.
+
+use crate::dashboard::{crumbs, label_education, lineage, parse_code, tabs};
+use crate::i18n::Lang;
+use crate::layout::page;
+use crate::viewer::Viewer;
+use axum::extract::{Path, Query, State};
+use axum::response::Html;
+use axum::response::{IntoResponse, Response};
+use datong_domain::member::MemberStatus;
+use datong_http::App;
+use datong_store::member::{self, Member, MemberFilter, MemberSort};
+use datong_store::sql::Page;
+use datong_store::territory::{self, Territory};
+use maud::html;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RosterQuery {
+    #[serde(default)]
+    name: String,
+    status: Option<String>,
+    #[serde(default)]
+    sort: Option<String>,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+struct Roster {
+    node: Territory,
+    lineage: Vec<(Territory, bool)>,
+    members: Vec<Member>,
+    orgs: HashMap<i64, String>,
+    more: bool,
+}
+
+fn status_label(s: MemberStatus, lang: Lang) -> &'static str {
+    match s {
+        MemberStatus::Full => lang.text().full,
+        MemberStatus::Probationary => lang.text().probationary,
+    }
+}
+
+fn sort_of(s: Option<&str>) -> MemberSort {
+    match s {
+        Some("name") => MemberSort::Name,
+        Some("joined_on") => MemberSort::JoinedOn,
+        Some("birth_date") => MemberSort::BirthDate,
+        _ => MemberSort::Id,
+    }
+}
+
+fn query_string(q: &RosterQuery, page: i64) -> String {
+    let mut pairs = vec![("page", page.to_string())];
+    if !q.name.is_empty() {
+        pairs.push(("name", q.name.clone()));
+    }
+    if let Some(s) = &q.status {
+        pairs.push(("status", s.clone()));
+    }
+    if let Some(s) = &q.sort {
+        pairs.push(("sort", s.clone()));
+    }
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
+fn render(r: &Roster, q: &RosterQuery, page_no: i64, viewer: &Viewer) -> Html<String> {
+    let lang = viewer.lang;
+    let t = lang.text();
+    let base = format!("/t/{}/members", r.node.code);
+    let selected = |v: &str, cur: Option<&str>| cur == Some(v);
+    let body = html! {
+        (crumbs(&r.lineage, &r.node))
+        h1 { (r.node.name) " · " (t.members) }
+        (tabs(t, &r.node.code, "members"))
+        form.filters method="get" action=(base) {
+            label { (t.name) input name="name" value=(q.name) maxlength="100"; }
+            label { (t.status)
+                select name="status" {
+                    option value="" { (t.all) }
+                    @for s in MemberStatus::ALL {
+                        option value=(s.as_str()) selected[selected(s.as_str(), q.status.as_deref())] { (status_label(s, lang)) }
+                    }
+                }
+            }
+            label { (t.sort)
+                select name="sort" {
+                    @for (v, l) in [("id", "—"), ("name", t.name), ("joined_on", t.joined_on), ("birth_date", t.by_age)] {
+                        option value=(v) selected[selected(v, q.sort.as_deref())] { (l) }
+                    }
+                }
+            }
+            button.primary type="submit" { (t.filter) }
+        }
+        div.table-wrap {
+            table #roster {
+                thead { tr {
+                    th { (t.name) } th { (t.sex) } th { (t.id_number) } th { (t.education) }
+                    th { (t.joined_on) } th { (t.status) } th { (t.org) } th { (t.phone) }
+                } }
+                tbody {
+                    @for m in &r.members {
+                        tr {
+                            td { (m.name) }
+                            td { @if m.sex.as_str() == "male" { (t.male) } @else { (t.female) } }
+                            td { (m.id_number) }
+                            td { (label_education(m.education, lang)) }
+                            td { (m.joined_on) }
+                            td { (status_label(m.status, lang)) }
+                            td { (r.orgs.get(&m.org_id).map_or("", String::as_str)) }
+                            td { (m.phone.as_deref().unwrap_or("")) }
+                        }
+                    }
+                    @if r.members.is_empty() { tr { td colspan="8" { (t.none) } } }
+                }
+            }
+        }
+        div.pager {
+            @if page_no > 1 { a rel="prev" href={ (base) "?" (query_string(q, page_no - 1)) } { (t.previous) } }
+            span.muted { (page_no) }
+            @if r.more { a rel="next" href={ (base) "?" (query_string(q, page_no + 1)) } { (t.next) } }
+        }
+    };
+    page(lang, Some(viewer), t.members, false, body)
+}
+
+pub async fn show(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+    Query(q): Query<RosterQuery>,
+) -> Response {
+    let code = match parse_code(&code) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let page_no = q.page.unwrap_or(1).clamp(1, 100_000);
+    let filter = MemberFilter {
+        sort: sort_of(q.sort.as_deref()),
+        territory: Some(code.clone()),
+        status: q.status.as_deref().and_then(MemberStatus::parse),
+        name: Some(q.name.trim().chars().take(100).collect::<String>()).filter(|n| !n.is_empty()),
+        ..MemberFilter::default()
+    };
+    let caller = viewer.caller.clone();
+    let loaded = app
+        .run(move |c| {
+            let node = territory::get_in_scope(c, &caller, &code)?;
+            let lineage = lineage(c, &caller, &code);
+            // One row more than a page tells whether there is a next page.
+            let page = Page {
+                limit: PAGE_SIZE + 1,
+                offset: (page_no - 1) * PAGE_SIZE,
+            };
+            let mut members = member::list(c, &caller, &filter, &page)?;
+            let more = members.len() as i64 > PAGE_SIZE;
+            members.truncate(PAGE_SIZE as usize);
+            let mut ids: Vec<i64> = members.iter().map(|m| m.org_id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let orgs = datong_store::org::names(c, &caller, &ids)?;
+            Ok(Roster {
+                node,
+                lineage,
+                members,
+                orgs,
+                more,
+            })
+        })
+        .await;
+    match loaded {
+        Ok(r) => render(&r, &q, page_no, &viewer).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
