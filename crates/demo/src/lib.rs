@@ -147,6 +147,8 @@ pub fn build(db: &Db, opts: &Options, actor: &Actor) -> Result<Report, DemoError
     let drawn = city::draw(&inputs);
     tracing::info!(elapsed = ?started.elapsed(), "demo city drawn");
     let counts = c.tx(|c| write(c, actor, &drawn, &opts.today.to_string()))?;
+    // Fresh statistics, so the planners read rosters off the right index from the start.
+    c.batch("ANALYZE")?;
     tracing::info!(elapsed = ?started.elapsed(), "demo city written");
     let accounts = accounts(
         c,

@@ -140,7 +140,7 @@ pub fn document() -> Value {
             },
             "/orgs/{id}/activities": { "post": op("登记组织生活", "orgs", json!([id()]), Some("NewActivity"), "201", ok("活动", reference("Created"))) },
             "/members": {
-                "get": op("党员列表（证件号、电话脱敏）", "members", with_paging(vec![p("org_id", "query", json!({ "type": "integer" })), p("territory", "query", code()), p("status", "query", enumeration(&statuses)), p("name", "query", text(100)), p("lost_contact", "query", json!({ "type": "boolean" })), p("sort", "query", enumeration(&["id", "name", "joined_on", "birth_date"]))]), None, "200", ok("党员列表", list_of("Member"))),
+                "get": op("党员列表（证件号、电话脱敏）", "members", with_paging(vec![p("org_id", "query", json!({ "type": "integer" })), p("territory", "query", code()), p("status", "query", enumeration(&statuses)), p("name", "query", text(100)), p("lost_contact", "query", json!({ "type": "boolean" })), p("sort", "query", enumeration(&["place", "id", "name", "joined_on", "birth_date"]))]), None, "200", ok("党员列表", list_of("Member"))),
                 "post": op("新增党员", "members", json!([]), Some("NewMember"), "201", ok("党员", reference("Member")))
             },
             "/members/{id}": {

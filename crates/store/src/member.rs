@@ -132,11 +132,13 @@ pub struct MemberFilter {
     pub lost_contact_on: Option<NaiveDate>,
 }
 
-/// The orders a roster can be read in; each ends on the id, so pages never overlap.
+/// The orders a roster can be read in; each ends on the id, so pages never overlap. The
+/// default, by place, reads a subtree's first page straight off an index.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MemberSort {
     #[default]
+    Place,
     Id,
     Name,
     JoinedOn,
@@ -146,6 +148,7 @@ pub enum MemberSort {
 impl MemberSort {
     fn order_by(self) -> &'static str {
         match self {
+            MemberSort::Place => " ORDER BY territory_code, id",
             MemberSort::Id => " ORDER BY id",
             MemberSort::Name => " ORDER BY name, id",
             MemberSort::JoinedOn => " ORDER BY joined_on, id",

@@ -50,7 +50,8 @@ fn sort_of(s: Option<&str>) -> MemberSort {
         Some("name") => MemberSort::Name,
         Some("joined_on") => MemberSort::JoinedOn,
         Some("birth_date") => MemberSort::BirthDate,
-        _ => MemberSort::Id,
+        Some("id") => MemberSort::Id,
+        _ => MemberSort::Place,
     }
 }
 
@@ -89,7 +90,7 @@ fn render(r: &Roster, q: &RosterQuery, page_no: i64, viewer: &Viewer) -> Html<St
             }
             label { (t.sort)
                 select name="sort" {
-                    @for (v, l) in [("id", "—"), ("name", t.name), ("joined_on", t.joined_on), ("birth_date", t.by_age)] {
+                    @for (v, l) in [("place", t.place), ("name", t.name), ("joined_on", t.joined_on), ("birth_date", t.by_age)] {
                         option value=(v) selected[selected(v, q.sort.as_deref())] { (l) }
                     }
                 }

@@ -61,7 +61,9 @@ CREATE TABLE member (
     last_activity_on TEXT,
     version          BIGINT NOT NULL DEFAULT 1
 );
-CREATE INDEX member_territory ON member(territory_code);
+-- Rosters read a subtree in place order: the range and the order come from one index.
+CREATE INDEX member_territory ON member(territory_code, id);
+CREATE INDEX member_name ON member(name, id);
 CREATE INDEX member_org ON member(org_id);
 
 CREATE TABLE member_transfer (
