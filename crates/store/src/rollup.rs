@@ -223,6 +223,36 @@ pub fn read(conn: &mut Conn, code: &DivisionCode) -> DbResult<Rollup> {
     from_metrics(code, rows.iter().map(|r| Ok((r.str(0)?, r.i64(1)?))))
 }
 
+/// The roll-ups of several nodes in one query (a dashboard's children), unchecked like
+/// [`read`]: the caller listed the nodes through a scoped read.
+pub fn read_many(conn: &mut Conn, codes: &[DivisionCode]) -> DbResult<Vec<Rollup>> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = crate::sql::Sql::new("SELECT node, metric, n FROM rollup_counter WHERE node IN (");
+    for (i, c) in codes.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind(c.as_path());
+    }
+    q.push(")");
+    let mut by_node: std::collections::HashMap<String, Vec<(String, i64)>> = Default::default();
+    for r in conn.query(&q.text, &q.params)? {
+        by_node
+            .entry(r.str(0)?)
+            .or_default()
+            .push((r.str(1)?, r.i64(2)?));
+    }
+    codes
+        .iter()
+        .map(|c| {
+            let rows = by_node.remove(c.as_path()).unwrap_or_default();
+            from_metrics(c, rows.into_iter().map(Ok))
+        })
+        .collect()
+}
+
 /// The same roll-up computed by walking the subtree with a recursive CTE over
 /// `parent_code`: what the counters replace. The benchmark's baseline and a test's oracle.
 pub fn read_by_walking(conn: &mut Conn, code: &DivisionCode) -> DbResult<Rollup> {

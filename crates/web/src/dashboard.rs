@@ -49,19 +49,16 @@ pub async fn load(app: &App, viewer: &Viewer, code: DivisionCode) -> Result<Node
         let rollup = rollup::read_for(c, &caller, &code)?;
         let node = territory::get(c, &caller, &code)?;
         let lineage = lineage(c, &caller, &code);
-        let mut children = Vec::new();
-        for child in territory::children(
-            c,
-            &caller,
-            &code,
-            &Page {
-                limit: 200,
-                offset: 0,
-            },
-        )? {
-            let r = rollup::read(c, &child.code)?;
-            children.push((child, r));
-        }
+        let page = Page {
+            limit: 200,
+            offset: 0,
+        };
+        let kids = territory::children(c, &caller, &code, &page)?;
+        let codes: Vec<DivisionCode> = kids.iter().map(|k| k.code.clone()).collect();
+        let children = kids
+            .into_iter()
+            .zip(rollup::read_many(c, &codes)?)
+            .collect();
         Ok(Node {
             node,
             lineage,

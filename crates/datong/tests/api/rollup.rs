@@ -69,8 +69,16 @@ async fn counters_agree_with_a_rebuild(app: TestApp) {
     );
 
     app.with_db(|c| {
-        for code in ["CN", "14", "1402", "140213", COMMUNITY_A, COMMUNITY_B] {
-            let code = datong_domain::DivisionCode::parse(code).unwrap();
+        let codes: Vec<datong_domain::DivisionCode> =
+            ["CN", "14", "1402", "140213", COMMUNITY_A, COMMUNITY_B]
+                .iter()
+                .map(|c| datong_domain::DivisionCode::parse(c).unwrap())
+                .collect();
+        let many = datong_store::rollup::read_many(c, &codes).unwrap();
+        for (code, one) in codes.iter().zip(&many) {
+            assert_eq!(&datong_store::rollup::read(c, code).unwrap(), one, "{code}");
+        }
+        for code in codes {
             assert_eq!(
                 datong_store::rollup::read(c, &code).unwrap(),
                 datong_store::rollup::read_by_walking(c, &code).unwrap(),
