@@ -5,8 +5,9 @@
     if (!window.echarts) return;
     document.querySelectorAll("[data-chart]").forEach(function (el) {
       var chart = echarts.init(el, null, { renderer: "canvas" });
+      // Marked drawn once the first rendering, animation included, has finished.
+      chart.on("finished", function () { el.setAttribute("data-drawn", "true"); });
       chart.setOption(JSON.parse(el.getAttribute("data-chart")));
-      el.setAttribute("data-drawn", "true");
       window.addEventListener("resize", function () { chart.resize(); });
     });
   }

@@ -119,6 +119,24 @@ pub async fn spawn_app(engine: Engine) -> TestApp {
     serve(url, db, tokens).await
 }
 
+/// The server on a fresh small demo city (seed 1, the fixture divisions): its accounts are
+/// the demo logins, with password `Demo-1-Datong`.
+pub async fn demo_app(engine: Engine) -> TestApp {
+    let (url, db) = blocking(move || {
+        let url = fresh_db_url(engine);
+        let db = datong_store::open(&url).unwrap();
+        let options = datong_demo::Options {
+            scale: datong_demo::Scale::Small,
+            seed: 1,
+            divisions: fixtures().join("divisions"),
+            today: chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
+        };
+        datong_demo::build(&db, &options, &system().actor).unwrap();
+        (url, db)
+    });
+    serve(url, db, Tokens::new()).await
+}
+
 /// The server on a database the test prepared itself.
 pub async fn serve(url: String, db: Db, tokens: Tokens) -> TestApp {
     let clock = Arc::new(TestClock(Mutex::new(

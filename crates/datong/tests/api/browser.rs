@@ -1,0 +1,110 @@
+//! The web workspace in headless Chromium: two roles log in through the form and each sees
+//! its own subtree only; the city dashboard's charts draw their data, and a screenshot of
+//! it is saved to target/screenshots/.
+
+use crate::helpers::demo_app;
+use crate::webdriver::Browser;
+use datong_store::Engine;
+
+async fn log_in(b: &Browser, base: &str, login: &str) {
+    b.goto(&format!("{base}/")).await;
+    assert!(
+        b.url().await.contains("/login?next="),
+        "sent to log in first"
+    );
+    b.type_into("input[name=login]", login).await;
+    b.type_into("input[name=password]", "Demo-1-Datong").await;
+    b.click("button[type=submit]").await;
+    b.find("nav.crumbs").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_roles_see_their_own_subtrees() {
+    let app = demo_app(Engine::Sqlite).await;
+
+    let city = Browser::start().await;
+    log_in(&city, &app.base, "city").await;
+    assert!(
+        city.url().await.ends_with("/t/1402"),
+        "{}",
+        city.url().await
+    );
+    let children = city.text("#children").await;
+    assert!(
+        children.contains("平城区") && children.contains("云冈区"),
+        "{children}"
+    );
+    city.click("#children a[href='/t/140213']").await;
+    city.find("h1").await;
+    assert!(city.text("h1").await.starts_with("平城区"));
+
+    let community = Browser::start().await;
+    log_in(&community, &app.base, "community").await;
+    assert!(
+        community.url().await.ends_with("/t/140213050001"),
+        "{}",
+        community.url().await
+    );
+    let page = community.run("return document.body.innerText").await;
+    let page = page.as_str().unwrap();
+    assert!(
+        page.contains("康吉社区") && page.contains("第1网格"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("平和社区"),
+        "the neighbouring community is not shown"
+    );
+    community
+        .goto(&format!("{}/t/140213050002", app.base))
+        .await;
+    let other = community.run("return document.body.innerText").await;
+    assert!(other.as_str().unwrap().contains("not_found"), "{other}");
+    community
+        .goto(&format!("{}/t/140213050001/members", app.base))
+        .await;
+    let roster = community.text("#roster").await;
+    assert!(
+        roster.contains("990213********"),
+        "IDs masked in the browser too: {roster}"
+    );
+
+    city.quit().await;
+    community.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_city_dashboard_draws_its_charts() {
+    let app = demo_app(Engine::Sqlite).await;
+    let b = Browser::start().await;
+    log_in(&b, &app.base, "city").await;
+    b.wait_until("return document.querySelectorAll('[data-chart]').length > 0 && [...document.querySelectorAll('[data-chart]')].every(e => e.dataset.drawn === 'true')").await;
+    for chart in [
+        "chart-age",
+        "chart-education",
+        "chart-joined",
+        "chart-orgs",
+        "chart-coverage",
+    ] {
+        let points = b
+            .run(&format!(
+                "const c = echarts.getInstanceByDom(document.getElementById('{chart}')); \
+                 return c ? c.getOption().series[0].data.length : -1"
+            ))
+            .await;
+        assert!(
+            points.as_i64().unwrap_or(-1) > 0,
+            "{chart} has data: {points}"
+        );
+    }
+    let png = b.screenshot().await;
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "a real picture: {} bytes",
+        png.len()
+    );
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("city-dashboard.png"), png).unwrap();
+    b.quit().await;
+}
