@@ -10,6 +10,7 @@ mod dashboard;
 mod i18n;
 mod layout;
 mod login;
+mod member;
 mod roster;
 mod viewer;
 
@@ -25,5 +26,10 @@ pub fn routes() -> Router<App> {
         .route("/lang/{lang}", get(login::language))
         .route("/t/{code}", get(dashboard::show))
         .route("/t/{code}/members", get(roster::show))
+        .route(
+            "/t/{code}/members/new",
+            get(member::new_form).post(member::create),
+        )
+        .route("/members/{id}", get(member::detail))
         .route("/assets/{file}", get(assets::serve))
 }

@@ -78,6 +78,9 @@ fn render(r: &Roster, q: &RosterQuery, page_no: i64, viewer: &Viewer) -> Html<St
         (crumbs(&r.lineage, &r.node))
         h1 { (r.node.name) " · " (t.members) }
         (tabs(t, &r.node.code, "members"))
+        @if viewer.caller.write_scope.contains(&r.node.code) {
+            p { a.button #new-member href={ "/t/" (r.node.code) "/members/new" } { (t.new_member) } }
+        }
         form.filters method="get" action=(base) {
             label { (t.name) input name="name" value=(q.name) maxlength="100"; }
             label { (t.status)
@@ -106,7 +109,7 @@ fn render(r: &Roster, q: &RosterQuery, page_no: i64, viewer: &Viewer) -> Html<St
                 tbody {
                     @for m in &r.members {
                         tr {
-                            td { (m.name) }
+                            td { a href={ "/members/" (m.id) } { (m.name) } }
                             td { @if m.sex.as_str() == "male" { (t.male) } @else { (t.female) } }
                             td { (m.id_number) }
                             td { (label_education(m.education, lang)) }

@@ -108,3 +108,66 @@ async fn the_city_dashboard_draws_its_charts() {
     std::fs::write(dir.join("city-dashboard.png"), png).unwrap();
     b.quit().await;
 }
+
+/// Sets a form field by script: date inputs take typed text in the browser's locale
+/// format, a value set directly is the same everywhere.
+async fn set(b: &Browser, name: &str, value: &str) {
+    b.run(&format!(
+        "document.querySelector('[name={name}]').value = {};",
+        serde_json::to_string(value).unwrap()
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_is_created_through_the_form_after_a_field_error() {
+    let app = demo_app(Engine::Sqlite).await;
+    let b = Browser::start().await;
+    log_in(&b, &app.base, "community").await;
+    b.goto(&format!("{}/t/140213050001/members", app.base))
+        .await;
+    b.click("#new-member").await;
+    b.find("form.member-form").await;
+    let first17 = "14021319850315002";
+    let good = format!(
+        "{first17}{}",
+        datong_domain::id_number::check_char(first17.as_bytes()) as char
+    );
+    let bad = format!("{first17}{}", if good.ends_with('0') { '1' } else { '0' });
+    b.type_into("input[name=name]", "表单测试").await;
+    set(&b, "sex", "female").await;
+    set(&b, "birth_date", "1985-03-15").await;
+    b.type_into("input[name=id_number]", &bad).await;
+    set(&b, "education", "bachelor").await;
+    set(&b, "joined_on", "2010-07-01").await;
+    set(&b, "full_on", "2011-07-01").await;
+    set(&b, "status", "full").await;
+    b.run("const s = document.querySelector('[name=org_id]'); s.value = s.options[1].value;")
+        .await;
+    b.type_into("input[name=phone]", "13800138000").await;
+    b.click("form.member-form button[type=submit]").await;
+
+    let error = b.text("#err-id_number").await;
+    assert!(
+        error.contains("校验码"),
+        "the error shows at the ID field: {error}"
+    );
+    let kept = b
+        .run("return document.querySelector('[name=name]').value")
+        .await;
+    assert_eq!(kept, "表单测试", "what was typed stays");
+
+    b.run("document.querySelector('[name=id_number]').value = '';")
+        .await;
+    b.type_into("input[name=id_number]", &good).await;
+    b.click("form.member-form button[type=submit]").await;
+    b.find("#member").await;
+    assert!(b.url().await.contains("/members/"), "{}", b.url().await);
+    assert_eq!(b.text("h1").await, "表单测试");
+    let id = b.text("#id-number").await;
+    assert!(
+        id.contains("********") && !id.contains(&good),
+        "masked on the member page: {id}"
+    );
+    b.quit().await;
+}

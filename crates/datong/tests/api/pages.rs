@@ -216,3 +216,48 @@ async fn login_form_errors_logout_csrf_and_assets() {
     let r = b.get("/login").await;
     assert!(r.body.contains("lang=\"zh-CN\"") && r.body.contains("登录"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_member_form_needs_its_csrf_token_and_pages_mask_without_the_right() {
+    let mut b = demo_site(Engine::Sqlite).await;
+    b.log_in("community").await;
+    let (r, _) = b
+        .post(
+            "/t/140213050001/members/new",
+            &[("csrf_token", "forged"), ("name", "x")],
+        )
+        .await;
+    assert_eq!(r.status, 403, "no write without the form's token");
+
+    let roster = b.get("/t/140213050001/members").await.body;
+    let first = roster
+        .split("href=\"/members/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let r = b.get(&format!("/members/{first}")).await;
+    assert_eq!(r.status, 200);
+    assert!(
+        !r.body.contains("id=\"unmask\""),
+        "no unmasking link without the right"
+    );
+    let whole: Vec<&String> = b
+        .ids
+        .iter()
+        .filter(|id| r.body.contains(id.as_str()))
+        .collect();
+    assert!(whole.is_empty(), "{whole:?}");
+    let r = b.get(&format!("/members/{first}?unmask=true")).await;
+    assert_eq!(r.status, 403, "asking anyway is refused");
+
+    let mut city = demo_site_reuse(&b);
+    city.log_in("city").await;
+    let r = city.get(&format!("/members/{first}")).await;
+    assert!(r.body.contains("id=\"unmask\""), "the city may unmask");
+    let r = city.get(&format!("/members/{first}?unmask=true")).await;
+    assert!(
+        b.ids.iter().any(|id| r.body.contains(id.as_str())),
+        "and then sees the whole number"
+    );
+}
