@@ -167,7 +167,7 @@ pub fn build(db: &Db, opts: &Options, actor: &Actor) -> Result<Report, DemoError
 }
 
 fn write(c: &mut Conn, actor: &Actor, city: &City, today: &str) -> Result<Report, DemoError> {
-    let territories: Vec<[Value; 7]> = city
+    let territories: Vec<[Value; 8]> = city
         .territories
         .iter()
         .map(|t| {
@@ -179,6 +179,7 @@ fn write(c: &mut Conn, actor: &Actor, city: &City, today: &str) -> Result<Report
                 Kind::classify(t.level, &t.name).as_str().into(),
                 t.member_centre.into(),
                 today.into(),
+                datong_domain::initials::initials(&t.name).into(),
             ]
         })
         .collect();

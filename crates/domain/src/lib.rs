@@ -7,6 +7,7 @@ pub mod branch_rules;
 pub mod credit_code;
 pub mod division;
 pub mod id_number;
+pub mod initials;
 pub mod member;
 pub mod name;
 pub mod org;

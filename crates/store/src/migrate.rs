@@ -8,20 +8,46 @@ struct Migration {
     name: &'static str,
     sqlite: &'static str,
     postgres: &'static str,
+    /// A data step run after the DDL in the same transaction, for what SQL cannot compute.
+    data: Option<fn(&mut Conn) -> DbResult<()>>,
 }
 
 macro_rules! migration {
     ($version:expr, $name:literal) => {
+        migration!($version, $name, None)
+    };
+    ($version:expr, $name:literal, $data:expr) => {
         Migration {
             version: $version,
             name: $name,
             sqlite: include_str!(concat!("../migrations/sqlite/", $name, ".sql")),
             postgres: include_str!(concat!("../migrations/postgres/", $name, ".sql")),
+            data: $data,
         }
     };
 }
 
-const MIGRATIONS: &[Migration] = &[migration!(1, "0001_core"), migration!(2, "0002_demo")];
+const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_core"),
+    migration!(2, "0002_demo"),
+    migration!(3, "0003_initials", Some(fill_initials)),
+];
+
+/// Gives the territories written before 0003 their pinyin initials.
+fn fill_initials(conn: &mut Conn) -> DbResult<()> {
+    let rows = conn.query(
+        "SELECT code, name FROM territory WHERE initials = ''",
+        params![],
+    )?;
+    for r in rows {
+        let (code, name) = (r.str(0)?, r.str(1)?);
+        conn.execute(
+            "UPDATE territory SET initials = $1 WHERE code = $2",
+            params![datong_domain::initials::initials(&name), code],
+        )?;
+    }
+    Ok(())
+}
 
 /// Brings the schema up to date; each migration runs in its own transaction.
 pub fn run(conn: &mut Conn) -> DbResult<()> {
@@ -47,6 +73,9 @@ pub fn run(conn: &mut Conn) -> DbResult<()> {
         };
         conn.tx(|c| {
             c.batch(sql)?;
+            if let Some(data) = m.data {
+                data(c)?;
+            }
             c.execute(
                 "INSERT INTO schema_migration (version, name) VALUES ($1, $2)",
                 params![m.version, m.name],

@@ -71,6 +71,16 @@ impl Sql {
         self.push(" AND ").prefix_range(column, digits)
     }
 
+    /// Appends `AND <column> starts with <text>` for ASCII text (pinyin initials): the
+    /// range ends at DEL, above every printable ASCII character.
+    pub fn and_ascii_prefix(&mut self, column: &str, text: &str) -> &mut Self {
+        debug_assert!(text.is_ascii());
+        self.push(&format!(" AND {column} >= "))
+            .bind(text)
+            .push(&format!(" AND {column} < "))
+            .bind(format!("{text}\u{7f}"))
+    }
+
     /// Appends `AND <column> contains <text>`; LIKE's wildcards in the text are dropped.
     pub fn and_contains(&mut self, column: &str, text: &str) -> &mut Self {
         self.push(&format!(" AND {column} LIKE "))

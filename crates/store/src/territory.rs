@@ -9,6 +9,7 @@ use crate::rollup::Deltas;
 use crate::sql::{Page, Sql};
 use datong_domain::Name;
 use datong_domain::division::{DivisionCode, Kind, Level};
+use datong_domain::initials::{initials, looks_like_initials};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -127,7 +128,8 @@ pub fn children(
         .collect()
 }
 
-/// Searches the caller's scope by name or code prefix.
+/// Searches the caller's scope by code prefix (digits), pinyin initials (`pcq` finds
+/// 平城区) or a part of the name.
 pub fn search(
     conn: &mut Conn,
     caller: &Caller,
@@ -144,6 +146,10 @@ pub fn search(
     }
     if text.bytes().all(|b| b.is_ascii_digit()) {
         q.and_code_prefix("code", text);
+    } else if looks_like_initials(text) {
+        // The condition of the partial index territory_initials (see migration 0003).
+        q.push(" AND kind NOT IN ('village', 'household')");
+        q.and_ascii_prefix("initials", &text.to_ascii_lowercase());
     } else {
         q.and_contains("name", text);
     }
@@ -206,9 +212,9 @@ pub fn create(conn: &mut Conn, caller: &Caller, n: NewTerritory) -> StoreResult<
             valid_to: None,
         };
         c.execute(
-            "INSERT INTO territory (code, parent_code, name, level, kind, member_centre, valid_from)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            params![t.code.as_path(), n.parent.as_path(), &t.name, level.as_str(), t.kind.as_str(), t.member_centre, &t.valid_from],
+            "INSERT INTO territory (code, parent_code, name, level, kind, member_centre, valid_from, initials)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            params![t.code.as_path(), n.parent.as_path(), &t.name, level.as_str(), t.kind.as_str(), t.member_centre, &t.valid_from, initials(&t.name)],
         )
         .map_err(|e| if e.is_unique_violation() { StoreError::conflict("serial", format!("代码 {} 已存在", t.code)) } else { e.into() })?;
         let mut d = Deltas::default();
@@ -295,8 +301,14 @@ pub(crate) fn rename(
         params![code.as_path(), old, prev, valid_from],
     )?;
     c.execute(
-        "UPDATE territory SET name = $1, kind = $2, valid_from = $3 WHERE code = $4",
-        params![new, kind.as_str(), valid_from, code.as_path()],
+        "UPDATE territory SET name = $1, kind = $2, valid_from = $3, initials = $4 WHERE code = $5",
+        params![
+            new,
+            kind.as_str(),
+            valid_from,
+            initials(new),
+            code.as_path()
+        ],
     )?;
     audit::append(
         c,

@@ -140,6 +140,8 @@ async fn community_a_never_reaches_community_b(app: TestApp) {
         ("/api/v1/units?limit=500", "territory"),
         ("/api/v1/territories?limit=500", "code"),
         ("/api/v1/territories?q=社区&limit=500", "code"),
+        ("/api/v1/territories?q=kjsq&limit=500", "code"),
+        ("/api/v1/territories?q=PHSQ&limit=500", "code"),
         ("/api/v1/territories/140213050/children", "code"),
         ("/api/v1/territories/CN/children", "code"),
         ("/api/v1/territories/1402/children", "code"),

@@ -16,5 +16,6 @@ mod members;
 mod openapi;
 mod pages;
 mod rollup;
+mod search;
 mod session;
 mod webdriver;

@@ -358,8 +358,12 @@ pub fn apply(
             ..Report::default()
         };
         let mut deltas = Deltas::default();
-        let mut new_rows: Vec<[Cell; 7]> = Vec::new();
-        for r in records {
+        let initials: Vec<String> = records
+            .iter()
+            .map(|r| datong_domain::initials::initials(&r.name))
+            .collect();
+        let mut new_rows: Vec<[Cell; 8]> = Vec::new();
+        for (r, initials) in records.iter().zip(&initials) {
             let level = r.code.level();
             let kind = Kind::classify(level, &r.name);
             match existing.get(r.code.as_path()) {
@@ -373,6 +377,7 @@ pub fn apply(
                         Cell::Text(kind.as_str()),
                         Cell::Bool(false),
                         Cell::Text(valid_from),
+                        Cell::Text(initials),
                     ]);
                 }
                 Some(old) if *old == r.name => report.unchanged += 1,
@@ -392,6 +397,7 @@ pub fn apply(
                 "kind",
                 "member_centre",
                 "valid_from",
+                "initials",
             ],
             new_rows.iter().map(|r| &r[..]),
         )?;
