@@ -193,6 +193,7 @@ fn write(c: &mut Conn, actor: &Actor, city: &City, today: &str) -> Result<Report
             "kind",
             "member_centre",
             "valid_from",
+            "initials",
         ],
         territories.iter().map(|r| &r[..]),
     )?;
