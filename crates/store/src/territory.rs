@@ -137,21 +137,48 @@ pub fn search(
     level: Option<Level>,
     page: &Page,
 ) -> StoreResult<Vec<Territory>> {
-    let mut q = Sql::new(&format!(
-        "SELECT {COLUMNS} FROM territory WHERE valid_to IS NULL"
-    ));
+    let mut q = if looks_like_initials(text) {
+        // Walk the caller's subtrees down to the grids (not into buildings and households,
+        // which are many and found by their grid) and keep the names whose initials match.
+        let mut q = Sql::new(
+            "WITH RECURSIVE walk(code, level) AS (SELECT code, level FROM territory WHERE ",
+        );
+        if caller.scope.roots().iter().any(DivisionCode::is_nation) {
+            q.push("parent_code IS NULL");
+        } else {
+            q.push("code IN (");
+            for (i, root) in caller.scope.roots().iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(root.as_path());
+            }
+            if caller.scope.roots().is_empty() {
+                q.push("NULL");
+            }
+            q.push(")");
+        }
+        q.push(&format!(
+            " UNION ALL SELECT t.code, t.level FROM territory t JOIN walk w ON t.parent_code = w.code
+               WHERE w.level NOT IN ('grid', 'building', 'household'))
+             SELECT {COLUMNS} FROM territory WHERE valid_to IS NULL AND code IN (SELECT code FROM walk)"
+        ));
+        q.and_ascii_prefix("initials", &text.to_ascii_lowercase());
+        q
+    } else {
+        let mut q = Sql::new(&format!(
+            "SELECT {COLUMNS} FROM territory WHERE valid_to IS NULL"
+        ));
+        if text.bytes().all(|b| b.is_ascii_digit()) {
+            q.and_code_prefix("code", text);
+        } else {
+            q.and_contains("name", text);
+        }
+        q
+    };
     q.and_in_scope("code", &caller.scope);
     if let Some(l) = level {
         q.push(" AND level = ").bind(l.as_str());
-    }
-    if text.bytes().all(|b| b.is_ascii_digit()) {
-        q.and_code_prefix("code", text);
-    } else if looks_like_initials(text) {
-        // The condition of the partial index territory_initials (see migration 0003).
-        q.push(" AND kind NOT IN ('village', 'household')");
-        q.and_ascii_prefix("initials", &text.to_ascii_lowercase());
-    } else {
-        q.and_contains("name", text);
     }
     q.push(" ORDER BY code").page(page);
     conn.query(&q.text, &q.params)?
