@@ -1,7 +1,9 @@
 // Progressive enhancement: pages are complete without this file. It draws the charts a
-// page describes in data-chart (an ECharts option, built by the server).
+// page describes in data-chart (an ECharts option, built by the server), and runs the
+// scope tree: children loaded when a node is opened, and a search by name, code or
+// pinyin initials, both through the JSON API with the page's session cookie.
 (function () {
-  function draw() {
+  function drawCharts() {
     if (!window.echarts) return;
     document.querySelectorAll("[data-chart]").forEach(function (el) {
       var chart = echarts.init(el, null, { renderer: "canvas" });
@@ -11,6 +13,87 @@
       window.addEventListener("resize", function () { chart.resize(); });
     });
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw);
-  else draw();
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); });
+  }
+
+  // Levels whose children are worth listing in a tree (households are many).
+  var OPENABLE = { nation: 1, province: 1, city: 1, district: 1, street: 1, community: 1, grid: 1 };
+
+  function node(t) {
+    var li = document.createElement("li");
+    li.dataset.code = t.code;
+    if (OPENABLE[t.level]) {
+      var toggle = document.createElement("button");
+      toggle.type = "button";
+      toggle.className = "toggle";
+      toggle.textContent = "+";
+      toggle.setAttribute("aria-expanded", "false");
+      toggle.addEventListener("click", function () { openNode(li, toggle); });
+      li.appendChild(toggle);
+    }
+    var a = document.createElement("a");
+    a.href = "/t/" + t.code;
+    a.textContent = t.name;
+    li.appendChild(a);
+    return li;
+  }
+
+  function openNode(li, toggle) {
+    var open = toggle.getAttribute("aria-expanded") === "true";
+    var list = li.querySelector(":scope > ul");
+    if (open) {
+      toggle.setAttribute("aria-expanded", "false");
+      toggle.textContent = "+";
+      if (list) list.hidden = true;
+      return;
+    }
+    toggle.setAttribute("aria-expanded", "true");
+    toggle.textContent = "−";
+    if (list) { list.hidden = false; return; }
+    list = document.createElement("ul");
+    li.appendChild(list);
+    getJSON("/api/v1/territories/" + li.dataset.code + "/children?limit=500").then(function (page) {
+      page.items.forEach(function (t) { list.appendChild(node(t)); });
+    });
+  }
+
+  function startTree() {
+    var tree = document.getElementById("tree");
+    if (!tree) return;
+    var roots = document.getElementById("tree-roots");
+    (tree.dataset.roots || "").split(",").filter(Boolean).forEach(function (code) {
+      getJSON("/api/v1/territories/" + code).then(function (t) { roots.appendChild(node(t)); });
+    });
+    var input = document.getElementById("tree-search");
+    var results = document.getElementById("tree-results");
+    var timer = null;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var q = input.value.trim();
+      if (!q) { results.hidden = true; results.innerHTML = ""; return; }
+      timer = setTimeout(function () {
+        getJSON("/api/v1/territories?limit=20&q=" + encodeURIComponent(q)).then(function (page) {
+          if (input.value.trim() !== q) return;
+          results.innerHTML = "";
+          page.items.forEach(function (t) {
+            var li = document.createElement("li");
+            var a = document.createElement("a");
+            a.href = "/t/" + t.code;
+            a.textContent = t.name + " " + t.code;
+            li.appendChild(a);
+            results.appendChild(li);
+          });
+          results.hidden = false;
+          results.dataset.query = q;
+        });
+      }, 200);
+    });
+  }
+
+  function start() { drawCharts(); startTree(); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();

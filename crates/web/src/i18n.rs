@@ -109,6 +109,7 @@ pub struct Text {
     pub work_unit: &'static str,
     pub fix_errors: &'static str,
     pub choose: &'static str,
+    pub search_tree: &'static str,
 }
 
 static ZH: Text = Text {
@@ -172,6 +173,7 @@ static ZH: Text = Text {
     work_unit: "工作单位",
     fix_errors: "请修改标出的项目后再保存",
     choose: "请选择",
+    search_tree: "名称、代码或拼音首字母",
 };
 
 static EN: Text = Text {
@@ -235,4 +237,5 @@ static EN: Text = Text {
     work_unit: "Work unit",
     fix_errors: "Please correct the marked fields",
     choose: "Choose",
+    search_tree: "Name, code or pinyin initials",
 };

@@ -25,8 +25,8 @@ pub fn page(
                 link rel="stylesheet" href="/assets/app.css";
                 @if charts {
                     script src="/assets/echarts.min.js" defer {}
-                    script src="/assets/app.js" defer {}
                 }
+                script src="/assets/app.js" defer {}
             }
             body {
                 header.top {
@@ -40,7 +40,18 @@ pub fn page(
                         }
                     }
                 }
-                main { (body) }
+                @if let Some(v) = viewer {
+                    div.workspace {
+                        aside #tree data-roots=(v.caller.assignments.iter().map(|a| a.scope.to_string()).collect::<Vec<_>>().join(",")) {
+                            input #tree-search type="search" placeholder=(t.search_tree) autocomplete="off";
+                            ul #tree-results hidden {}
+                            ul #tree-roots {}
+                        }
+                        main { (body) }
+                    }
+                } @else {
+                    main { (body) }
+                }
             }
         }
     };

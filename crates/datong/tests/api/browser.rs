@@ -171,3 +171,33 @@ async fn a_member_is_created_through_the_form_after_a_field_error() {
     );
     b.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tree_opens_lazily_and_finds_by_pinyin_initials() {
+    let app = demo_app(Engine::Sqlite).await;
+    let b = Browser::start().await;
+    log_in(&b, &app.base, "city").await;
+    b.find("#tree-roots li[data-code='1402'] button.toggle")
+        .await;
+    let before = b
+        .run("return document.querySelectorAll('#tree-roots li').length")
+        .await;
+    assert_eq!(before, 1, "only the scope's root until it is opened");
+    b.click("#tree-roots li[data-code='1402'] button.toggle")
+        .await;
+    b.find("#tree-roots li[data-code='140213']").await;
+    b.click("#tree-roots li[data-code='140213'] button.toggle")
+        .await;
+    b.find("#tree-roots li[data-code='140213050']").await;
+
+    b.type_into("#tree-search", "pcq").await;
+    b.wait_until("return document.querySelector('#tree-results').dataset.query === 'pcq'")
+        .await;
+    let found = b.text("#tree-results").await;
+    assert!(found.contains("平城区"), "pcq finds 平城区: {found}");
+    b.click("#tree-results a[href='/t/140213']").await;
+    b.wait_until("return location.pathname === '/t/140213'")
+        .await;
+    assert!(b.text("h1").await.starts_with("平城区"));
+    b.quit().await;
+}
