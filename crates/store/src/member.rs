@@ -164,6 +164,71 @@ pub fn list(
     f: &MemberFilter,
     page: &Page,
 ) -> StoreResult<Vec<Member>> {
+    list_as(conn, caller, f, page, false)
+}
+
+/// Every member a roster view shows, for a spreadsheet. With `unmask` the numbers come
+/// whole: only for a caller with the right over the whole subtree (`f.territory`), and
+/// the export is audited with its size.
+pub fn export(
+    conn: &mut Conn,
+    caller: &Caller,
+    f: &MemberFilter,
+    unmask: bool,
+) -> StoreResult<Vec<Member>> {
+    if unmask
+        && !f
+            .territory
+            .as_ref()
+            .is_some_and(|t| caller.unmask_scope.contains(t))
+    {
+        return Err(StoreError::Forbidden);
+    }
+    const BATCH: i64 = 10_000;
+    let mut all = Vec::new();
+    loop {
+        let page = Page {
+            limit: BATCH,
+            offset: all.len() as i64,
+        };
+        let batch = list_as(conn, caller, f, &page, unmask)?;
+        let done = (batch.len() as i64) < BATCH;
+        all.extend(batch);
+        if done {
+            break;
+        }
+    }
+    if unmask {
+        let scope = f
+            .territory
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let after = serde_json::json!({ "rows": all.len() });
+        conn.tx(|c| {
+            audit::append(
+                c,
+                &caller.actor,
+                Entry {
+                    action: "export_unmasked",
+                    entity: "member",
+                    entity_id: &scope,
+                    before: None,
+                    after: Some(&after),
+                },
+            )
+        })?;
+    }
+    Ok(all)
+}
+
+fn list_as(
+    conn: &mut Conn,
+    caller: &Caller,
+    f: &MemberFilter,
+    page: &Page,
+    unmask: bool,
+) -> StoreResult<Vec<Member>> {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM member WHERE 1 = 1"));
     q.and_in_scope("territory_code", &caller.scope);
     if let Some(o) = f.org_id {
@@ -186,7 +251,7 @@ pub fn list(
     q.push(f.sort.order_by()).page(page);
     conn.query(&q.text, &q.params)?
         .iter()
-        .map(|r| from_row(r, false))
+        .map(|r| from_row(r, unmask))
         .collect()
 }
 

@@ -110,6 +110,8 @@ pub struct Text {
     pub fix_errors: &'static str,
     pub choose: &'static str,
     pub search_tree: &'static str,
+    pub export: &'static str,
+    pub export_unmasked: &'static str,
 }
 
 static ZH: Text = Text {
@@ -174,6 +176,8 @@ static ZH: Text = Text {
     fix_errors: "请修改标出的项目后再保存",
     choose: "请选择",
     search_tree: "名称、代码或拼音首字母",
+    export: "导出 Excel",
+    export_unmasked: "导出 Excel（完整号码，记入审计）",
 };
 
 static EN: Text = Text {
@@ -238,4 +242,6 @@ static EN: Text = Text {
     fix_errors: "Please correct the marked fields",
     choose: "Choose",
     search_tree: "Name, code or pinyin initials",
+    export: "Export to Excel",
+    export_unmasked: "Export with full numbers (audited)",
 };

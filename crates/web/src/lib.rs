@@ -26,6 +26,7 @@ pub fn routes() -> Router<App> {
         .route("/lang/{lang}", get(login::language))
         .route("/t/{code}", get(dashboard::show))
         .route("/t/{code}/members", get(roster::show))
+        .route("/t/{code}/members.xlsx", get(roster::export))
         .route(
             "/t/{code}/members/new",
             get(member::new_form).post(member::create),

@@ -6,8 +6,10 @@ use crate::i18n::Lang;
 use crate::layout::page;
 use crate::viewer::Viewer;
 use axum::extract::{Path, Query, State};
+use axum::http::header;
 use axum::response::Html;
 use axum::response::{IntoResponse, Response};
+use datong_domain::DivisionCode;
 use datong_domain::member::MemberStatus;
 use datong_http::App;
 use datong_store::member::{self, Member, MemberFilter, MemberSort};
@@ -28,6 +30,19 @@ pub struct RosterQuery {
     sort: Option<String>,
     #[serde(default)]
     page: Option<i64>,
+    /// Exports only: whole ID and phone numbers (needs the right; audited).
+    #[serde(default)]
+    unmask: bool,
+}
+
+fn filter_of(q: &RosterQuery, code: &DivisionCode) -> MemberFilter {
+    MemberFilter {
+        sort: sort_of(q.sort.as_deref()),
+        territory: Some(code.clone()),
+        status: q.status.as_deref().and_then(MemberStatus::parse),
+        name: Some(q.name.trim().chars().take(100).collect::<String>()).filter(|n| !n.is_empty()),
+        ..MemberFilter::default()
+    }
 }
 
 struct Roster {
@@ -56,7 +71,11 @@ fn sort_of(s: Option<&str>) -> MemberSort {
 }
 
 fn query_string(q: &RosterQuery, page: i64) -> String {
-    let mut pairs = vec![("page", page.to_string())];
+    let mut pairs = if page > 0 {
+        vec![("page", page.to_string())]
+    } else {
+        Vec::new()
+    };
     if !q.name.is_empty() {
         pairs.push(("name", q.name.clone()));
     }
@@ -123,6 +142,12 @@ fn render(r: &Roster, q: &RosterQuery, page_no: i64, viewer: &Viewer) -> Html<St
                 }
             }
         }
+        p.exports {
+            a #export href={ (base) ".xlsx?" (query_string(q, 0)) } { (t.export) }
+            @if viewer.caller.unmask_scope.contains(&r.node.code) {
+                " · " a #export-unmasked href={ (base) ".xlsx?unmask=true&" (query_string(q, 0)) } { (t.export_unmasked) }
+            }
+        }
         div.pager {
             @if page_no > 1 { a rel="prev" href={ (base) "?" (query_string(q, page_no - 1)) } { (t.previous) } }
             span.muted { (page_no) }
@@ -143,13 +168,7 @@ pub async fn show(
         Err(e) => return e.into_response(),
     };
     let page_no = q.page.unwrap_or(1).clamp(1, 100_000);
-    let filter = MemberFilter {
-        sort: sort_of(q.sort.as_deref()),
-        territory: Some(code.clone()),
-        status: q.status.as_deref().and_then(MemberStatus::parse),
-        name: Some(q.name.trim().chars().take(100).collect::<String>()).filter(|n| !n.is_empty()),
-        ..MemberFilter::default()
-    };
+    let filter = filter_of(&q, &code);
     let caller = viewer.caller.clone();
     let loaded = app
         .run(move |c| {
@@ -179,5 +198,114 @@ pub async fn show(
     match loaded {
         Ok(r) => render(&r, &q, page_no, &viewer).into_response(),
         Err(e) => e.into_response(),
+    }
+}
+
+/// The national roster's columns, in its order.
+const COLUMNS: [&str; 11] = [
+    "姓名",
+    "性别",
+    "民族",
+    "公民身份号码",
+    "出生日期",
+    "学历",
+    "入党日期",
+    "转正日期",
+    "人员类别",
+    "所在党组织",
+    "联系电话",
+];
+
+fn workbook(
+    members: &[Member],
+    orgs: &HashMap<i64, String>,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("党员")?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let text = rust_xlsxwriter::Format::new().set_num_format("@");
+    for (c, h) in COLUMNS.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    // The ID column is text, so no spreadsheet turns it into a rounded number.
+    sheet.set_column_format(3, &text)?;
+    sheet.set_column_format(10, &text)?;
+    for (i, m) in members.iter().enumerate() {
+        let row = i as u32 + 1;
+        let cells = [
+            m.name.as_str(),
+            if m.sex.as_str() == "male" {
+                "男"
+            } else {
+                "女"
+            },
+            m.ethnicity.as_str(),
+            m.id_number.as_str(),
+            m.birth_date.as_str(),
+            m.education.label(),
+            m.joined_on.as_str(),
+            m.full_on.as_deref().unwrap_or(""),
+            status_label(m.status, Lang::Zh),
+            orgs.get(&m.org_id).map_or("", String::as_str),
+            m.phone.as_deref().unwrap_or(""),
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            sheet.write_string(row, c as u16, *v)?;
+        }
+    }
+    sheet.set_column_width(3, 22)?;
+    sheet.set_column_width(9, 36)?;
+    book.save_to_buffer()
+}
+
+/// `/t/{code}/members.xlsx`: the roster view as a spreadsheet, masked unless asked and
+/// allowed (then audited).
+pub async fn export(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+    Query(q): Query<RosterQuery>,
+) -> Response {
+    let code = match parse_code(&code) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let filter = filter_of(&q, &code);
+    let (caller, unmask, file_code) = (viewer.caller.clone(), q.unmask, code.clone());
+    let loaded = app
+        .run(move |c| {
+            territory::get_in_scope(c, &caller, &code)?;
+            let members = member::export(c, &caller, &filter, unmask)?;
+            let mut ids: Vec<i64> = members.iter().map(|m| m.org_id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let orgs = datong_store::org::names(c, &caller, &ids)?;
+            Ok((members, orgs))
+        })
+        .await;
+    let (members, orgs) = match loaded {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    let built = tokio::task::spawn_blocking(move || workbook(&members, &orgs)).await;
+    match built {
+        Ok(Ok(bytes)) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"members-{file_code}.xlsx\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        other => {
+            tracing::error!(error = ?other.err(), "building a roster spreadsheet failed");
+            datong_http::error::ApiError::internal().into_response()
+        }
     }
 }

@@ -261,3 +261,74 @@ async fn the_member_form_needs_its_csrf_token_and_pages_mask_without_the_right()
         "and then sees the whole number"
     );
 }
+
+/// The text of an .xlsx file's cells (its shared strings and sheet XML).
+fn xlsx_text(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an .xlsx is a zip");
+    let mut all = String::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let name = f.name().unwrap().into_owned();
+        if name.starts_with("xl/") && name.ends_with(".xml") {
+            f.read_to_string(&mut all).unwrap();
+        }
+    }
+    all
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exports_keep_ids_as_text_and_masked_without_the_right() {
+    let mut b = demo_site(Engine::Sqlite).await;
+    b.log_in("community").await;
+    let res = b
+        .http
+        .get(format!("{}/t/140213050001/members.xlsx", b.base))
+        .header("cookie", b.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    let text = xlsx_text(&res.bytes().await.unwrap());
+    for column in ["姓名", "公民身份号码", "入党日期", "所在党组织"] {
+        assert!(text.contains(column), "{column}");
+    }
+    assert!(text.contains("990213********"), "masked IDs in the export");
+    let whole: Vec<&String> = b
+        .ids
+        .iter()
+        .filter(|id| text.contains(id.as_str()))
+        .collect();
+    assert!(whole.is_empty(), "no whole ID in the export: {whole:?}");
+    let asked = b.get("/t/140213050001/members.xlsx?unmask=true").await;
+    assert_eq!(
+        asked.status, 403,
+        "asking for whole numbers without the right"
+    );
+
+    let mut city = demo_site_reuse(&b);
+    city.log_in("city").await;
+    let res = city
+        .http
+        .get(format!(
+            "{}/t/140213050001/members.xlsx?unmask=true",
+            city.base
+        ))
+        .header("cookie", city.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let text = xlsx_text(&res.bytes().await.unwrap());
+    let whole = b.ids.iter().filter(|id| text.contains(id.as_str())).count();
+    assert!(
+        whole > 0,
+        "the city, with the right, gets whole numbers, as text"
+    );
+}
