@@ -20,6 +20,8 @@ Environment (each overrides the default; a command-line option overrides it):
   DATONG_SEED_DIVISIONS   serve: divisions directory to import into an empty database
   DATONG_SEED_SCOPE       serve: the subtree of it to import (default 1402)
   DATONG_SECURE_COOKIES   serve: true behind HTTPS, so session cookies are marked Secure
+  DATONG_MAP_TILES        serve: map tile URL template ({z}/{x}/{y}) under community
+                          maps; none by default (pages need no internet)
   DATONG_DEMO             serve: true to serve the demo city, built on first run
   DATONG_DEMO_SCALE       serve --demo: datong (default) or small
   DATONG_DIVISIONS        demo: the national divisions directory
@@ -70,6 +72,10 @@ enum Command {
         /// (directly or through a proxy), so the cookie never travels in clear.
         #[arg(long, env = "DATONG_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// A map tile URL template, e.g. http://tiles.intranet/{z}/{x}/{y}.png, drawn under
+        /// community maps (none by default).
+        #[arg(long, env = "DATONG_MAP_TILES")]
+        map_tiles: Option<String>,
     },
     /// Build the demo city (Datong's divisions with synthetic people) into an empty
     /// database, with one account for each role.
@@ -307,6 +313,7 @@ fn main() -> Result<()> {
             demo,
             demo_scale,
             secure_cookies,
+            map_tiles,
         } => {
             if demo {
                 serve_demo(&db, &demo_scale)?;
@@ -322,7 +329,8 @@ fn main() -> Result<()> {
                 }
             }
             let app = datong_http::App::new(db, Arc::new(datong_http::SystemClock))
-                .with_secure_cookies(secure_cookies);
+                .with_secure_cookies(secure_cookies)
+                .with_map_tiles(map_tiles);
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(&addr)

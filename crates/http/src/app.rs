@@ -29,6 +29,9 @@ pub struct App {
     pub login_throttle: Arc<LoginThrottle>,
     /// Mark the session cookie `Secure` (sent over HTTPS only).
     pub secure_cookies: bool,
+    /// A map tile URL template (`…/{z}/{x}/{y}.png`) drawn under community maps; none by
+    /// default, since an intranet usually has no tile server.
+    pub map_tiles: Option<String>,
 }
 
 impl App {
@@ -39,7 +42,13 @@ impl App {
             metrics: Arc::new(Metrics::default()),
             login_throttle: Arc::new(LoginThrottle::default()),
             secure_cookies: false,
+            map_tiles: None,
         }
+    }
+
+    pub fn with_map_tiles(mut self, template: Option<String>) -> Self {
+        self.map_tiles = template.filter(|t| !t.is_empty());
+        self
     }
 
     pub fn with_secure_cookies(mut self, secure: bool) -> Self {

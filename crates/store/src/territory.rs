@@ -366,3 +366,56 @@ pub fn history(conn: &mut Conn, caller: &Caller, code: &DivisionCode) -> StoreRe
         .map(|r| Ok(Version { name: r.str(0)?, valid_from: r.str(1)?, valid_to: r.str(2)? }))
         .collect()
 }
+
+/// A place on the map: a point, and for areas a polygon (GeoJSON coordinates).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Placed {
+    pub code: DivisionCode,
+    pub name: String,
+    pub level: Level,
+    pub lon: f64,
+    pub lat: f64,
+    pub polygon: Option<String>,
+}
+
+/// `code` and the places below it down to `deepest`, where the caller may see them.
+pub fn placed_below(
+    conn: &mut Conn,
+    caller: &Caller,
+    code: &DivisionCode,
+    deepest: Level,
+) -> StoreResult<Vec<Placed>> {
+    get_in_scope(conn, caller, code)?;
+    let mut q = Sql::new(
+        "SELECT g.code, t.name, t.level, g.lon, g.lat, g.polygon FROM territory_geo g
+           JOIN territory t ON t.code = g.code WHERE t.valid_to IS NULL",
+    );
+    q.and_in_scope("g.code", &caller.scope);
+    q.and_in_subtree("g.code", code);
+    let levels: Vec<Level> = Level::ALL
+        .into_iter()
+        .filter(|l| *l >= code.level() && *l <= deepest)
+        .collect();
+    q.push(" AND t.level IN (");
+    for (i, l) in levels.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind(l.as_str());
+    }
+    q.push(") ORDER BY g.code");
+    conn.query(&q.text, &q.params)?
+        .iter()
+        .map(|r| {
+            Ok(Placed {
+                code: DivisionCode::from_path(&r.str(0)?)
+                    .map_err(|e| StoreError::invalid("code", e.to_string()))?,
+                name: r.str(1)?,
+                level: Level::parse(&r.str(2)?).unwrap_or(Level::Household),
+                lon: r.f64(3)?,
+                lat: r.f64(4)?,
+                polygon: r.opt_str(5)?,
+            })
+        })
+        .collect()
+}

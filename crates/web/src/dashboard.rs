@@ -9,10 +9,10 @@ use axum::extract::{Path, State};
 use axum::response::Html;
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
-use datong_domain::DivisionCode;
 use datong_domain::member::Education;
 use datong_domain::org::OrgKind;
 use datong_domain::unit::UnitKind;
+use datong_domain::{DivisionCode, Level};
 use datong_http::App;
 use datong_http::error::ApiError;
 use datong_store::access::Caller;
@@ -103,6 +103,9 @@ pub fn tabs(t: &Text, code: &DivisionCode, on: &str) -> Markup {
         div.tabs {
             a.on[on == "overview"] href={ "/t/" (code) } { (t.overview) }
             a.on[on == "members"] href={ "/t/" (code) "/members" } { (t.members) }
+            @if code.level() >= Level::Community && code.level() <= Level::Grid {
+                a.on[on == "map"] href={ "/t/" (code) "/map" } { (t.map) }
+            }
         }
     }
 }

@@ -111,6 +111,7 @@ pub struct Text {
     pub choose: &'static str,
     pub search_tree: &'static str,
     pub export: &'static str,
+    pub map: &'static str,
     pub export_unmasked: &'static str,
 }
 
@@ -177,6 +178,7 @@ static ZH: Text = Text {
     choose: "请选择",
     search_tree: "名称、代码或拼音首字母",
     export: "导出 Excel",
+    map: "地图",
     export_unmasked: "导出 Excel（完整号码，记入审计）",
 };
 
@@ -243,5 +245,6 @@ static EN: Text = Text {
     choose: "Choose",
     search_tree: "Name, code or pinyin initials",
     export: "Export to Excel",
+    map: "Map",
     export_unmasked: "Export with full numbers (audited)",
 };

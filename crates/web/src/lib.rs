@@ -10,6 +10,7 @@ mod dashboard;
 mod i18n;
 mod layout;
 mod login;
+mod map;
 mod member;
 mod roster;
 mod viewer;
@@ -32,5 +33,6 @@ pub fn routes() -> Router<App> {
             get(member::new_form).post(member::create),
         )
         .route("/members/{id}", get(member::detail))
+        .route("/t/{code}/map", get(map::show))
         .route("/assets/{file}", get(assets::serve))
 }

@@ -18,6 +18,19 @@ async fn log_in(b: &Browser, base: &str, login: &str) {
     b.find("nav.crumbs").await;
 }
 
+/// Saves what the browser shows to target/screenshots/, checking it is a real picture.
+async fn save_screenshot(b: &Browser, name: &str) {
+    let png = b.screenshot().await;
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "a real picture: {} bytes",
+        png.len()
+    );
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), png).unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_roles_see_their_own_subtrees() {
     let app = demo_app(Engine::Sqlite).await;
@@ -68,6 +81,11 @@ async fn two_roles_see_their_own_subtrees() {
         roster.contains("990213********"),
         "IDs masked in the browser too: {roster}"
     );
+    community
+        .goto(&format!("{}/t/140213050001/map", app.base))
+        .await;
+    community.find("#map path.grid").await;
+    save_screenshot(&community, "community-map.png").await;
 
     city.quit().await;
     community.quit().await;

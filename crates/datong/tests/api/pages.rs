@@ -332,3 +332,52 @@ async fn exports_keep_ids_as_text_and_masked_without_the_right() {
         "the city, with the right, gets whole numbers, as text"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_community_map_draws_its_grids_and_buildings_without_tiles() {
+    let app = crate::helpers::demo_app(Engine::Sqlite).await;
+    let (grids, buildings) = app.with_db(|c| {
+        let mut count = |level: &str| {
+            c.query_one(
+                "SELECT COUNT(*) FROM territory WHERE code > '140213050001' AND code < '140213050001:' AND level = $1",
+                &[level.into()],
+            )
+            .unwrap()
+            .i64(0)
+            .unwrap() as usize
+        };
+        (count("grid"), count("building"))
+    });
+    let mut b = Browser {
+        ids: std::sync::Arc::new(Vec::new()),
+        base: app.base.clone(),
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        cookie: None,
+    };
+    b.log_in("community").await;
+    let r = b.get("/t/140213050001/map").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("<svg id=\"map\""));
+    assert_eq!(
+        r.body.matches("class=\"grid\"").count(),
+        grids,
+        "one polygon a grid"
+    );
+    assert_eq!(
+        r.body.matches("class=\"building\"").count(),
+        buildings,
+        "one point a building"
+    );
+    assert!(
+        !r.body.contains("<image"),
+        "no tile layer unless configured"
+    );
+    assert_eq!(
+        b.get("/t/140213050002/map").await.status,
+        404,
+        "another community's map"
+    );
+}
