@@ -131,7 +131,7 @@ pub fn document() -> Value {
             "/territories/{code}/rollup": { "get": op("下辖统计", "territories", json!([code_param()]), None, "200", ok("统计", reference("Rollup"))) },
             "/territories/{code}/history": { "get": op("曾用名", "territories", json!([code_param()]), None, "200", ok("历史版本", json!({ "type": "array", "items": reference("TerritoryVersion") }))) },
             "/orgs": {
-                "get": op("党组织列表", "orgs", with_paging(vec![p("kind", "query", enumeration(&kinds)), p("territory", "query", code()), p("parent_id", "query", json!({ "type": "integer" })), p("name", "query", text(100))]), None, "200", ok("党组织列表", list_of("Org"))),
+                "get": op("党组织列表", "orgs", with_paging(vec![p("kind", "query", enumeration(&kinds)), p("territory", "query", code()), p("parent_id", "query", json!({ "type": "integer" })), p("name", "query", text(100)), p("sort", "query", enumeration(&["place", "name"]))]), None, "200", ok("党组织列表", list_of("Org"))),
                 "post": op("新建党组织", "orgs", json!([]), Some("NewOrg"), "201", ok("党组织", reference("Org")))
             },
             "/orgs/{id}": {
@@ -153,7 +153,7 @@ pub fn document() -> Value {
             },
             "/members/{id}/probation": { "post": op("预备党员转正或延长预备期", "members", json!([id()]), Some("Probation"), "200", ok("党员", reference("Member"))) },
             "/units": {
-                "get": op("驻区单位与两新组织列表", "units", with_paging(vec![p("kind", "query", enumeration(&unit_kinds)), p("coverage", "query", enumeration(&coverages)), p("territory", "query", code()), p("name", "query", text(100))]), None, "200", ok("单位列表", list_of("Unit"))),
+                "get": op("驻区单位与两新组织列表", "units", with_paging(vec![p("kind", "query", enumeration(&unit_kinds)), p("coverage", "query", enumeration(&coverages)), p("territory", "query", code()), p("name", "query", text(100)), p("sort", "query", enumeration(&["place", "name"]))]), None, "200", ok("单位列表", list_of("Unit"))),
                 "post": op("新增单位", "units", json!([]), Some("UnitInput"), "201", ok("单位", reference("Unit")))
             },
             "/units/{id}": {

@@ -58,6 +58,7 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Org> {
 
 #[derive(Debug, Clone, Default)]
 pub struct OrgFilter {
+    pub order: crate::sql::ListOrder,
     pub kind: Option<OrgKind>,
     pub territory: Option<DivisionCode>,
     pub parent_id: Option<i64>,
@@ -105,7 +106,7 @@ pub fn list(conn: &mut Conn, caller: &Caller, f: &OrgFilter, page: &Page) -> Sto
     if let Some(n) = &f.name {
         q.and_contains("name", n);
     }
-    q.push(" ORDER BY id").page(page);
+    q.push(f.order.order_by()).page(page);
     conn.query(&q.text, &q.params)?
         .iter()
         .map(from_row)

@@ -106,3 +106,22 @@ pub struct Page {
 impl Page {
     pub const MAX_LIMIT: i64 = 500;
 }
+
+/// The orders a list of organisations or units can be read in; each ends on the id, so
+/// pages never overlap.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListOrder {
+    #[default]
+    Place,
+    Name,
+}
+
+impl ListOrder {
+    pub fn order_by(self) -> &'static str {
+        match self {
+            ListOrder::Place => " ORDER BY territory_code, id",
+            ListOrder::Name => " ORDER BY name, id",
+        }
+    }
+}

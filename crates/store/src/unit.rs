@@ -55,6 +55,7 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Unit> {
 
 #[derive(Debug, Clone, Default)]
 pub struct UnitFilter {
+    pub order: crate::sql::ListOrder,
     pub kind: Option<UnitKind>,
     pub coverage: Option<Coverage>,
     pub territory: Option<DivisionCode>,
@@ -81,7 +82,7 @@ pub fn list(
     if let Some(n) = &f.name {
         q.and_contains("name", n);
     }
-    q.push(" ORDER BY id").page(page);
+    q.push(f.order.order_by()).page(page);
     conn.query(&q.text, &q.params)?
         .iter()
         .map(from_row)

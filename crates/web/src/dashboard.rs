@@ -103,6 +103,8 @@ pub fn tabs(t: &Text, code: &DivisionCode, on: &str) -> Markup {
         div.tabs {
             a.on[on == "overview"] href={ "/t/" (code) } { (t.overview) }
             a.on[on == "members"] href={ "/t/" (code) "/members" } { (t.members) }
+            a.on[on == "orgs"] href={ "/t/" (code) "/orgs" } { (t.orgs) }
+            a.on[on == "units"] href={ "/t/" (code) "/units" } { (t.units) }
             @if code.level() >= Level::Community && code.level() <= Level::Grid {
                 a.on[on == "map"] href={ "/t/" (code) "/map" } { (t.map) }
             }

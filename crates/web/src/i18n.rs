@@ -112,6 +112,11 @@ pub struct Text {
     pub search_tree: &'static str,
     pub export: &'static str,
     pub map: &'static str,
+    pub kind: &'static str,
+    pub coverage: &'static str,
+    pub committee: &'static str,
+    pub term_end: &'static str,
+    pub credit_code: &'static str,
     pub export_unmasked: &'static str,
 }
 
@@ -179,6 +184,11 @@ static ZH: Text = Text {
     search_tree: "名称、代码或拼音首字母",
     export: "导出 Excel",
     map: "地图",
+    kind: "类型",
+    coverage: "党组织覆盖",
+    committee: "委员会人数",
+    term_end: "任期届满",
+    credit_code: "统一社会信用代码",
     export_unmasked: "导出 Excel（完整号码，记入审计）",
 };
 
@@ -246,5 +256,10 @@ static EN: Text = Text {
     search_tree: "Name, code or pinyin initials",
     export: "Export to Excel",
     map: "Map",
+    kind: "Kind",
+    coverage: "Party coverage",
+    committee: "Committee",
+    term_end: "Term ends",
+    credit_code: "Credit code",
     export_unmasked: "Export with full numbers (audited)",
 };

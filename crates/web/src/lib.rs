@@ -9,6 +9,7 @@ mod assets;
 mod dashboard;
 mod i18n;
 mod layout;
+mod lists;
 mod login;
 mod map;
 mod member;
@@ -34,5 +35,7 @@ pub fn routes() -> Router<App> {
         )
         .route("/members/{id}", get(member::detail))
         .route("/t/{code}/map", get(map::show))
+        .route("/t/{code}/orgs", get(lists::orgs))
+        .route("/t/{code}/units", get(lists::units))
         .route("/assets/{file}", get(assets::serve))
 }

@@ -381,3 +381,43 @@ async fn a_community_map_draws_its_grids_and_buildings_without_tiles() {
         "another community's map"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organisation_and_unit_rosters_filter_sort_and_stay_in_scope() {
+    let mut b = demo_site(Engine::Sqlite).await;
+    b.log_in("street").await;
+    let r = b.get("/t/140213050/orgs").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("table id=\"orgs\"") && r.body.contains("网格支部委员会"));
+    for code in r
+        .body
+        .split("<td><a href=\"/t/")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap())
+    {
+        assert!(
+            code.starts_with("140213050"),
+            "an organisation outside the street: {code}"
+        );
+    }
+    let r = b.get("/t/140213050/orgs?kind=working_committee").await;
+    assert!(
+        r.body.contains("工作委员会") && !r.body.contains("网格支部委员会"),
+        "filtered by kind"
+    );
+    let r = b.get("/t/140213050/units?sort=name&coverage=own_org").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("table id=\"units\""));
+    let rows = r.body.split("<tbody>").nth(1).unwrap();
+    assert!(rows.contains("单独建立党组织"), "{rows}");
+    assert!(
+        !rows.contains("尚未覆盖") && !rows.contains("<td>联合党支部</td>"),
+        "filtered by coverage"
+    );
+    assert_eq!(
+        b.get("/t/140214/orgs").await.status,
+        404,
+        "another district"
+    );
+    assert_eq!(b.get("/t/140214/units").await.status, 404);
+}

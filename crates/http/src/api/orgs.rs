@@ -28,6 +28,8 @@ struct ListQuery {
     territory: Option<DivisionCode>,
     parent_id: Option<i64>,
     name: Option<Name>,
+    #[serde(default)]
+    sort: datong_store::sql::ListOrder,
     limit: Option<i64>,
     offset: Option<i64>,
 }
@@ -39,6 +41,7 @@ async fn list(
 ) -> ApiResult<Json<List<Org>>> {
     let page = super::page(q.limit, q.offset)?;
     let f = OrgFilter {
+        order: q.sort,
         kind: q.kind,
         territory: q.territory,
         parent_id: q.parent_id,

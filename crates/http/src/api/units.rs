@@ -26,6 +26,8 @@ struct ListQuery {
     coverage: Option<Coverage>,
     territory: Option<DivisionCode>,
     name: Option<Name>,
+    #[serde(default)]
+    sort: datong_store::sql::ListOrder,
     limit: Option<i64>,
     offset: Option<i64>,
 }
@@ -37,6 +39,7 @@ async fn list(
 ) -> ApiResult<Json<List<Unit>>> {
     let page = super::page(q.limit, q.offset)?;
     let f = UnitFilter {
+        order: q.sort,
         kind: q.kind,
         coverage: q.coverage,
         territory: q.territory,
