@@ -3,7 +3,7 @@
 //! counters, so the city's page costs what a community's does.
 
 use crate::i18n::{Lang, Text};
-use crate::layout::page;
+use crate::layout::{failure, page};
 use crate::viewer::Viewer;
 use axum::extract::{Path, State};
 use axum::response::Html;
@@ -281,10 +281,10 @@ pub fn render(n: &Node, viewer: &Viewer) -> Html<String> {
 pub async fn show(State(app): State<App>, viewer: Viewer, Path(code): Path<String>) -> Response {
     let code = match parse_code(&code) {
         Ok(c) => c,
-        Err(e) => return e.into_response(),
+        Err(e) => return failure(viewer.lang, e),
     };
     match load(&app, &viewer, code).await {
         Ok(node) => render(&node, &viewer).into_response(),
-        Err(e) => e.into_response(),
+        Err(e) => failure(viewer.lang, e),
     }
 }

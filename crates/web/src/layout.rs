@@ -57,3 +57,20 @@ pub fn page(
     };
     Html(markup.into_string())
 }
+
+/// An error as a page: the status and the Chinese (or English) message of the API's error,
+/// never its internals.
+pub fn failure(lang: Lang, e: datong_http::error::ApiError) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let t = lang.text();
+    let body = html! {
+        h1 { (e.status.as_u16()) }
+        p.error #error data-code=(e.code) { (e.message) }
+        p { a href="/" { (t.overview) } }
+    };
+    (
+        e.status,
+        page(lang, None, &e.status.as_u16().to_string(), false, body),
+    )
+        .into_response()
+}

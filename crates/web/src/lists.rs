@@ -4,7 +4,7 @@
 
 use crate::dashboard::{crumbs, lineage, parse_code, tabs};
 use crate::i18n::Lang;
-use crate::layout::page;
+use crate::layout::{failure, page};
 use crate::viewer::Viewer;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -150,7 +150,7 @@ pub async fn orgs(
 ) -> Response {
     let code = match parse_code(&code) {
         Ok(c) => c,
-        Err(e) => return e.into_response(),
+        Err(e) => return failure(viewer.lang, e),
     };
     let f = OrgFilter {
         order: q.order(),
@@ -172,7 +172,7 @@ pub async fn orgs(
         .await;
     let (node, lineage, items, more) = match loaded {
         Ok(x) => x,
-        Err(e) => return e.into_response(),
+        Err(e) => return failure(viewer.lang, e),
     };
     let (lang, t) = (viewer.lang, viewer.lang.text());
     let base = format!("/t/{}/orgs", node.code);
@@ -214,7 +214,7 @@ pub async fn units(
 ) -> Response {
     let code = match parse_code(&code) {
         Ok(c) => c,
-        Err(e) => return e.into_response(),
+        Err(e) => return failure(viewer.lang, e),
     };
     let f = UnitFilter {
         order: q.order(),
@@ -240,7 +240,7 @@ pub async fn units(
         .await;
     let (node, lineage, items, more, orgs) = match loaded {
         Ok(x) => x,
-        Err(e) => return e.into_response(),
+        Err(e) => return failure(viewer.lang, e),
     };
     let (lang, t) = (viewer.lang, viewer.lang.text());
     let base = format!("/t/{}/units", node.code);

@@ -2,7 +2,7 @@
 //! exactly as the API's do; logout needs the page's CSRF token.
 
 use crate::i18n::{LANG_COOKIE, Lang};
-use crate::layout::page;
+use crate::layout::{failure, page};
 use crate::viewer::{Viewer, safe_next};
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -94,7 +94,7 @@ pub async fn submit(
         .await
     {
         Ok(o) => o,
-        Err(e) => return e.into_response(),
+        Err(e) => return failure(lang, e),
     };
     match outcome {
         Login::Opened(session) => {
@@ -133,7 +133,7 @@ pub async fn logout(
     if let Some(secret) = session_cookie(&headers) {
         let actor = viewer.caller.actor.clone();
         if let Err(e) = app.run(move |c| account::log_out(c, &actor, &secret)).await {
-            return e.into_response();
+            return failure(viewer.lang, e);
         }
     }
     (

@@ -3,7 +3,7 @@
 //! tile URL is configured.
 
 use crate::dashboard::{crumbs, lineage, parse_code, tabs};
-use crate::layout::page;
+use crate::layout::{failure, page};
 use crate::viewer::Viewer;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -148,7 +148,7 @@ fn svg(places: &[Placed], tiles: Option<&str>) -> Markup {
 pub async fn show(State(app): State<App>, viewer: Viewer, Path(code): Path<String>) -> Response {
     let code = match parse_code(&code) {
         Ok(c) => c,
-        Err(e) => return e.into_response(),
+        Err(e) => return failure(viewer.lang, e),
     };
     let caller = viewer.caller.clone();
     let loaded = app
@@ -161,7 +161,7 @@ pub async fn show(State(app): State<App>, viewer: Viewer, Path(code): Path<Strin
         .await;
     let (node, lineage, places) = match loaded {
         Ok(x) => x,
-        Err(e) => return e.into_response(),
+        Err(e) => return failure(viewer.lang, e),
     };
     let t = viewer.lang.text();
     let body = html! {

@@ -2,7 +2,7 @@
 //! the transfer history) and the new-member form, whose errors show at their fields.
 
 use crate::dashboard::{label_education, parse_code};
-use crate::layout::page;
+use crate::layout::{failure, page};
 use crate::viewer::Viewer;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -50,7 +50,7 @@ pub async fn detail(
         .await;
     let (m, transfers, orgs) = match loaded {
         Ok(x) => x,
-        Err(e) => return e.into_response(),
+        Err(e) => return failure(viewer.lang, e),
     };
     let lang = viewer.lang;
     let t = lang.text();
@@ -277,7 +277,7 @@ async fn branches(app: &App, viewer: &Viewer, code: &DivisionCode) -> Result<Vec
         Ok(all.into_iter().filter(|o| o.kind.is_branch()).collect())
     })
     .await
-    .map_err(IntoResponse::into_response)
+    .map_err(|e| failure(viewer.lang, e))
 }
 
 pub async fn new_form(
@@ -287,7 +287,7 @@ pub async fn new_form(
 ) -> Response {
     let code = match parse_code(&code) {
         Ok(c) => c,
-        Err(e) => return e.into_response(),
+        Err(e) => return failure(viewer.lang, e),
     };
     match branches(&app, &viewer, &code).await {
         Ok(orgs) => form_page(
@@ -310,7 +310,7 @@ pub async fn create(
 ) -> Response {
     let code = match parse_code(&code) {
         Ok(c) => c,
-        Err(e) => return e.into_response(),
+        Err(e) => return failure(viewer.lang, e),
     };
     if f.csrf_token != viewer.csrf {
         return (StatusCode::FORBIDDEN, "CSRF").into_response();
@@ -340,7 +340,7 @@ pub async fn create(
             .and_then(|f| FIELDS.iter().find(|k| **k == f))
         {
             Some(key) => refused(Errors::from([(*key, e.message)])),
-            None => e.into_response(),
+            None => failure(viewer.lang, e),
         },
     }
 }

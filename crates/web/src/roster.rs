@@ -3,7 +3,7 @@
 
 use crate::dashboard::{crumbs, label_education, lineage, parse_code, tabs};
 use crate::i18n::Lang;
-use crate::layout::page;
+use crate::layout::{failure, page};
 use crate::viewer::Viewer;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -165,7 +165,7 @@ pub async fn show(
 ) -> Response {
     let code = match parse_code(&code) {
         Ok(c) => c,
-        Err(e) => return e.into_response(),
+        Err(e) => return failure(viewer.lang, e),
     };
     let page_no = q.page.unwrap_or(1).clamp(1, 100_000);
     let filter = filter_of(&q, &code);
@@ -197,7 +197,7 @@ pub async fn show(
         .await;
     match loaded {
         Ok(r) => render(&r, &q, page_no, &viewer).into_response(),
-        Err(e) => e.into_response(),
+        Err(e) => failure(viewer.lang, e),
     }
 }
 
@@ -268,7 +268,7 @@ pub async fn export(
 ) -> Response {
     let code = match parse_code(&code) {
         Ok(c) => c,
-        Err(e) => return e.into_response(),
+        Err(e) => return failure(viewer.lang, e),
     };
     let filter = filter_of(&q, &code);
     let (caller, unmask, file_code) = (viewer.caller.clone(), q.unmask, code.clone());
@@ -285,7 +285,7 @@ pub async fn export(
         .await;
     let (members, orgs) = match loaded {
         Ok(x) => x,
-        Err(e) => return e.into_response(),
+        Err(e) => return failure(viewer.lang, e),
     };
     let built = tokio::task::spawn_blocking(move || workbook(&members, &orgs)).await;
     match built {

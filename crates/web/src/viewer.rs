@@ -45,7 +45,7 @@ impl FromRequestParts<App> for Viewer {
         let resolved = app
             .run(move |c| account::caller_for_secret(c, &secret, CredentialKind::Session, &now))
             .await
-            .map_err(IntoResponse::into_response)?;
+            .map_err(|e| crate::layout::failure(lang, e))?;
         match resolved {
             Some(r) => Ok(Viewer {
                 caller: r.caller,

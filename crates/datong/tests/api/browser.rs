@@ -72,7 +72,10 @@ async fn two_roles_see_their_own_subtrees() {
         .goto(&format!("{}/t/140213050002", app.base))
         .await;
     let other = community.run("return document.body.innerText").await;
-    assert!(other.as_str().unwrap().contains("not_found"), "{other}");
+    assert!(
+        other.as_str().unwrap().contains("不存在或无权访问"),
+        "an error page, not data: {other}"
+    );
     community
         .goto(&format!("{}/t/140213050001/members", app.base))
         .await;

@@ -421,3 +421,38 @@ async fn organisation_and_unit_rosters_filter_sort_and_stay_in_scope() {
     );
     assert_eq!(b.get("/t/140214/units").await.status, 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_pages_and_english_is_one_click_away() {
+    let mut b = demo_site(Engine::Sqlite).await;
+    b.log_in("community").await;
+    let r = b.get("/t/140213050002").await;
+    assert_eq!(r.status, 404);
+    assert!(
+        r.body.starts_with("<!DOCTYPE html>") && r.body.contains("不存在或无权访问"),
+        "{}",
+        r.body
+    );
+    let r = b.get("/t/not-a-code/members").await;
+    assert_eq!(r.status, 404);
+
+    let r = b.get("/lang/en").await;
+    assert_eq!(r.status, 303);
+    let page = b
+        .http
+        .get(format!("{}/t/140213050001", b.base))
+        .header(
+            "cookie",
+            format!("{}; datong_lang=en", b.cookie.clone().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("lang=\"en\"") && page.contains("Members") && page.contains("中文"),
+        "English, with the way back"
+    );
+}
