@@ -300,6 +300,35 @@ fn write_org(conn: &mut Conn, caller: &Caller, org_id: i64, field: &str) -> Stor
 }
 
 pub fn create(conn: &mut Conn, caller: &Caller, n: NewMember) -> StoreResult<Member> {
+    let o = check_new(conn, caller, &n)?;
+    conn.tx(|c| insert(c, caller, &n, &o))
+}
+
+/// Creates many members in one transaction: all of them, or none. A failing member is
+/// named by its position (from 0) in the field of the error.
+pub fn create_many(conn: &mut Conn, caller: &Caller, members: &[NewMember]) -> StoreResult<usize> {
+    let at = |i: usize, e: StoreError| match e {
+        StoreError::Invalid { field, message } => StoreError::Invalid {
+            field: format!("{i}.{field}"),
+            message,
+        },
+        StoreError::Conflict { field, message } => StoreError::Conflict {
+            field: format!("{i}.{field}"),
+            message,
+        },
+        other => other,
+    };
+    conn.tx(|c| {
+        for (i, n) in members.iter().enumerate() {
+            let o = check_new(c, caller, n).map_err(|e| at(i, e))?;
+            insert(c, caller, n, &o).map_err(|e| at(i, e))?;
+        }
+        Ok(members.len())
+    })
+}
+
+/// The rules a new member must meet; returns the organisation it joins.
+pub fn check_new(conn: &mut Conn, caller: &Caller, n: &NewMember) -> StoreResult<org::Org> {
     if n.id_number.birth_date() != n.birth_date {
         return Err(StoreError::invalid(
             "birth_date",
@@ -331,7 +360,11 @@ pub fn create(conn: &mut Conn, caller: &Caller, n: NewMember) -> StoreResult<Mem
     if let Some(h) = &n.home_community {
         check_home_community(conn, h)?;
     }
-    conn.tx(|c| {
+    Ok(o)
+}
+
+fn insert(c: &mut Conn, caller: &Caller, n: &NewMember, o: &org::Org) -> StoreResult<Member> {
+    {
         let id = c
             .query_one(
                 "INSERT INTO member (name, sex, ethnicity, birth_date, id_number, education, joined_on, full_on, status,
@@ -359,19 +392,34 @@ pub fn create(conn: &mut Conn, caller: &Caller, n: NewMember) -> StoreResult<Mem
             .map_err(|e| if e.is_unique_violation() { StoreError::conflict("id_number", "该公民身份号码已登记") } else { e.into() })?
             .i64(0)?;
         let mut d = Deltas::default();
-        let metrics = member_metrics(n.status.as_str(), n.education.as_str(), &n.birth_date.to_string(), &n.joined_on.to_string());
+        let metrics = member_metrics(
+            n.status.as_str(),
+            n.education.as_str(),
+            &n.birth_date.to_string(),
+            &n.joined_on.to_string(),
+        );
         d.member(o.territory.as_path(), &metrics, 1);
         d.flush(c)?;
-        let m = from_row(&c.query_one(&format!("SELECT {COLUMNS} FROM member WHERE id = $1"), params![id])?, false)?;
-        audit::append(c, &caller.actor, Entry {
-            action: "create",
-            entity: "member",
-            entity_id: &id.to_string(),
-            before: None,
-            after: Some(&serde_json::to_value(&m).expect("plain struct")),
-        })?;
+        let m = from_row(
+            &c.query_one(
+                &format!("SELECT {COLUMNS} FROM member WHERE id = $1"),
+                params![id],
+            )?,
+            false,
+        )?;
+        audit::append(
+            c,
+            &caller.actor,
+            Entry {
+                action: "create",
+                entity: "member",
+                entity_id: &id.to_string(),
+                before: None,
+                after: Some(&serde_json::to_value(&m).expect("plain struct")),
+            },
+        )?;
         Ok(m)
-    })
+    }
 }
 
 #[derive(Debug, Clone, Default)]

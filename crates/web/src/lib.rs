@@ -8,6 +8,7 @@
 mod assets;
 mod dashboard;
 mod i18n;
+mod import;
 mod layout;
 mod lists;
 mod login;
@@ -34,6 +35,19 @@ pub fn routes() -> Router<App> {
             get(member::new_form).post(member::create),
         )
         .route("/members/{id}", get(member::detail))
+        .route(
+            "/t/{code}/members/import",
+            get(import::show)
+                .post(import::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    import::MAX_FILE + (1 << 20),
+                )),
+        )
+        .route(
+            "/t/{code}/members/import/commit",
+            post(import::commit).layer(axum::extract::DefaultBodyLimit::max(import::MAX_FILE * 2)),
+        )
+        .route("/t/{code}/members/template.xlsx", get(import::template))
         .route("/t/{code}/map", get(map::show))
         .route("/t/{code}/orgs", get(lists::orgs))
         .route("/t/{code}/units", get(lists::units))

@@ -98,7 +98,11 @@ fn render(r: &Roster, q: &RosterQuery, page_no: i64, viewer: &Viewer) -> Html<St
         h1 { (r.node.name) " · " (t.members) }
         (tabs(t, &r.node.code, "members"))
         @if viewer.caller.write_scope.contains(&r.node.code) {
-            p { a.button #new-member href={ "/t/" (r.node.code) "/members/new" } { (t.new_member) } }
+            p {
+                a.button #new-member href={ "/t/" (r.node.code) "/members/new" } { (t.new_member) }
+                " "
+                a.button #import-roster href={ "/t/" (r.node.code) "/members/import" } { (t.import_roster) }
+            }
         }
         form.filters method="get" action=(base) {
             label { (t.name) input name="name" value=(q.name) maxlength="100"; }

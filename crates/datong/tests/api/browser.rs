@@ -222,3 +222,35 @@ async fn the_tree_opens_lazily_and_finds_by_pinyin_initials() {
     assert!(b.text("h1").await.starts_with("平城区"));
     b.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_roster_with_a_bad_row_is_refused_and_the_row_listed() {
+    let app = demo_app(Engine::Sqlite).await;
+    let b = Browser::start().await;
+    log_in(&b, &app.base, "community").await;
+    let good = crate::helpers::id_number("19790505", 31);
+    let file = std::env::temp_dir().join(format!("datong-roster-{}.csv", std::process::id()));
+    std::fs::write(
+        &file,
+        format!(
+            "姓名,性别,民族,公民身份号码,学历,入党日期,转正日期,人员类别,所在党组织\n\
+             好行,男,汉族,{good},大学本科,2004-07-01,2005-07-01,正式党员,中共康吉社区第1网格支部委员会\n\
+             坏行,男,汉族,123,大学本科,2004-07-01,2005-07-01,正式党员,中共康吉社区第1网格支部委员会\n"
+        ),
+    )
+    .unwrap();
+    b.goto(&format!("{}/t/140213050001/members", app.base))
+        .await;
+    b.click("#import-roster").await;
+    b.type_into("#import-form input[type=file]", file.to_str().unwrap())
+        .await;
+    b.click("#import-form button[type=submit]").await;
+    let errors = b.text("#import-errors").await;
+    assert!(
+        errors.contains("3") && errors.contains("公民身份号码"),
+        "the bad row is listed: {errors}"
+    );
+    assert!(!errors.contains("好行"), "{errors}");
+    std::fs::remove_file(file).ok();
+    b.quit().await;
+}

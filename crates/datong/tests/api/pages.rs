@@ -456,3 +456,193 @@ async fn errors_are_pages_and_english_is_one_click_away() {
         "English, with the way back"
     );
 }
+
+async fn upload(b: &Browser, path: &str, file_name: &str, bytes: Vec<u8>, csrf: &str) -> Page {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf.to_owned())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
+        );
+    let res = b
+        .http
+        .post(format!("{}{path}", b.base))
+        .header("cookie", b.cookie.clone().unwrap())
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    Browser::page(res).await
+}
+
+fn csrf_of(page: &str) -> String {
+    page.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_roster_import_lists_every_bad_row_and_writes_all_or_nothing() {
+    use crate::helpers::id_number;
+    let mut b = demo_site(Engine::Sqlite).await;
+    b.log_in("community").await;
+    let form_page = b.get("/t/140213050001/members/import").await;
+    assert_eq!(form_page.status, 200);
+    let csrf = csrf_of(&form_page.body);
+    let count = |body: &str| body.matches("<tr><td>").count();
+    let before = b.get("/t/140213050001/members").await.body;
+
+    let org = "中共康吉社区第1网格支部委员会";
+    let good = id_number("19800101", 11);
+    let bad_check = format!(
+        "{}{}",
+        &good[..17],
+        if good.ends_with('0') { '1' } else { '0' }
+    );
+    let header =
+        "姓名,性别,民族,公民身份号码,出生日期,学历,入党日期,转正日期,人员类别,所在党组织,联系电话";
+    let rows = [
+        format!(
+            "张好,男,汉族,{good},1980-01-01,大学本科,2005-07-01,2006-07-01,正式党员,{org},13800138000"
+        ),
+        format!(
+            "李错,男,汉族,{bad_check},1980-01-01,大学本科,2005-07-01,2006-07-01,正式党员,{org},"
+        ),
+        format!(
+            "王生,男,汉族,{},1981-02-02,大学本科,2005-07-01,2006-07-01,正式党员,{org},",
+            id_number("19800101", 13)
+        ),
+        format!(
+            "赵组,男,汉族,{},1980-01-01,大学本科,2005-07-01,2006-07-01,正式党员,不存在的支部,",
+            id_number("19800101", 15)
+        ),
+        format!(
+            "钱日,男,汉族,{},1980-01-01,大学本科,2010-13-01,,正式党员,{org},",
+            id_number("19800101", 17)
+        ),
+        format!("孙重,男,汉族,{good},1980-01-01,大学本科,2005-07-01,2006-07-01,正式党员,{org},"),
+        format!(
+            ",男,汉族,{},1980-01-01,大学本科,2005-07-01,2006-07-01,正式党员,{org},",
+            id_number("19800101", 19)
+        ),
+        format!(
+            "周类,男,汉族,{},1980-01-01,大学本科,2005-07-01,2006-07-01,党员,{org},",
+            id_number("19800101", 21)
+        ),
+    ];
+    let csv = format!("{header}\n{}\n", rows.join("\n"));
+    let r = upload(
+        &b,
+        "/t/140213050001/members/import",
+        "roster.csv",
+        csv.into_bytes(),
+        &csrf,
+    )
+    .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let table = r
+        .body
+        .split("id=\"import-errors\"")
+        .nth(1)
+        .expect("the errors are listed");
+    for (line, column) in [
+        (3, "公民身份号码"),
+        (4, "出生日期"),
+        (5, "所在党组织"),
+        (6, "入党日期"),
+        (7, "公民身份号码"),
+        (8, "姓名"),
+        (9, "人员类别"),
+    ] {
+        assert!(
+            table.contains(&format!("<tr><td>{line}</td><td>{column}</td>")),
+            "line {line}, {column} listed: {table}"
+        );
+    }
+    assert!(
+        !table.contains("<tr><td>2</td>"),
+        "the good row is not listed"
+    );
+    assert_eq!(
+        count(&b.get("/t/140213050001/members").await.body),
+        count(&before),
+        "nothing written"
+    );
+
+    // The good row alone: previewed, then committed.
+    let csv = format!("{header}\n{}\n", rows[0]);
+    let r = upload(
+        &b,
+        "/t/140213050001/members/import",
+        "roster.csv",
+        csv.into_bytes(),
+        &csrf,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("id=\"import-ready\""));
+    let content = r
+        .body
+        .split("name=\"content\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let (r, _) = b
+        .post(
+            "/t/140213050001/members/import/commit",
+            &[
+                ("csrf_token", &csrf),
+                ("file_name", "roster.csv"),
+                ("content", &content),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (303, Some("/t/140213050001/members"))
+    );
+    let after = b.get("/t/140213050001/members?name=张好").await.body;
+    assert!(after.contains("张好"), "committed");
+    let (r, _) = b
+        .post(
+            "/t/140213050001/members/import/commit",
+            &[
+                ("csrf_token", &csrf),
+                ("file_name", "roster.csv"),
+                ("content", &content),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422, "the same file twice: already registered");
+
+    // An .xlsx: the exported roster (masked numbers) is read, and refused row by row.
+    let exported = b
+        .http
+        .get(format!("{}/t/140213050001/members.xlsx", b.base))
+        .header("cookie", b.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let r = upload(
+        &b,
+        "/t/140213050001/members/import",
+        "roster.xlsx",
+        exported,
+        &csrf,
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("<td>2</td><td>公民身份号码</td>"),
+        "masked IDs refused, by row"
+    );
+    let template = b.get("/t/140213050001/members/template.xlsx").await;
+    assert_eq!(template.status, 200);
+}

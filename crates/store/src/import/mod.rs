@@ -2,6 +2,7 @@
 //! good; then it writes in one transaction.
 
 pub mod divisions;
+pub mod roster;
 pub mod text;
 
 /// One bad line, printed as `file:line: reason`.
