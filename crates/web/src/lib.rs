@@ -36,6 +36,11 @@ pub fn routes() -> Router<App> {
         )
         .route("/members/{id}", get(member::detail))
         .route(
+            "/members/{id}/edit",
+            get(member::change_form).post(member::edit),
+        )
+        .route("/members/{id}/transfer", post(member::transfer))
+        .route(
             "/t/{code}/members/import",
             get(import::show)
                 .post(import::upload)

@@ -13,6 +13,7 @@ use datong_domain::id_number::Sex;
 use datong_domain::member::{Education, MemberStatus};
 use datong_domain::{DivisionCode, IdNumber, Name, Phone};
 use datong_http::App;
+use datong_http::error::ApiError;
 use datong_store::member::{self, NewMember};
 use datong_store::org::{self, Org, OrgFilter};
 use datong_store::sql::Page;
@@ -74,6 +75,9 @@ pub async fn detail(
             }
         } }
         @if may_unmask { p { a #unmask href={ "/members/" (m.id) "?unmask=true" } { (t.unmask) } } }
+        @if viewer.caller.write_scope.contains(&m.territory) {
+            p { a.button #change href={ "/members/" (m.id) "/edit" } { (t.edit) " / " (t.transfer) } }
+        }
         h2 { (t.transfers) }
         div.table-wrap { table #transfers {
             thead { tr { th { (t.transferred_on) } th { (t.from_org) } th { (t.to_org) } th { (t.reason) } } }
@@ -388,5 +392,239 @@ mod tests {
                 "status"
             ]
         );
+    }
+}
+
+/// The edit and transfer forms as typed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ChangeForm {
+    csrf_token: String,
+    version: String,
+    education: String,
+    work_unit: String,
+    phone: String,
+    to_org_id: String,
+    transferred_on: String,
+    reason: String,
+}
+
+async fn load_for_form(
+    app: &App,
+    viewer: &Viewer,
+    id: i64,
+) -> Result<(member::Member, Vec<Org>), Response> {
+    let caller = viewer.caller.clone();
+    let root = viewer.caller.assignments.first().map(|a| a.scope.clone());
+    app.run(move |c| {
+        let m = member::get(c, &caller, id, false)?;
+        let f = OrgFilter {
+            territory: root,
+            ..OrgFilter::default()
+        };
+        let orgs = org::list(
+            c,
+            &caller,
+            &f,
+            &Page {
+                limit: 2000,
+                offset: 0,
+            },
+        )?
+        .into_iter()
+        .filter(|o| {
+            o.kind.is_branch() && caller.write_scope.contains(&o.territory) && o.id != m.org_id
+        })
+        .collect();
+        Ok((m, orgs))
+    })
+    .await
+    .map_err(|e| failure(viewer.lang, e))
+}
+
+fn change_page(
+    viewer: &Viewer,
+    m: &member::Member,
+    orgs: &[Org],
+    f: &ChangeForm,
+    errors: &Errors,
+) -> Html<String> {
+    let lang = viewer.lang;
+    let t = lang.text();
+    let body = html! {
+        nav.crumbs { a href={ "/members/" (m.id) } { (m.name) } }
+        h1 { (m.name) }
+        @if !errors.is_empty() { p.error role="alert" { (t.fix_errors) } }
+        h2 { (t.edit) }
+        form.member-form #edit-form method="post" action={ "/members/" (m.id) "/edit" } novalidate {
+            input type="hidden" name="csrf_token" value=(viewer.csrf);
+            input type="hidden" name="version" value=(m.version);
+            (field(t.education, "education", errors, html! { select name="education" {
+                @for e in Education::ALL { option value=(e.as_str()) selected[e == m.education] { (label_education(e, lang)) } }
+            } }))
+            (field(t.work_unit, "work_unit", errors, html! { input name="work_unit" value=(if f.work_unit.is_empty() { m.work_unit.as_deref().unwrap_or("") } else { &f.work_unit }) maxlength="100"; }))
+            (field(t.phone, "phone", errors, html! { input name="phone" value=(f.phone) placeholder=(t.unchanged_if_empty) maxlength="20" autocomplete="off"; }))
+            button.primary type="submit" { (t.save) }
+        }
+        h2 { (t.transfer) }
+        form.member-form #transfer-form method="post" action={ "/members/" (m.id) "/transfer" } novalidate {
+            input type="hidden" name="csrf_token" value=(viewer.csrf);
+            (field(t.to_org, "to_org_id", errors, html! { select name="to_org_id" {
+                option value="" { (t.choose) }
+                @for o in orgs { option value=(o.id) selected[f.to_org_id == o.id.to_string()] { (o.name) } }
+            } }))
+            (field(t.transferred_on, "transferred_on", errors, html! { input type="date" name="transferred_on" value=(f.transferred_on); }))
+            (field(t.reason, "reason", errors, html! { input name="reason" value=(f.reason) maxlength="500"; }))
+            button.primary type="submit" { (t.transfer) }
+        }
+    };
+    page(lang, Some(viewer), &m.name, false, body)
+}
+
+pub async fn change_form(State(app): State<App>, viewer: Viewer, Path(id): Path<i64>) -> Response {
+    match load_for_form(&app, &viewer, id).await {
+        Ok((m, orgs)) => {
+            change_page(&viewer, &m, &orgs, &ChangeForm::default(), &Errors::new()).into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+/// Shows a store error at its field of the form, or as an error page.
+fn refuse(
+    viewer: &Viewer,
+    m: &member::Member,
+    orgs: &[Org],
+    f: &ChangeForm,
+    e: ApiError,
+    fields: &[&'static str],
+) -> Response {
+    match e
+        .field
+        .as_deref()
+        .and_then(|x| fields.iter().find(|k| **k == x))
+    {
+        Some(key) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            change_page(viewer, m, orgs, f, &Errors::from([(*key, e.message)])),
+        )
+            .into_response(),
+        None => failure(viewer.lang, e),
+    }
+}
+
+pub async fn edit(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<ChangeForm>,
+) -> Response {
+    if f.csrf_token != viewer.csrf {
+        return (StatusCode::FORBIDDEN, "CSRF").into_response();
+    }
+    let (m, orgs) = match load_for_form(&app, &viewer, id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let mut errors = Errors::new();
+    let phone = if f.phone.trim().is_empty() {
+        None
+    } else {
+        Phone::parse(&f.phone)
+            .map(|p| Some(Some(p)))
+            .map_err(|e| errors.insert("phone", e.to_string()))
+            .ok()
+            .flatten()
+    };
+    let education = Education::parse(&f.education);
+    if education.is_none() {
+        errors.insert("education", "请选择学历".into());
+    }
+    let work_unit = match f.work_unit.trim() {
+        "" => Some(None),
+        w => Name::parse(w)
+            .map(|n| Some(n.into_string()))
+            .map_err(|e| errors.insert("work_unit", e.to_string()))
+            .ok(),
+    };
+    if !errors.is_empty() {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            change_page(&viewer, &m, &orgs, &f, &errors),
+        )
+            .into_response();
+    }
+    let change = member::MemberChange {
+        phone,
+        work_unit,
+        education,
+        version: f.version.parse().ok(),
+        ..member::MemberChange::default()
+    };
+    let caller = viewer.caller.clone();
+    match app
+        .run(move |c| member::update(c, &caller, id, change))
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/members/{id}")).into_response(),
+        Err(e) => refuse(
+            &viewer,
+            &m,
+            &orgs,
+            &f,
+            e,
+            &["phone", "work_unit", "education", "version"],
+        ),
+    }
+}
+
+pub async fn transfer(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<ChangeForm>,
+) -> Response {
+    if f.csrf_token != viewer.csrf {
+        return (StatusCode::FORBIDDEN, "CSRF").into_response();
+    }
+    let (m, orgs) = match load_for_form(&app, &viewer, id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let mut errors = Errors::new();
+    let to = f
+        .to_org_id
+        .parse::<i64>()
+        .map_err(|_| errors.insert("to_org_id", "请选择转入组织".into()))
+        .ok();
+    let on = NaiveDate::parse_from_str(f.transferred_on.trim(), "%Y-%m-%d")
+        .map_err(|_| errors.insert("transferred_on", "应为日期（年-月-日）".into()))
+        .ok();
+    let reason =
+        Some(f.reason.trim().to_owned()).filter(|r| !r.is_empty() && r.chars().count() <= 500);
+    if reason.is_none() {
+        errors.insert("reason", "请填写转接原因".into());
+    }
+    let (Some(to), Some(on), Some(reason)) = (to, on, reason) else {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            change_page(&viewer, &m, &orgs, &f, &errors),
+        )
+            .into_response();
+    };
+    let caller = viewer.caller.clone();
+    match app
+        .run(move |c| member::transfer(c, &caller, id, to, on, &reason))
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/members/{id}")).into_response(),
+        Err(e) => refuse(
+            &viewer,
+            &m,
+            &orgs,
+            &f,
+            e,
+            &["to_org_id", "transferred_on", "reason"],
+        ),
     }
 }

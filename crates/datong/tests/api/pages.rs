@@ -646,3 +646,114 @@ async fn a_roster_import_lists_every_bad_row_and_writes_all_or_nothing() {
     let template = b.get("/t/140213050001/members/template.xlsx").await;
     assert_eq!(template.status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_are_edited_and_transferred_with_errors_at_their_fields() {
+    let mut b = demo_site(Engine::Sqlite).await;
+    b.log_in("community").await;
+    let roster = b.get("/t/140213050001001/members").await.body;
+    let id = roster
+        .split("href=\"/members/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let form = b.get(&format!("/members/{id}/edit")).await;
+    assert_eq!(form.status, 200);
+    let csrf = csrf_of(&form.body);
+    let version = form
+        .body
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+
+    let (r, _) = b
+        .post(
+            &format!("/members/{id}/edit"),
+            &[("csrf_token", "forged"), ("education", "master")],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let (r, _) = b
+        .post(
+            &format!("/members/{id}/edit"),
+            &[
+                ("csrf_token", &csrf),
+                ("version", &version),
+                ("education", "master"),
+                ("phone", "12"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("id=\"err-phone\""),
+        "the phone error at its field"
+    );
+    let (r, _) = b
+        .post(
+            &format!("/members/{id}/edit"),
+            &[
+                ("csrf_token", &csrf),
+                ("version", &version),
+                ("education", "master"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location.clone()),
+        (303, Some(format!("/members/{id}")))
+    );
+    assert!(
+        b.get(&format!("/members/{id}"))
+            .await
+            .body
+            .contains("硕士研究生")
+    );
+
+    let (r, _) = b
+        .post(
+            &format!("/members/{id}/transfer"),
+            &[
+                ("csrf_token", &csrf),
+                ("to_org_id", ""),
+                ("transferred_on", "2026-11-01"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("id=\"err-to_org_id\"") && r.body.contains("id=\"err-reason\""));
+    let to = form
+        .body
+        .split("name=\"to_org_id\"")
+        .nth(1)
+        .unwrap()
+        .split("<option value=\"")
+        .nth(2)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let (r, _) = b
+        .post(
+            &format!("/members/{id}/transfer"),
+            &[
+                ("csrf_token", &csrf),
+                ("to_org_id", &to),
+                ("transferred_on", "2026-11-01"),
+                ("reason", "迁居"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = b.get(&format!("/members/{id}")).await.body;
+    assert!(
+        page.split("id=\"transfers\"")
+            .nth(1)
+            .unwrap()
+            .contains("迁居"),
+        "the transfer is in the history"
+    );
+}
