@@ -171,12 +171,13 @@ fn build_demo(db: &datong_store::Db, args: &DemoArgs) -> Result<()> {
 
 fn print_built(start: std::time::Instant, report: &datong_demo::Report) {
     eprintln!(
-        "demo city built in {:.1?}: {} territories, {} organisations, {} units, {} members",
+        "demo city built in {:.1?}: {} territories, {} organisations, {} units, {} members, {} social workers",
         start.elapsed(),
         report.territories,
         report.orgs,
         report.units,
-        report.members
+        report.members,
+        report.social_workers
     );
     print_logins(report);
 }

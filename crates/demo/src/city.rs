@@ -67,8 +67,17 @@ pub struct Member {
     pub home_community: Option<String>,
 }
 
+pub struct SocialWorker {
+    pub person: Person,
+    pub community: String,
+    pub post: &'static str,
+    pub grade: u32,
+    pub hired_on: NaiveDate,
+}
+
 #[derive(Default)]
 pub struct City {
+    pub social_workers: Vec<SocialWorker>,
     pub territories: Vec<NewTerritory>,
     pub geo: Vec<Geo>,
     pub orgs: Vec<Org>,
@@ -178,6 +187,42 @@ pub struct Inputs<'a> {
     pub next_org_id: i64,
     pub next_unit_id: i64,
     pub next_member_id: i64,
+}
+
+/// A community's staff: its secretary-director, deputies, members of the committee and
+/// one full-time grid worker a grid, each at a grade of the 三岗十八级 sequence fitting
+/// the post (the leading post grades 1–6, deputies 7–12, the others 13–18).
+fn staff(
+    city: &mut City,
+    rng: &mut Rng,
+    ids: &mut IdRegistry,
+    community: &Place,
+    grids: usize,
+    today: NaiveDate,
+) {
+    let mut posts: Vec<(&'static str, (u32, u32))> = vec![
+        ("书记、主任", (1, 6)),
+        ("副书记", (7, 12)),
+        ("副主任", (7, 12)),
+    ];
+    posts.extend(std::iter::repeat_n(
+        ("委员", (13, 18)),
+        rng.range(2, 4) as usize,
+    ));
+    posts.extend(std::iter::repeat_n(("专职网格员", (13, 18)), grids));
+    for (post, (lo, hi)) in posts {
+        let person = people::person(rng, ids, Walk::InService, &community.code[..6], today);
+        let years = rng.range(1, 15);
+        city.social_workers.push(SocialWorker {
+            person,
+            community: community.code.clone(),
+            post,
+            grade: rng.range(lo, hi),
+            hired_on: today
+                .checked_sub_months(Months::new(12 * years))
+                .expect("calendar"),
+        });
+    }
 }
 
 fn parent_of<'a>(places: &'a [Place], code: &str) -> Option<&'a Place> {
@@ -728,6 +773,13 @@ pub fn draw(inp: &Inputs) -> City {
                 home_community: home,
             });
             next_member += 1;
+        }
+    }
+    let mut staff_rng = root.fork(5);
+    for (ci, grids) in &grids_of {
+        let c = &inp.communities[*ci];
+        if c.kind == Kind::Community {
+            staff(&mut city, &mut staff_rng, &mut ids, c, grids.len(), today);
         }
     }
     // Committees: a branch of seven or more full members elects one; a few have not yet.

@@ -67,6 +67,7 @@ pub struct Report {
     pub orgs: u64,
     pub units: u64,
     pub members: u64,
+    pub social_workers: u64,
     pub accounts: Vec<DemoAccount>,
     pub password: String,
 }
@@ -333,6 +334,41 @@ fn write(c: &mut Conn, actor: &Actor, city: &City, today: &str) -> Result<Report
         ],
         members.iter().map(|r| &r[..]),
     )?;
+    let workers: Vec<[Value; 10]> = city
+        .social_workers
+        .iter()
+        .map(|w| {
+            let p = &w.person;
+            [
+                p.name.as_str().into(),
+                p.sex.into(),
+                p.birth_date.to_string().into(),
+                p.id_number.as_str().into(),
+                p.phone.as_str().into(),
+                w.community.as_str().into(),
+                w.post.into(),
+                i64::from(w.grade).into(),
+                w.hired_on.to_string().into(),
+                true.into(),
+            ]
+        })
+        .collect();
+    c.bulk_insert(
+        "social_worker",
+        &[
+            "name",
+            "sex",
+            "birth_date",
+            "id_number",
+            "phone",
+            "territory_code",
+            "post",
+            "grade",
+            "hired_on",
+            "synthetic",
+        ],
+        workers.iter().map(|r| &r[..]),
+    )?;
     for table in ["party_org", "unit", "member"] {
         c.sync_id_sequence(table)?;
     }
@@ -342,11 +378,13 @@ fn write(c: &mut Conn, actor: &Actor, city: &City, today: &str) -> Result<Report
         orgs: city.orgs.len() as u64,
         units: city.units.len() as u64,
         members: city.members.len() as u64,
+        social_workers: city.social_workers.len() as u64,
         accounts: Vec::new(),
         password: String::new(),
     };
     let after = serde_json::json!({
         "territories": report.territories, "orgs": report.orgs, "units": report.units, "members": report.members,
+        "social_workers": report.social_workers,
     });
     audit::append(
         c,
@@ -395,6 +433,7 @@ pub fn existing(db: &Db, seed: u64) -> Result<Report, DemoError> {
         orgs: count(&mut c, "party_org")?,
         units: count(&mut c, "unit")?,
         members: count(&mut c, "member")?,
+        social_workers: count(&mut c, "social_worker")?,
         accounts,
         password: password(seed),
     })

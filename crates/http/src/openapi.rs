@@ -180,7 +180,7 @@ pub fn document() -> Value {
                 "TerritoryVersion": object(&["name", "valid_from", "valid_to"], json!({ "name": { "type": "string" }, "valid_from": date(), "valid_to": date() })),
                 "NewTerritory": object(&["name"], json!({ "name": text(100), "serial": { "type": "integer", "minimum": 0 }, "member_centre": { "type": "boolean" } })),
                 "TerritoryChange": object(&[], json!({ "name": text(100), "member_centre": { "type": "boolean" } })),
-                "Rollup": object(&["code", "territories", "orgs", "members", "members_by_education", "members_by_birth_decade", "members_by_joined_decade", "members_total", "units_total", "units"], json!({
+                "Rollup": object(&["code", "territories", "orgs", "members", "members_by_education", "members_by_birth_decade", "members_by_joined_decade", "members_total", "social_workers", "units_total", "units"], json!({
                     "code": code(),
                     "territories": { "type": "object", "additionalProperties": { "type": "integer" } },
                     "orgs": { "type": "object", "additionalProperties": { "type": "integer" } },
@@ -188,7 +188,7 @@ pub fn document() -> Value {
                     "members_by_education": { "type": "object", "additionalProperties": { "type": "integer" } },
                     "members_by_birth_decade": { "type": "object", "additionalProperties": { "type": "integer" } },
                     "members_by_joined_decade": { "type": "object", "additionalProperties": { "type": "integer" } },
-                    "members_total": { "type": "integer" }, "units_total": { "type": "integer" },
+                    "members_total": { "type": "integer" }, "social_workers": { "type": "integer" }, "units_total": { "type": "integer" },
                     "units": { "type": "object", "additionalProperties": object(&["units", "covered", "instructor"], json!({
                         "units": { "type": "integer" }, "covered": { "type": "integer" }, "instructor": { "type": "integer" }, "coverage_rate": nullable(json!({ "type": "number" })) })) } })),
                 "Org": object(&["id", "name", "kind", "territory", "committee_size", "version"], json!({

@@ -31,6 +31,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_core"),
     migration!(2, "0002_demo"),
     migration!(3, "0003_initials", Some(fill_initials)),
+    migration!(4, "0004_social_workers"),
 ];
 
 /// Gives the territories written before 0003 their pinyin initials.

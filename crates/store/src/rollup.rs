@@ -23,6 +23,9 @@ fn prefixes(path: &str, include_self: bool) -> impl Iterator<Item = &str> {
         .map(move |n| &path[..n])
 }
 
+/// Community social workers at a node and below.
+pub const SOCIAL_WORKERS: &str = "social_workers";
+
 pub fn territory_metric(level: Level) -> &'static str {
     match level {
         Level::Nation => "territory:nation",
@@ -150,6 +153,9 @@ pub fn rebuild(conn: &mut Conn) -> DbResult<u64> {
         let metrics = member_metrics(&r.str(1)?, &r.str(2)?, &r.str(3)?, &r.str(4)?);
         d.member(&r.str(0)?, &metrics, 1);
     }
+    for r in conn.query("SELECT territory_code FROM social_worker", params![])? {
+        d.at(&r.str(0)?, SOCIAL_WORKERS, 1);
+    }
     for r in conn.query("SELECT territory_code, kind, coverage FROM unit", params![])? {
         d.at(&r.str(0)?, &unit_metric(&r.str(1)?, &r.str(2)?), 1);
     }
@@ -199,6 +205,7 @@ pub struct Rollup {
     /// By decade of joining the party.
     pub members_by_joined_decade: BTreeMap<String, i64>,
     pub members_total: i64,
+    pub social_workers: i64,
     pub units_total: i64,
     pub units: BTreeMap<String, CoverageByKind>,
 }
@@ -281,6 +288,8 @@ pub fn read_by_walking(conn: &mut Conn, code: &DivisionCode) -> DbResult<Rollup>
          SELECT 'member_joined:' || substr(m.joined_on, 1, 3) || '0', COUNT(*) FROM member m
            JOIN sub ON m.territory_code = sub.code GROUP BY substr(m.joined_on, 1, 3)
          UNION ALL
+         SELECT 'social_workers', COUNT(*) FROM social_worker w JOIN sub ON w.territory_code = sub.code
+         UNION ALL
          SELECT 'unit:' || u.kind || ':' || u.coverage, COUNT(*) FROM unit u
            JOIN sub ON u.territory_code = sub.code GROUP BY u.kind, u.coverage",
         params![code.as_path()],
@@ -301,6 +310,7 @@ fn from_metrics(
         members_by_birth_decade: BTreeMap::new(),
         members_by_joined_decade: BTreeMap::new(),
         members_total: 0,
+        social_workers: 0,
         units_total: 0,
         units: BTreeMap::new(),
     };
@@ -321,6 +331,7 @@ fn from_metrics(
                 r.members.insert(status.to_owned(), n);
                 r.members_total += n;
             }
+            (Some(SOCIAL_WORKERS), None, None) => r.social_workers = n,
             (Some("member_edu"), Some(education), None) => {
                 r.members_by_education.insert(education.to_owned(), n);
             }

@@ -236,6 +236,7 @@ fn figures(r: &Rollup, t: &Text) -> Markup {
             (figure(r.members.get("probationary").copied().unwrap_or(0).to_string(), t.probationary))
             (figure(orgs.to_string(), t.orgs))
             (figure(r.units_total.to_string(), t.units))
+            (figure(r.social_workers.to_string(), t.social_workers))
             (figure(territory_count(r, "community").to_string(), t.communities))
             (figure(territory_count(r, "grid").to_string(), t.grids))
             (figure(territory_count(r, "building").to_string(), t.buildings))

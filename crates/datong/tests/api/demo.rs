@@ -33,6 +33,7 @@ fn fingerprint(db: &Db) -> Vec<String> {
         "SELECT id, name, credit_code, kind, territory_code, coverage, org_id FROM unit ORDER BY id",
         "SELECT id, name, sex, birth_date, id_number, education, joined_on, status, org_id, phone, home_community FROM member ORDER BY id",
         "SELECT code, lon, lat, polygon FROM territory_geo ORDER BY code",
+        "SELECT id, name, id_number, territory_code, post, grade, hired_on FROM social_worker ORDER BY id",
     ] {
         for r in c.query(sql, &[]).unwrap() {
             out.push(format!("{r:?}"));
