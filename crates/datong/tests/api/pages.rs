@@ -757,3 +757,57 @@ async fn members_are_edited_and_transferred_with_errors_at_their_fields() {
         "the transfer is in the history"
     );
 }
+
+/// Every form that changes something refuses a request without the page's CSRF token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_form_needs_its_csrf_token() {
+    let mut b = demo_site(Engine::Sqlite).await;
+    b.log_in("community").await;
+    let roster = b.get("/t/140213050001/members").await.body;
+    let id = roster
+        .split("href=\"/members/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    for (path, form) in [
+        ("/logout".to_owned(), vec![("csrf_token", "forged")]),
+        (
+            "/t/140213050001/members/new".to_owned(),
+            vec![("csrf_token", "forged"), ("name", "x")],
+        ),
+        (
+            format!("/members/{id}/edit"),
+            vec![("csrf_token", "forged"), ("education", "master")],
+        ),
+        (
+            format!("/members/{id}/transfer"),
+            vec![("csrf_token", "forged"), ("reason", "x")],
+        ),
+        (
+            "/t/140213050001/members/import/commit".to_owned(),
+            vec![
+                ("csrf_token", "forged"),
+                ("file_name", "a.csv"),
+                ("content", ""),
+            ],
+        ),
+    ] {
+        let (r, _) = b.post(&path, &form).await;
+        assert_eq!(r.status, 403, "{path}");
+    }
+    let r = upload(
+        &b,
+        "/t/140213050001/members/import",
+        "a.csv",
+        b"x".to_vec(),
+        "forged",
+    )
+    .await;
+    assert_eq!(r.status, 403, "the import upload");
+    assert_eq!(
+        b.get("/t/140213050001").await.status,
+        200,
+        "and the session is still there"
+    );
+}
