@@ -26,7 +26,7 @@ pub struct OrgFacts {
     pub units: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingCode {
     TooFewFullMembers,
@@ -41,6 +41,29 @@ pub enum FindingCode {
 pub struct Finding {
     pub code: FindingCode,
     pub message: String,
+}
+
+impl FindingCode {
+    pub const ALL: [FindingCode; 6] = [
+        FindingCode::TooFewFullMembers,
+        FindingCode::CommitteeRequired,
+        FindingCode::CommitteeSize,
+        FindingCode::TermExpired,
+        FindingCode::JointBranchTooManyUnits,
+        FindingCode::BranchTooLarge,
+    ];
+
+    /// A short name for charts and tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            FindingCode::TooFewFullMembers => "正式党员不足3名",
+            FindingCode::CommitteeRequired => "应设未设支委会",
+            FindingCode::CommitteeSize => "支委会人数不符",
+            FindingCode::TermExpired => "任期届满未换届",
+            FindingCode::JointBranchTooManyUnits => "联合支部单位过多",
+            FindingCode::BranchTooLarge => "支部超过50人",
+        }
+    }
 }
 
 pub const MIN_FULL_MEMBERS: u32 = 3;

@@ -269,3 +269,48 @@ pub fn findings(conn: &mut Conn, caller: &Caller, org: &Org) -> StoreResult<Vec<
     };
     Ok(branch_rules::evaluate(&facts, caller.today()))
 }
+
+/// How many organisations in `code`'s subtree have each finding today: the facts of every
+/// organisation there in one query, judged by the domain's own rules.
+pub fn findings_summary(
+    conn: &mut Conn,
+    caller: &Caller,
+    code: &DivisionCode,
+) -> StoreResult<std::collections::BTreeMap<branch_rules::FindingCode, i64>> {
+    crate::territory::get_in_scope(conn, caller, code)?;
+    let mut q = Sql::new(
+        "SELECT o.kind, o.committee_size, o.term_end, COALESCE(m.full_n, 0), COALESCE(m.prob_n, 0), COALESCE(u.n, 0)
+           FROM party_org o
+           LEFT JOIN (SELECT org_id,
+                             SUM(CASE WHEN status = 'full' THEN 1 ELSE 0 END) AS full_n,
+                             SUM(CASE WHEN status = 'probationary' THEN 1 ELSE 0 END) AS prob_n
+                        FROM member WHERE 1 = 1",
+    );
+    q.and_in_subtree("territory_code", code);
+    q.push(
+        " GROUP BY org_id) m ON m.org_id = o.id
+           LEFT JOIN (SELECT org_id, COUNT(*) AS n FROM unit WHERE org_id IS NOT NULL GROUP BY org_id) u ON u.org_id = o.id
+          WHERE o.valid_to IS NULL",
+    );
+    q.and_in_scope("o.territory_code", &caller.scope);
+    q.and_in_subtree("o.territory_code", code);
+    let today = caller.today();
+    let mut out = std::collections::BTreeMap::new();
+    for r in conn.query(&q.text, &q.params)? {
+        let Some(kind) = OrgKind::parse(&r.str(0)?) else {
+            continue;
+        };
+        let facts = OrgFacts {
+            kind,
+            committee_size: r.i64(1)? as u32,
+            term_end: r.opt_str(2)?.and_then(|d| d.parse().ok()),
+            full_members: r.i64(3)? as u32,
+            probationary_members: r.i64(4)? as u32,
+            units: r.i64(5)? as u32,
+        };
+        for f in branch_rules::evaluate(&facts, today) {
+            *out.entry(f.code).or_insert(0) += 1;
+        }
+    }
+    Ok(out)
+}

@@ -3,14 +3,22 @@
 // scope tree: children loaded when a node is opened, and a search by name, code or
 // pinyin initials, both through the JSON API with the page's session cookie.
 (function () {
+  function draw(el, option) {
+    var chart = echarts.init(el, null, { renderer: "canvas" });
+    // Marked drawn once the first rendering, animation included, has finished.
+    chart.on("finished", function () { el.setAttribute("data-drawn", "true"); });
+    chart.setOption(option);
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
   function drawCharts() {
     if (!window.echarts) return;
     document.querySelectorAll("[data-chart]").forEach(function (el) {
-      var chart = echarts.init(el, null, { renderer: "canvas" });
-      // Marked drawn once the first rendering, animation included, has finished.
-      chart.on("finished", function () { el.setAttribute("data-drawn", "true"); });
-      chart.setOption(JSON.parse(el.getAttribute("data-chart")));
-      window.addEventListener("resize", function () { chart.resize(); });
+      draw(el, JSON.parse(el.getAttribute("data-chart")));
+    });
+    // Charts whose data costs more than the page: fetched once the page is up.
+    document.querySelectorAll("[data-chart-src]").forEach(function (el) {
+      getJSON(el.getAttribute("data-chart-src")).then(function (option) { draw(el, option); });
     });
   }
 

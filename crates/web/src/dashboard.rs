@@ -196,6 +196,7 @@ fn charts(r: &Rollup, lang: Lang) -> Markup {
             div.chart-box { h2 { (t.by_joined) } div.chart #chart-joined data-chart=(bar(joined, joined_n, "")) {} }
             div.chart-box { h2 { (t.by_org_kind) } div.chart #chart-orgs data-chart=(bar(kinds, kind_n, "")) {} }
             div.chart-box { h2 { (t.coverage_by_kind) } div.chart #chart-coverage data-chart=(bar(unit_kinds, rates, "%")) {} }
+            div.chart-box { h2 { (t.findings) } div.chart #chart-findings data-chart-src={ "/t/" (r.code) "/findings.json" } {} }
         }
     }
 }
@@ -287,5 +288,44 @@ pub async fn show(State(app): State<App>, viewer: Viewer, Path(code): Path<Strin
     match load(&app, &viewer, code).await {
         Ok(node) => render(&node, &viewer).into_response(),
         Err(e) => failure(viewer.lang, e),
+    }
+}
+
+/// `/t/{code}/findings.json`: organisations with each branch-rule finding in the subtree,
+/// as a chart. Fetched after the page has drawn: judging every organisation takes longer
+/// than reading counters.
+pub async fn findings(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+) -> Response {
+    let code = match parse_code(&code) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let caller = viewer.caller.clone();
+    match app
+        .run(move |c| datong_store::org::findings_summary(c, &caller, &code))
+        .await
+    {
+        Ok(counts) => {
+            let (labels, values): (Vec<String>, Vec<Value>) =
+                datong_domain::branch_rules::FindingCode::ALL
+                    .iter()
+                    .map(|f| {
+                        let label = match viewer.lang {
+                            Lang::Zh => f.label().to_owned(),
+                            Lang::En => format!("{f:?}"),
+                        };
+                        (label, json!(counts.get(f).copied().unwrap_or(0)))
+                    })
+                    .unzip();
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                bar(labels, values, ""),
+            )
+                .into_response()
+        }
+        Err(e) => e.into_response(),
     }
 }

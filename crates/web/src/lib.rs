@@ -28,6 +28,7 @@ pub fn routes() -> Router<App> {
         .route("/logout", post(login::logout))
         .route("/lang/{lang}", get(login::language))
         .route("/t/{code}", get(dashboard::show))
+        .route("/t/{code}/findings.json", get(dashboard::findings))
         .route("/t/{code}/members", get(roster::show))
         .route("/t/{code}/members.xlsx", get(roster::export))
         .route(

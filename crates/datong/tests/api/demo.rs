@@ -111,6 +111,28 @@ fn marked_and_consistent(engine: Engine) {
                 datong_store::rollup::read_by_walking(&mut c, &code).unwrap()
             );
         }
+        // The dashboard's summary of findings judges each organisation as its own page does.
+        let caller = system();
+        let city = DivisionCode::parse("1402").unwrap();
+        let summary = datong_store::org::findings_summary(&mut c, &caller, &city).unwrap();
+        let mut one_by_one = std::collections::BTreeMap::new();
+        let all = datong_store::org::list(
+            &mut c,
+            &caller,
+            &Default::default(),
+            &datong_store::sql::Page {
+                limit: 100_000,
+                offset: 0,
+            },
+        )
+        .unwrap();
+        for o in &all {
+            for f in datong_store::org::findings(&mut c, &caller, o).unwrap() {
+                *one_by_one.entry(f.code).or_insert(0i64) += 1;
+            }
+        }
+        assert_eq!(summary, one_by_one);
+        assert!(!summary.is_empty(), "the demo has some findings to show");
         let again = datong_demo::build(&db, &options(1), &system().actor);
         assert!(
             matches!(again, Err(datong_demo::DemoError::AlreadyBuilt)),
