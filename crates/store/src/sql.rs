@@ -81,6 +81,15 @@ impl Sql {
             .bind(format!("{text}\u{7f}"))
     }
 
+    /// Appends `AND NOT (<column> starts with <text>)` for ASCII text.
+    pub fn and_ascii_prefix_not(&mut self, column: &str, text: &str) -> &mut Self {
+        self.push(&format!(" AND NOT ({column} >= "))
+            .bind(text)
+            .push(&format!(" AND {column} < "))
+            .bind(format!("{text}\u{7f}"))
+            .push(")")
+    }
+
     /// Appends `AND <column> contains <text>`; LIKE's wildcards in the text are dropped.
     pub fn and_contains(&mut self, column: &str, text: &str) -> &mut Self {
         self.push(&format!(" AND {column} LIKE "))

@@ -137,12 +137,41 @@ pub fn search(
     level: Option<Level>,
     page: &Page,
 ) -> StoreResult<Vec<Territory>> {
-    let mut q = if looks_like_initials(text) {
-        // Walk the caller's subtrees down to the grids (not into buildings and households,
-        // which are many and found by their grid) and keep the names whose initials match.
-        let mut q = Sql::new(
-            "WITH RECURSIVE walk(code, level) AS (SELECT code, level FROM territory WHERE ",
-        );
+    if looks_like_initials(text) {
+        return search_initials(conn, caller, &text.to_ascii_lowercase(), level, page);
+    }
+    let mut q = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM territory WHERE valid_to IS NULL"
+    ));
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        q.and_code_prefix("code", text);
+    } else {
+        q.and_contains("name", text);
+    }
+    q.and_in_scope("code", &caller.scope);
+    if let Some(l) = level {
+        q.push(" AND level = ").bind(l.as_str());
+    }
+    q.push(" ORDER BY code").page(page);
+    conn.query(&q.text, &q.params)?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+/// Pinyin-initials search. It walks the caller's subtrees down to the grids (not into
+/// buildings and households, which are many and found by their grid). Names whose initials
+/// start with the text come first; then, for three letters or more, names that differ in
+/// one of those letters, since a slip of one key is the commonest typing error.
+fn search_initials(
+    conn: &mut Conn,
+    caller: &Caller,
+    text: &str,
+    level: Option<Level>,
+    page: &Page,
+) -> StoreResult<Vec<Territory>> {
+    let walk = |q: &mut Sql| {
+        q.push("WITH RECURSIVE walk(code, level) AS (SELECT code, level FROM territory WHERE ");
         if caller.scope.roots().iter().any(DivisionCode::is_nation) {
             q.push("parent_code IS NULL");
         } else {
@@ -163,28 +192,49 @@ pub fn search(
                WHERE w.level NOT IN ('grid', 'building', 'household'))
              SELECT {COLUMNS} FROM territory WHERE valid_to IS NULL AND code IN (SELECT code FROM walk)"
         ));
-        q.and_ascii_prefix("initials", &text.to_ascii_lowercase());
-        q
-    } else {
-        let mut q = Sql::new(&format!(
-            "SELECT {COLUMNS} FROM territory WHERE valid_to IS NULL"
-        ));
-        if text.bytes().all(|b| b.is_ascii_digit()) {
-            q.and_code_prefix("code", text);
-        } else {
-            q.and_contains("name", text);
+        q.and_in_scope("code", &caller.scope);
+        if let Some(l) = level {
+            q.push(" AND level = ").bind(l.as_str());
         }
-        q
     };
-    q.and_in_scope("code", &caller.scope);
-    if let Some(l) = level {
-        q.push(" AND level = ").bind(l.as_str());
-    }
-    q.push(" ORDER BY code").page(page);
-    conn.query(&q.text, &q.params)?
+    let mut q = Sql::new("");
+    walk(&mut q);
+    q.and_ascii_prefix("initials", text);
+    q.push(" ORDER BY code").page(&Page {
+        limit: page.offset + page.limit,
+        offset: 0,
+    });
+    let mut found: Vec<Territory> = conn
+        .query(&q.text, &q.params)?
         .iter()
         .map(from_row)
-        .collect()
+        .collect::<StoreResult<_>>()?;
+    if text.len() >= 3 && (found.len() as i64) < page.offset + page.limit {
+        let mut q = Sql::new("");
+        walk(&mut q);
+        q.push(" AND (");
+        for i in 0..text.len() {
+            if i > 0 {
+                q.push(" OR ");
+            }
+            q.push("initials LIKE ")
+                .bind(format!("{}_{}%", &text[..i], &text[i + 1..]));
+        }
+        q.push(")");
+        q.and_ascii_prefix_not("initials", text);
+        q.push(" ORDER BY code").page(&Page {
+            limit: page.offset + page.limit - found.len() as i64,
+            offset: 0,
+        });
+        for r in conn.query(&q.text, &q.params)? {
+            found.push(from_row(&r)?);
+        }
+    }
+    Ok(found
+        .into_iter()
+        .skip(page.offset as usize)
+        .take(page.limit as usize)
+        .collect())
 }
 
 /// A new grid, building or household below `parent`.

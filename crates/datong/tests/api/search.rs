@@ -30,6 +30,24 @@ async fn the_tree_is_searched_by_initials_name_and_code(app: TestApp) {
             r.body
         );
     }
+    // One slipped key still finds it, after the exact matches.
+    let r = app.get("city", "/api/v1/territories?q=ptq").await;
+    assert!(
+        codes(&r.body).contains(&"140213".to_owned()),
+        "ptq finds 平城区 too: {:?}",
+        r.body
+    );
+    let r = app.get("city", "/api/v1/territories?q=ygq").await;
+    let found = codes(&r.body);
+    assert_eq!(
+        found.first().map(String::as_str),
+        Some("140214"),
+        "the exact match 云冈区 (ygq) first: {found:?}"
+    );
+    assert!(
+        !found.contains(&"140213".to_owned()),
+        "平城区 (pcq) is two keys away: {found:?}"
+    );
     let r = app.get("a", "/api/v1/territories?q=pcq").await;
     assert!(
         codes(&r.body).is_empty(),
