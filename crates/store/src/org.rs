@@ -65,12 +65,13 @@ pub struct OrgFilter {
     pub name: Option<String>,
 }
 
-/// The names of the organisations with these ids that the caller may see.
+/// The names of the organisations with these ids (repeats welcome) that the caller may see.
 pub fn names(
     conn: &mut Conn,
     caller: &Caller,
-    ids: &[i64],
+    ids: impl IntoIterator<Item = i64>,
 ) -> StoreResult<std::collections::HashMap<i64, String>> {
+    let ids: std::collections::BTreeSet<i64> = ids.into_iter().collect();
     if ids.is_empty() {
         return Ok(Default::default());
     }

@@ -39,8 +39,28 @@ pub async fn home(viewer: Viewer) -> Response {
     axum::response::Redirect::to(&format!("/t/{root}")).into_response()
 }
 
-pub fn parse_code(code: &str) -> Result<DivisionCode, ApiError> {
+fn parse_code(code: &str) -> Result<DivisionCode, ApiError> {
     DivisionCode::parse(code).map_err(|_| ApiError::not_found())
+}
+
+/// The node a page is about, from its path; a bad code is a 404 page.
+pub struct NodePath(pub DivisionCode);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for NodePath {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Response> {
+        let lang = Lang::from_headers(&parts.headers);
+        let Path(code) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| crate::layout::failure(lang, ApiError::not_found()))?;
+        parse_code(&code)
+            .map(NodePath)
+            .map_err(|e| crate::layout::failure(lang, e))
+    }
 }
 
 pub async fn load(app: &App, viewer: &Viewer, code: DivisionCode) -> Result<Node, ApiError> {
@@ -202,24 +222,15 @@ fn charts(r: &Rollup, lang: Lang) -> Markup {
 }
 
 pub fn label_education(e: Education, lang: Lang) -> String {
-    match lang {
-        Lang::Zh => e.label().to_owned(),
-        Lang::En => e.as_str().replace('_', " "),
-    }
+    lang.label(e.label(), e.as_str())
 }
 
-fn label_org(k: OrgKind, lang: Lang) -> String {
-    match lang {
-        Lang::Zh => k.label().to_owned(),
-        Lang::En => k.as_str().replace('_', " "),
-    }
+pub fn label_org(k: OrgKind, lang: Lang) -> String {
+    lang.label(k.label(), k.as_str())
 }
 
-fn label_unit(k: UnitKind, lang: Lang) -> String {
-    match lang {
-        Lang::Zh => k.label().to_owned(),
-        Lang::En => k.as_str().replace('_', " "),
-    }
+pub fn label_unit(k: UnitKind, lang: Lang) -> String {
+    lang.label(k.label(), k.as_str())
 }
 
 fn territory_count(r: &Rollup, level: &str) -> i64 {
@@ -280,11 +291,7 @@ pub fn render(n: &Node, viewer: &Viewer) -> Html<String> {
     page(lang, Some(viewer), &n.node.name, true, body)
 }
 
-pub async fn show(State(app): State<App>, viewer: Viewer, Path(code): Path<String>) -> Response {
-    let code = match parse_code(&code) {
-        Ok(c) => c,
-        Err(e) => return failure(viewer.lang, e),
-    };
+pub async fn show(State(app): State<App>, viewer: Viewer, NodePath(code): NodePath) -> Response {
     match load(&app, &viewer, code).await {
         Ok(node) => render(&node, &viewer).into_response(),
         Err(e) => failure(viewer.lang, e),
@@ -297,12 +304,8 @@ pub async fn show(State(app): State<App>, viewer: Viewer, Path(code): Path<Strin
 pub async fn findings(
     State(app): State<App>,
     viewer: Viewer,
-    Path(code): Path<String>,
+    NodePath(code): NodePath,
 ) -> Response {
-    let code = match parse_code(&code) {
-        Ok(c) => c,
-        Err(e) => return e.into_response(),
-    };
     let caller = viewer.caller.clone();
     match app
         .run(move |c| datong_store::org::findings_summary(c, &caller, &code))

@@ -40,6 +40,14 @@ impl Lang {
             .unwrap_or(Lang::Zh)
     }
 
+    /// A kind's name: its Chinese label, or its English id read as words.
+    pub fn label(self, zh: &str, id: &str) -> String {
+        match self {
+            Lang::Zh => zh.to_owned(),
+            Lang::En => id.replace('_', " "),
+        }
+    }
+
     pub fn text(self) -> &'static Text {
         match self {
             Lang::Zh => &ZH,

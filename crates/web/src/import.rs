@@ -3,11 +3,11 @@
 //! file is shown for confirmation, then created in one transaction. The template is
 //! `/t/{code}/members/template.xlsx`.
 
-use crate::dashboard::{crumbs, lineage, parse_code};
+use crate::dashboard::{NodePath, crumbs, lineage};
 use crate::layout::{failure, page};
 use crate::viewer::Viewer;
 use axum::Form;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
@@ -66,11 +66,7 @@ async fn frame(
     }
 }
 
-pub async fn show(State(app): State<App>, viewer: Viewer, Path(code): Path<String>) -> Response {
-    let code = match parse_code(&code) {
-        Ok(c) => c,
-        Err(e) => return failure(viewer.lang, e),
-    };
+pub async fn show(State(app): State<App>, viewer: Viewer, NodePath(code): NodePath) -> Response {
     let body = form(&viewer, &code);
     frame(&app, &viewer, &code, body, StatusCode::OK).await
 }
@@ -117,13 +113,9 @@ async fn check(
 pub async fn upload(
     State(app): State<App>,
     viewer: Viewer,
-    Path(code): Path<String>,
+    NodePath(code): NodePath,
     mut parts: Multipart,
 ) -> Response {
-    let code = match parse_code(&code) {
-        Ok(c) => c,
-        Err(e) => return failure(viewer.lang, e),
-    };
     let (mut csrf, mut file) = (String::new(), None);
     loop {
         match parts.next_field().await {
@@ -156,8 +148,8 @@ pub async fn upload(
             }
         }
     }
-    if csrf != viewer.csrf {
-        return (StatusCode::FORBIDDEN, "CSRF").into_response();
+    if let Some(r) = viewer.csrf_refusal(&csrf) {
+        return r;
     }
     let Some((name, bytes)) = file else {
         return failure(viewer.lang, ApiError::bad_request("file", "请选择文件"));
@@ -191,15 +183,11 @@ pub struct Commit {
 pub async fn commit(
     State(app): State<App>,
     viewer: Viewer,
-    Path(code): Path<String>,
+    NodePath(code): NodePath,
     Form(f): Form<Commit>,
 ) -> Response {
-    let code = match parse_code(&code) {
-        Ok(c) => c,
-        Err(e) => return failure(viewer.lang, e),
-    };
-    if f.csrf_token != viewer.csrf {
-        return (StatusCode::FORBIDDEN, "CSRF").into_response();
+    if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {
+        return r;
     }
     let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(f.content.as_bytes()) else {
         return failure(

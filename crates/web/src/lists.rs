@@ -2,11 +2,11 @@
 //! subtree, with filters, sorting and paging, read through the same store functions as
 //! the API.
 
-use crate::dashboard::{crumbs, lineage, parse_code, tabs};
+use crate::dashboard::{NodePath, crumbs, label_org, label_unit, lineage, tabs};
 use crate::i18n::Lang;
 use crate::layout::{failure, page};
 use crate::viewer::Viewer;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use datong_domain::org::OrgKind;
 use datong_domain::unit::{Coverage, UnitKind};
@@ -64,20 +64,6 @@ impl ListQuery {
             .collect();
         kept.push(("page", page.to_string()));
         serde_urlencoded::to_string(kept).unwrap_or_default()
-    }
-}
-
-fn label_kind(k: OrgKind, lang: Lang) -> String {
-    match lang {
-        Lang::Zh => k.label().to_owned(),
-        Lang::En => k.as_str().replace('_', " "),
-    }
-}
-
-fn label_unit(k: UnitKind, lang: Lang) -> String {
-    match lang {
-        Lang::Zh => k.label().to_owned(),
-        Lang::En => k.as_str().replace('_', " "),
     }
 }
 
@@ -145,13 +131,9 @@ fn pager(viewer: &Viewer, base: &str, q: &ListQuery, more: bool) -> Markup {
 pub async fn orgs(
     State(app): State<App>,
     viewer: Viewer,
-    Path(code): Path<String>,
+    NodePath(code): NodePath,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let code = match parse_code(&code) {
-        Ok(c) => c,
-        Err(e) => return failure(viewer.lang, e),
-    };
     let f = OrgFilter {
         order: q.order(),
         kind: OrgKind::parse(&q.kind),
@@ -178,7 +160,7 @@ pub async fn orgs(
     let base = format!("/t/{}/orgs", node.code);
     let kinds: Vec<(String, String)> = OrgKind::ALL
         .iter()
-        .map(|k| (k.as_str().to_owned(), label_kind(*k, lang)))
+        .map(|k| (k.as_str().to_owned(), label_org(*k, lang)))
         .collect();
     let today = chrono::Local::now().date_naive().to_string();
     let body = html! {
@@ -192,7 +174,7 @@ pub async fn orgs(
                 @for o in &items {
                     tr {
                         td { (o.name) }
-                        td { (label_kind(o.kind, lang)) }
+                        td { (label_org(o.kind, lang)) }
                         td { a href={ "/t/" (o.territory) } { (o.territory) } }
                         td { (o.committee_size) }
                         td.error[o.term_end.as_deref().is_some_and(|e| e < today.as_str())] { (o.term_end.as_deref().unwrap_or("—")) }
@@ -209,13 +191,9 @@ pub async fn orgs(
 pub async fn units(
     State(app): State<App>,
     viewer: Viewer,
-    Path(code): Path<String>,
+    NodePath(code): NodePath,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let code = match parse_code(&code) {
-        Ok(c) => c,
-        Err(e) => return failure(viewer.lang, e),
-    };
     let f = UnitFilter {
         order: q.order(),
         kind: UnitKind::parse(&q.kind),
@@ -231,10 +209,7 @@ pub async fn units(
             let mut items = unit::list(c, &caller, &f, &page_req)?;
             let more = items.len() as i64 > PAGE_SIZE;
             items.truncate(PAGE_SIZE as usize);
-            let mut ids: Vec<i64> = items.iter().filter_map(|u| u.org_id).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            let orgs = org::names(c, &caller, &ids)?;
+            let orgs = org::names(c, &caller, items.iter().filter_map(|u| u.org_id))?;
             Ok((node, lineage, items, more, orgs))
         })
         .await;

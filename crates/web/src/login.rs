@@ -10,12 +10,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Html;
 use axum::response::{IntoResponse, Redirect, Response};
 use datong_http::App;
-use datong_http::api::session::ClientIp;
+use datong_http::api::session::{ClientIp, LoginRefused, attempt_login};
 use datong_http::auth::{session_cookie, set_session_cookie};
-use datong_store::account::{self, Login};
+use datong_store::account;
 use maud::html;
 use serde::Deserialize;
-use std::time::Instant;
 
 #[derive(Deserialize)]
 pub struct Next {
@@ -71,15 +70,6 @@ pub async fn submit(
     let refuse = |status: StatusCode, message: &str| {
         (status, form(lang, &next, &f.login, Some(message))).into_response()
     };
-    if let Some(ip) = ip
-        && let Err(wait) = app.login_throttle.check(ip, Instant::now())
-    {
-        let message = format!(
-            "登录失败次数过多，请 {} 分钟后再试",
-            wait.as_secs().div_ceil(60)
-        );
-        return refuse(StatusCode::TOO_MANY_REQUESTS, &message);
-    }
     if f.login.is_empty()
         || f.login.len() > 64
         || f.password.is_empty()
@@ -87,32 +77,14 @@ pub async fn submit(
     {
         return refuse(StatusCode::UNAUTHORIZED, lang.text().login_failed);
     }
-    let now = app.clock.now();
-    let (login, password) = (f.login.clone(), f.password.clone());
-    let outcome = match app
-        .run(move |c| account::log_in(c, &login, &password, now))
-        .await
-    {
-        Ok(o) => o,
-        Err(e) => return failure(lang, e),
-    };
-    match outcome {
-        Login::Opened(session) => {
+    match attempt_login(&app, ip, f.login.clone(), f.password.clone()).await {
+        Ok(Ok((session, _))) => {
             let cookie = set_session_cookie(&app, &session.secret, account::SESSION_HOURS * 3600);
             ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
         }
-        refusal => {
-            if let Some(ip) = ip {
-                app.login_throttle.record_failure(ip, Instant::now());
-            }
-            match refusal {
-                Login::Locked { until } => refuse(
-                    StatusCode::LOCKED,
-                    &format!("登录失败次数过多，账号已锁定至 {until}"),
-                ),
-                _ => refuse(StatusCode::UNAUTHORIZED, lang.text().login_failed),
-            }
-        }
+        Ok(Err(LoginRefused::Failed)) => refuse(StatusCode::UNAUTHORIZED, lang.text().login_failed),
+        Ok(Err(refused)) => refuse(refused.status(), &refused.message()),
+        Err(e) => failure(lang, e),
     }
 }
 
@@ -127,8 +99,8 @@ pub async fn logout(
     headers: HeaderMap,
     Form(f): Form<LogoutForm>,
 ) -> Response {
-    if f.csrf_token != viewer.csrf {
-        return (StatusCode::FORBIDDEN, "CSRF").into_response();
+    if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {
+        return r;
     }
     if let Some(secret) = session_cookie(&headers) {
         let actor = viewer.caller.actor.clone();

@@ -2,10 +2,10 @@
 //! server from our own geometry in Web Mercator, with a tile layer underneath only when a
 //! tile URL is configured.
 
-use crate::dashboard::{crumbs, lineage, parse_code, tabs};
+use crate::dashboard::{NodePath, crumbs, lineage, tabs};
 use crate::layout::{failure, page};
 use crate::viewer::Viewer;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use datong_domain::Level;
 use datong_http::App;
@@ -145,11 +145,7 @@ fn svg(places: &[Placed], tiles: Option<&str>) -> Markup {
     }
 }
 
-pub async fn show(State(app): State<App>, viewer: Viewer, Path(code): Path<String>) -> Response {
-    let code = match parse_code(&code) {
-        Ok(c) => c,
-        Err(e) => return failure(viewer.lang, e),
-    };
+pub async fn show(State(app): State<App>, viewer: Viewer, NodePath(code): NodePath) -> Response {
     let caller = viewer.caller.clone();
     let loaded = app
         .run(move |c| {

@@ -1,7 +1,7 @@
 //! A member's page (masked numbers, the unmasking link where the viewer has the right,
 //! the transfer history) and the new-member form, whose errors show at their fields.
 
-use crate::dashboard::{label_education, parse_code};
+use crate::dashboard::{NodePath, label_education};
 use crate::layout::{failure, page};
 use crate::viewer::Viewer;
 use axum::Form;
@@ -38,14 +38,11 @@ pub async fn detail(
         .run(move |c| {
             let m = member::get(c, &caller, id, q.unmask)?;
             let transfers = member::transfers(c, &caller, id)?;
-            let mut ids: Vec<i64> = transfers
+            let ids = transfers
                 .iter()
                 .flat_map(|t| [t.from_org_id, t.to_org_id])
-                .chain([m.org_id])
-                .collect();
-            ids.sort_unstable();
-            ids.dedup();
-            let orgs = org::names(c, &caller, &ids)?;
+                .chain([m.org_id]);
+            let orgs = org::names(c, &caller, ids)?;
             Ok((m, transfers, orgs))
         })
         .await;
@@ -287,12 +284,8 @@ async fn branches(app: &App, viewer: &Viewer, code: &DivisionCode) -> Result<Vec
 pub async fn new_form(
     State(app): State<App>,
     viewer: Viewer,
-    Path(code): Path<String>,
+    NodePath(code): NodePath,
 ) -> Response {
-    let code = match parse_code(&code) {
-        Ok(c) => c,
-        Err(e) => return failure(viewer.lang, e),
-    };
     match branches(&app, &viewer, &code).await {
         Ok(orgs) => form_page(
             &viewer,
@@ -309,15 +302,11 @@ pub async fn new_form(
 pub async fn create(
     State(app): State<App>,
     viewer: Viewer,
-    Path(code): Path<String>,
+    NodePath(code): NodePath,
     Form(f): Form<MemberForm>,
 ) -> Response {
-    let code = match parse_code(&code) {
-        Ok(c) => c,
-        Err(e) => return failure(viewer.lang, e),
-    };
-    if f.csrf_token != viewer.csrf {
-        return (StatusCode::FORBIDDEN, "CSRF").into_response();
+    if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {
+        return r;
     }
     let orgs = match branches(&app, &viewer, &code).await {
         Ok(o) => o,
@@ -519,8 +508,8 @@ pub async fn edit(
     Path(id): Path<i64>,
     Form(f): Form<ChangeForm>,
 ) -> Response {
-    if f.csrf_token != viewer.csrf {
-        return (StatusCode::FORBIDDEN, "CSRF").into_response();
+    if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {
+        return r;
     }
     let (m, orgs) = match load_for_form(&app, &viewer, id).await {
         Ok(x) => x,
@@ -584,8 +573,8 @@ pub async fn transfer(
     Path(id): Path<i64>,
     Form(f): Form<ChangeForm>,
 ) -> Response {
-    if f.csrf_token != viewer.csrf {
-        return (StatusCode::FORBIDDEN, "CSRF").into_response();
+    if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {
+        return r;
     }
     let (m, orgs) = match load_for_form(&app, &viewer, id).await {
         Ok(x) => x,

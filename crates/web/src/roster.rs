@@ -1,11 +1,11 @@
 //! `/t/{code}/members`: the member roster of a subtree — filters, sorting, paging.
 //! ID and phone numbers are always masked here; unmasking is a per-record, audited read.
 
-use crate::dashboard::{crumbs, label_education, lineage, parse_code, tabs};
+use crate::dashboard::{NodePath, crumbs, label_education, lineage, tabs};
 use crate::i18n::Lang;
 use crate::layout::{failure, page};
 use crate::viewer::Viewer;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::Html;
 use axum::response::{IntoResponse, Response};
@@ -164,13 +164,9 @@ fn render(r: &Roster, q: &RosterQuery, page_no: i64, viewer: &Viewer) -> Html<St
 pub async fn show(
     State(app): State<App>,
     viewer: Viewer,
-    Path(code): Path<String>,
+    NodePath(code): NodePath,
     Query(q): Query<RosterQuery>,
 ) -> Response {
-    let code = match parse_code(&code) {
-        Ok(c) => c,
-        Err(e) => return failure(viewer.lang, e),
-    };
     let page_no = q.page.unwrap_or(1).clamp(1, 100_000);
     let filter = filter_of(&q, &code);
     let caller = viewer.caller.clone();
@@ -186,10 +182,7 @@ pub async fn show(
             let mut members = member::list(c, &caller, &filter, &page)?;
             let more = members.len() as i64 > PAGE_SIZE;
             members.truncate(PAGE_SIZE as usize);
-            let mut ids: Vec<i64> = members.iter().map(|m| m.org_id).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            let orgs = datong_store::org::names(c, &caller, &ids)?;
+            let orgs = datong_store::org::names(c, &caller, members.iter().map(|m| m.org_id))?;
             Ok(Roster {
                 node,
                 lineage,
@@ -267,23 +260,16 @@ fn workbook(
 pub async fn export(
     State(app): State<App>,
     viewer: Viewer,
-    Path(code): Path<String>,
+    NodePath(code): NodePath,
     Query(q): Query<RosterQuery>,
 ) -> Response {
-    let code = match parse_code(&code) {
-        Ok(c) => c,
-        Err(e) => return failure(viewer.lang, e),
-    };
     let filter = filter_of(&q, &code);
     let (caller, unmask, file_code) = (viewer.caller.clone(), q.unmask, code.clone());
     let loaded = app
         .run(move |c| {
             territory::get_in_scope(c, &caller, &code)?;
             let members = member::export(c, &caller, &filter, unmask)?;
-            let mut ids: Vec<i64> = members.iter().map(|m| m.org_id).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            let orgs = datong_store::org::names(c, &caller, &ids)?;
+            let orgs = datong_store::org::names(c, &caller, members.iter().map(|m| m.org_id))?;
             Ok((members, orgs))
         })
         .await;

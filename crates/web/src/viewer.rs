@@ -16,6 +16,13 @@ pub struct Viewer {
     pub lang: Lang,
 }
 
+impl Viewer {
+    /// The refusal for a form that did not come back with this session's CSRF token.
+    pub fn csrf_refusal(&self, token: &str) -> Option<Response> {
+        (token != self.csrf).then(|| (axum::http::StatusCode::FORBIDDEN, "CSRF").into_response())
+    }
+}
+
 /// Where to log in so as to come back to `path`.
 pub fn login_url(path: &str) -> String {
     format!("/login?next={}", form_urlencoded_component(path))

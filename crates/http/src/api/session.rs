@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use datong_store::access::Assignment;
+use datong_store::access::{Assignment, Caller};
 use datong_store::account::{self, CredentialKind, Login};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::net::{IpAddr, SocketAddr};
@@ -74,31 +74,54 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
-async fn log_in(
-    State(app): State<App>,
-    ClientIp(ip): ClientIp,
-    JsonBody(body): JsonBody<LoginBody>,
-) -> Result<Response, ApiError> {
+/// Why a login was refused: the same three answers for the API and the login page.
+pub enum LoginRefused {
+    /// This address has failed too often; it may try again after the wait.
+    Throttled(std::time::Duration),
+    /// The account is locked until the given time.
+    Locked(String),
+    /// Unknown login, wrong password or disabled account, not told apart.
+    Failed,
+}
+
+impl LoginRefused {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            LoginRefused::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            LoginRefused::Locked(_) => StatusCode::LOCKED,
+            LoginRefused::Failed => StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            LoginRefused::Throttled(wait) => {
+                format!(
+                    "登录失败次数过多，请 {} 分钟后再试",
+                    wait.as_secs().div_ceil(60)
+                )
+            }
+            LoginRefused::Locked(until) => format!("登录失败次数过多，账号已锁定至 {until}"),
+            LoginRefused::Failed => "登录名或密码错误".to_owned(),
+        }
+    }
+}
+
+/// A login attempt from `ip`: throttled per address, counted against the account, and
+/// on success a new session with the caller it opens for.
+pub async fn attempt_login(
+    app: &App,
+    ip: Option<IpAddr>,
+    login: String,
+    password: String,
+) -> Result<Result<(account::Session, Caller), LoginRefused>, ApiError> {
     if let Some(ip) = ip
         && let Err(wait) = app.login_throttle.check(ip, Instant::now())
     {
-        let err = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!(
-                "登录失败次数过多，请 {} 分钟后再试",
-                wait.as_secs().div_ceil(60)
-            ),
-        );
-        return Ok((
-            [(header::RETRY_AFTER, wait.as_secs().max(1).to_string())],
-            err,
-        )
-            .into_response());
+        return Ok(Err(LoginRefused::Throttled(wait)));
     }
     let now = app.clock.now();
     let at = app.now_text();
-    let (login, password) = (body.login.0, body.password.0);
     let outcome = app
         .run(move |c| {
             Ok(match account::log_in(c, &login, &password, now)? {
@@ -108,11 +131,25 @@ async fn log_in(
                             .expect("the session just opened");
                     Ok((s, who.caller))
                 }
-                other => Err(other),
+                Login::Locked { until } => Err(LoginRefused::Locked(until)),
+                Login::Refused => Err(LoginRefused::Failed),
             })
         })
         .await?;
-    match outcome {
+    if outcome.is_err()
+        && let Some(ip) = ip
+    {
+        app.login_throttle.record_failure(ip, Instant::now());
+    }
+    Ok(outcome)
+}
+
+async fn log_in(
+    State(app): State<App>,
+    ClientIp(ip): ClientIp,
+    JsonBody(body): JsonBody<LoginBody>,
+) -> Result<Response, ApiError> {
+    match attempt_login(&app, ip, body.login.0, body.password.0).await? {
         Ok((session, caller)) => {
             let view = SessionView {
                 login: caller.actor.login,
@@ -128,17 +165,20 @@ async fn log_in(
             )
                 .into_response())
         }
-        Err(refusal) => {
-            if let Some(ip) = ip {
-                app.login_throttle.record_failure(ip, Instant::now());
-            }
-            Err(match refusal {
-                Login::Locked { until } => ApiError::new(
-                    StatusCode::LOCKED,
-                    "account_locked",
-                    format!("登录失败次数过多，账号已锁定至 {until}"),
-                ),
-                _ => ApiError::new(StatusCode::UNAUTHORIZED, "login_failed", "登录名或密码错误"),
+        Err(refused) => {
+            let code = match refused {
+                LoginRefused::Throttled(_) => "too_many_attempts",
+                LoginRefused::Locked(_) => "account_locked",
+                LoginRefused::Failed => "login_failed",
+            };
+            let err = ApiError::new(refused.status(), code, refused.message());
+            Ok(match refused {
+                LoginRefused::Throttled(wait) => (
+                    [(header::RETRY_AFTER, wait.as_secs().max(1).to_string())],
+                    err,
+                )
+                    .into_response(),
+                _ => err.into_response(),
             })
         }
     }
