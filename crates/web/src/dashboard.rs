@@ -66,9 +66,9 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for NodePath {
 pub async fn load(app: &App, viewer: &Viewer, code: DivisionCode) -> Result<Node, ApiError> {
     let caller = viewer.caller.clone();
     app.run(move |c| {
-        let rollup = rollup::read_for(c, &caller, &code)?;
-        let node = territory::get(c, &caller, &code)?;
-        let lineage = lineage(c, &caller, &code);
+        let (node, lineage) = head(c, &caller, &code)?;
+        // `head` has checked the scope.
+        let rollup = rollup::read(c, &code)?;
         let page = Page {
             limit: 200,
             offset: 0,
@@ -90,12 +90,16 @@ pub async fn load(app: &App, viewer: &Viewer, code: DivisionCode) -> Result<Node
 }
 
 /// The ancestors of `code` the caller may name, each with whether it may open them.
-pub fn lineage(
+/// The node a page is about, inside the caller's scope, and its ancestors the caller may
+/// name, each with whether it may open them.
+pub fn head(
     c: &mut datong_store::Conn,
     caller: &Caller,
     code: &DivisionCode,
-) -> Vec<(Territory, bool)> {
-    code.lineage()
+) -> datong_store::StoreResult<(Territory, Vec<(Territory, bool)>)> {
+    let node = territory::get_in_scope(c, caller, code)?;
+    let lineage = code
+        .lineage()
         .into_iter()
         .filter(|a| a != code && caller.scope.sees_path_to(a))
         .filter_map(|a| territory::get(c, caller, &a).ok())
@@ -103,7 +107,8 @@ pub fn lineage(
             let inside = caller.scope.contains(&t.code);
             (t, inside)
         })
-        .collect()
+        .collect();
+    Ok((node, lineage))
 }
 
 pub fn crumbs(lineage: &[(Territory, bool)], node: &Territory) -> Markup {

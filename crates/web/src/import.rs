@@ -3,7 +3,7 @@
 //! file is shown for confirmation, then created in one transaction. The template is
 //! `/t/{code}/members/template.xlsx`.
 
-use crate::dashboard::{NodePath, crumbs, lineage};
+use crate::dashboard::{NodePath, crumbs, head};
 use crate::layout::{failure, page};
 use crate::viewer::Viewer;
 use axum::Form;
@@ -44,8 +44,8 @@ async fn frame(
     let (caller, c2) = (viewer.caller.clone(), code.clone());
     let head = app
         .run(move |c| {
-            let node = territory::get_in_scope(c, &caller, &c2)?;
-            Ok((lineage(c, &caller, &c2), node))
+            let (node, lineage) = head(c, &caller, &c2)?;
+            Ok((lineage, node))
         })
         .await;
     match head {

@@ -2,7 +2,7 @@
 //! subtree, with filters, sorting and paging, read through the same store functions as
 //! the API.
 
-use crate::dashboard::{NodePath, crumbs, label_org, label_unit, lineage, tabs};
+use crate::dashboard::{NodePath, crumbs, head, label_org, label_unit, tabs};
 use crate::i18n::Lang;
 use crate::layout::{failure, page};
 use crate::viewer::Viewer;
@@ -13,7 +13,6 @@ use datong_domain::unit::{Coverage, UnitKind};
 use datong_http::App;
 use datong_store::org::{self, OrgFilter};
 use datong_store::sql::{ListOrder, Page};
-use datong_store::territory;
 use datong_store::unit::{self, UnitFilter};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -144,8 +143,7 @@ pub async fn orgs(
     let (caller, page_req) = (viewer.caller.clone(), q.page());
     let loaded = app
         .run(move |c| {
-            let node = territory::get_in_scope(c, &caller, &code)?;
-            let lineage = lineage(c, &caller, &code);
+            let (node, lineage) = head(c, &caller, &code)?;
             let mut items = org::list(c, &caller, &f, &page_req)?;
             let more = items.len() as i64 > PAGE_SIZE;
             items.truncate(PAGE_SIZE as usize);
@@ -204,8 +202,7 @@ pub async fn units(
     let (caller, page_req) = (viewer.caller.clone(), q.page());
     let loaded = app
         .run(move |c| {
-            let node = territory::get_in_scope(c, &caller, &code)?;
-            let lineage = lineage(c, &caller, &code);
+            let (node, lineage) = head(c, &caller, &code)?;
             let mut items = unit::list(c, &caller, &f, &page_req)?;
             let more = items.len() as i64 > PAGE_SIZE;
             items.truncate(PAGE_SIZE as usize);

@@ -2,7 +2,7 @@
 //! server from our own geometry in Web Mercator, with a tile layer underneath only when a
 //! tile URL is configured.
 
-use crate::dashboard::{NodePath, crumbs, lineage, tabs};
+use crate::dashboard::{NodePath, crumbs, head, tabs};
 use crate::layout::{failure, page};
 use crate::viewer::Viewer;
 use axum::extract::State;
@@ -149,8 +149,7 @@ pub async fn show(State(app): State<App>, viewer: Viewer, NodePath(code): NodePa
     let caller = viewer.caller.clone();
     let loaded = app
         .run(move |c| {
-            let node = territory::get_in_scope(c, &caller, &code)?;
-            let lineage = lineage(c, &caller, &code);
+            let (node, lineage) = head(c, &caller, &code)?;
             let places = territory::placed_below(c, &caller, &code, Level::Building)?;
             Ok((node, lineage, places))
         })

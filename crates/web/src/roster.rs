@@ -1,7 +1,7 @@
 //! `/t/{code}/members`: the member roster of a subtree — filters, sorting, paging.
 //! ID and phone numbers are always masked here; unmasking is a per-record, audited read.
 
-use crate::dashboard::{NodePath, crumbs, label_education, lineage, tabs};
+use crate::dashboard::{NodePath, crumbs, head, label_education, tabs};
 use crate::i18n::Lang;
 use crate::layout::{failure, page};
 use crate::viewer::Viewer;
@@ -172,8 +172,7 @@ pub async fn show(
     let caller = viewer.caller.clone();
     let loaded = app
         .run(move |c| {
-            let node = territory::get_in_scope(c, &caller, &code)?;
-            let lineage = lineage(c, &caller, &code);
+            let (node, lineage) = head(c, &caller, &code)?;
             // One row more than a page tells whether there is a next page.
             let page = Page {
                 limit: PAGE_SIZE + 1,
