@@ -228,3 +228,61 @@ fn every_kind_of_bad_input_is_listed_and_nothing_written() {
         assert_eq!(territory_count(&db), 0);
     });
 }
+
+/// A load large enough to build the parent index afresh leaves the schema as the
+/// migrations made it, and a later small load keeps that index up row by row.
+#[test]
+fn a_bulk_load_rebuilds_the_parent_index_as_it_was() {
+    on_both(|engine| {
+        let db = fresh_db(engine);
+        let definition = |db: &datong_store::Db| {
+            let sql = match engine {
+                Engine::Sqlite => "SELECT sql FROM sqlite_master WHERE name = 'territory_parent'",
+                Engine::Postgres => {
+                    "SELECT indexdef FROM pg_indexes WHERE indexname = 'territory_parent'"
+                }
+            };
+            db.get()
+                .unwrap()
+                .query_one(sql, &[])
+                .unwrap()
+                .str(0)
+                .unwrap()
+        };
+        let before = definition(&db);
+        let mut villages = String::from("code,name\n");
+        for street in 1..=11 {
+            for village in 1..=999 {
+                villages += &format!("140214{street:03}{village:03},第{village}社区\n");
+            }
+        }
+        let streets: String = (1..=11)
+            .map(|s| format!("140214{s:03},第{s}街道\n"))
+            .collect();
+        let d = write_dir(&[
+            ("provinces.csv", "code,name\n14,山西省\n".into()),
+            ("cities.csv", "code,name\n1402,大同市\n".into()),
+            ("areas.csv", "code,name\n140214,云冈区\n".into()),
+            ("streets.csv", format!("code,name\n{streets}").into_bytes()),
+            ("villages.csv", villages.into_bytes()),
+        ]);
+        let r = import(&db, d.path(), "CN").unwrap();
+        assert_eq!(r.inserted, 3 + 11 + 11 * 999);
+        assert_eq!(definition(&db), before);
+        let r = import(&db, &fixtures().join("divisions"), "CN").unwrap();
+        // 140213's branch is new; 140214001 and two of its villages are renamed.
+        assert_eq!((r.inserted, r.renamed), (4, 3));
+        assert_eq!(definition(&db), before);
+        let children = db
+            .get()
+            .unwrap()
+            .query_one(
+                "SELECT count(*) FROM territory WHERE parent_code = '140213050'",
+                &[],
+            )
+            .unwrap()
+            .i64(0)
+            .unwrap();
+        assert_eq!(children, 2, "found through the kept-up index");
+    });
+}

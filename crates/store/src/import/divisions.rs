@@ -64,6 +64,10 @@ fn level_of_file(path: &Path) -> Option<Level> {
     }
 }
 
+/// A load of at least this many new rows, and at least as many as are stored, builds the
+/// parent index afresh instead of keeping it up row by row.
+const BULK_LOAD: i64 = 10_000;
+
 const CODE_HEADERS: &[&str] = &["code", "代码", "区划代码", "统计用区划代码"];
 const NAME_HEADERS: &[&str] = &["name", "名称", "区划名称", "单位名称"];
 
@@ -482,20 +486,28 @@ pub fn apply(
                 }
             }
         }
-        report.inserted = c.bulk_insert(
-            "territory",
-            &[
-                "code",
-                "parent_code",
-                "name",
-                "level",
-                "kind",
-                "member_centre",
-                "valid_from",
-                "initials",
-            ],
-            new_rows.iter().map(|r| &r[..]),
-        )?;
+        let insert = |c: &mut Conn| {
+            c.bulk_insert(
+                "territory",
+                &[
+                    "code",
+                    "parent_code",
+                    "name",
+                    "level",
+                    "kind",
+                    "member_centre",
+                    "valid_from",
+                    "initials",
+                ],
+                new_rows.iter().map(|r| &r[..]),
+            )
+        };
+        let stored = c.query_one("SELECT count(*) FROM territory", &[])?.i64(0)?;
+        report.inserted = if new_rows.len() as i64 >= stored.max(BULK_LOAD) {
+            c.rebuilding_index("territory_parent", insert)?
+        } else {
+            insert(c)?
+        };
         deltas.flush(c)?;
         if report.inserted > 0 || report.renamed > 0 {
             let after = serde_json::to_value(&report).expect("plain struct");
