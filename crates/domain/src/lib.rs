@@ -6,6 +6,7 @@
 pub mod branch_rules;
 pub mod credit_code;
 pub mod division;
+pub mod duty;
 pub mod id_number;
 pub mod initials;
 pub mod member;
@@ -15,6 +16,7 @@ pub mod phone;
 pub mod role;
 pub mod synthetic;
 pub mod unit;
+pub mod vocab;
 
 pub use credit_code::CreditCode;
 pub use division::{DivisionCode, Level};

@@ -1,0 +1,356 @@
+//! 两级三责: responsibility lists (权责清单), the gate a task passes to reach a street, and
+//! the admission (准入) of an item that is not on a street's list.
+//!
+//! The seed: the city carries the principal responsibility (主体责任), the district the
+//! first (第一责任), the street party working committee the direct one (直接责任). Streets
+//! have eight duty areas; 招商引资 and 协税护税 were taken from them. "未列入清单的事项，原则上
+//! 不得交由街道承担；区直部门确实需要委托街道承担的行政事务，须书面征求街道意见，按规定程序审核
+//! 批准，纳入街道权责清单管理。"
+//!
+//! Architecture invariant: a task reaches a gated node only with a [`Clearance`], and only
+//! [`clear`] makes one.
+
+use crate::division::Level;
+use crate::vocab;
+
+vocab! {
+    /// The eight duty areas of a street (街道 8 大职责).
+    pub enum DutyArea {
+        PartyAndMasses => ("party_and_masses", "党群工作"),
+        RegionalDevelopment => ("regional_development", "区域发展"),
+        PublicService => ("public_service", "公共服务"),
+        UrbanManagement => ("urban_management", "城市管理"),
+        CommunityBuilding => ("community_building", "社区建设"),
+        Environment => ("environment", "营造环境"),
+        CoGovernance => ("co_governance", "促进共治"),
+        Stability => ("stability", "维护稳定"),
+    }
+}
+
+vocab! {
+    /// Whose responsibility an item is (三责).
+    pub enum Responsibility {
+        /// 市委主体责任: leads and guides.
+        Principal => ("principal", "主体责任"),
+        /// 区委第一责任: organises, resources, inspects.
+        First => ("first", "第一责任"),
+        /// 街道党工委直接责任: carries it out.
+        Direct => ("direct", "直接责任"),
+    }
+}
+
+impl Responsibility {
+    /// The responsibility a level's list carries: city, district, street.
+    pub fn of_level(level: Level) -> Option<Self> {
+        match level {
+            Level::City => Some(Responsibility::Principal),
+            Level::District => Some(Responsibility::First),
+            Level::Street => Some(Responsibility::Direct),
+            _ => None,
+        }
+    }
+}
+
+vocab! {
+    /// Whether an item is on the list or was taken off it (kept, so history shows it).
+    pub enum ItemState {
+        Listed => ("listed", "在列"),
+        Removed => ("removed", "已取消"),
+    }
+}
+
+/// The category of a list item and of a task: what kind of work it is. Lower-case ASCII
+/// letters, digits, `.`, `-` and `_`, 1–40 characters, so a city can keep its own scheme.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct Category(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("类别代码应为 1–40 位小写字母、数字或 . - _")]
+pub struct CategoryError;
+
+impl Category {
+    pub fn parse(s: &str) -> Result<Self, CategoryError> {
+        let s = s.trim();
+        let ok = (1..=40).contains(&s.len())
+            && s.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_')
+            });
+        if ok {
+            Ok(Category(s.to_owned()))
+        } else {
+            Err(CategoryError)
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Category {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Category::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Functions taken from every street, whatever a city's own list says (the seed: "全面取消
+/// 招商引资、协税护税等职能"). A task of these categories is refused and cannot be admitted.
+pub const RETIRED_FUNCTIONS: [(&str, &str); 2] = [
+    ("investment_promotion", "招商引资"),
+    ("tax_assistance", "协税护税"),
+];
+
+pub fn is_retired_function(c: &Category) -> bool {
+    RETIRED_FUNCTIONS.iter().any(|(code, _)| *code == c.as_str())
+}
+
+/// The levels whose lists gate the tasks sent to them: streets, towns and townships.
+pub fn is_gated(level: Level) -> bool {
+    level == Level::Street
+}
+
+/// What the receiving node's list says of one category: the item that applies there (the
+/// most specific one when a district and a street both list it), if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListEntry {
+    pub item_id: i64,
+    pub state: ItemState,
+}
+
+vocab! {
+    /// Why the gate refused a task.
+    pub enum Refusal {
+        /// Not on the street's list and not admitted (清单外事项).
+        OffList => ("off_list", "不在该街道权责清单内，且未经准入"),
+        /// On the list once, taken off since.
+        Removed => ("removed", "该事项已从街道权责清单中取消"),
+        /// 招商引资, 协税护税: taken from every street.
+        Retired => ("retired_function", "该职能已从街道全面取消"),
+    }
+}
+
+/// Proof that a task may be given to one node: made only by [`clear`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clearance {
+    item_id: Option<i64>,
+}
+
+impl Clearance {
+    /// The list item that let the task through; `None` where the node has no gate.
+    pub fn item_id(&self) -> Option<i64> {
+        self.item_id
+    }
+}
+
+/// The gate: may a task of `category` be given to a node of `level`, whose list says
+/// `entry` about that category?
+pub fn clear(
+    level: Level,
+    category: &Category,
+    entry: Option<ListEntry>,
+) -> Result<Clearance, Refusal> {
+    if !is_gated(level) {
+        return Ok(Clearance { item_id: None });
+    }
+    if is_retired_function(category) {
+        return Err(Refusal::Retired);
+    }
+    match entry {
+        Some(ListEntry {
+            item_id,
+            state: ItemState::Listed,
+        }) => Ok(Clearance {
+            item_id: Some(item_id),
+        }),
+        Some(ListEntry {
+            state: ItemState::Removed,
+            ..
+        }) => Err(Refusal::Removed),
+        None => Err(Refusal::OffList),
+    }
+}
+
+vocab! {
+    /// Where an admission stands: filed by a department, answered by the street in
+    /// writing, decided by the approving authority.
+    pub enum AdmissionStage {
+        Filed => ("filed", "待街道答复"),
+        Answered => ("answered", "待审批"),
+        Approved => ("approved", "已批准"),
+        Rejected => ("rejected", "未批准"),
+    }
+}
+
+vocab! {
+    /// The street's written opinion.
+    pub enum Opinion {
+        Agree => ("agree", "同意"),
+        Disagree => ("disagree", "不同意"),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdmissionError {
+    #[error("招商引资、协税护税等职能已从街道取消，不能准入")]
+    RetiredFunction,
+    #[error("该事项已在街道权责清单内，无需准入")]
+    AlreadyListed,
+    #[error("该准入申请{0}，不能再答复")]
+    NotAwaitingOpinion(&'static str),
+    #[error("该准入申请{0}，不能审批")]
+    NotAwaitingDecision(&'static str),
+    #[error("街道不同意时，批准须写明理由")]
+    OverrideNeedsReason,
+}
+
+/// May a department ask to put `category` on a street whose list says `entry`?
+pub fn may_file(category: &Category, entry: Option<ListEntry>) -> Result<(), AdmissionError> {
+    if is_retired_function(category) {
+        return Err(AdmissionError::RetiredFunction);
+    }
+    match entry {
+        Some(ListEntry {
+            state: ItemState::Listed,
+            ..
+        }) => Err(AdmissionError::AlreadyListed),
+        _ => Ok(()),
+    }
+}
+
+/// The street answers: only an admission still waiting for its opinion.
+pub fn answer(stage: AdmissionStage) -> Result<AdmissionStage, AdmissionError> {
+    match stage {
+        AdmissionStage::Filed => Ok(AdmissionStage::Answered),
+        s => Err(AdmissionError::NotAwaitingOpinion(s.label())),
+    }
+}
+
+/// The approving authority decides, once the street has answered; approving over the
+/// street's disagreement needs a written reason.
+pub fn decide(
+    stage: AdmissionStage,
+    opinion: Option<Opinion>,
+    approve: bool,
+    reason: &str,
+) -> Result<AdmissionStage, AdmissionError> {
+    if stage != AdmissionStage::Answered {
+        return Err(AdmissionError::NotAwaitingDecision(stage.label()));
+    }
+    if approve && opinion == Some(Opinion::Disagree) && reason.trim().is_empty() {
+        return Err(AdmissionError::OverrideNeedsReason);
+    }
+    Ok(if approve {
+        AdmissionStage::Approved
+    } else {
+        AdmissionStage::Rejected
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `input`: level, category, and what the list says (`-`, `listed`, `removed`);
+    /// `expect`: `ok ITEM`, `ok -` (ungated) or the refusal's code.
+    fn check(input: &str, expect: &str) {
+        let w: Vec<&str> = input.split_whitespace().collect();
+        let level = Level::parse(w[0]).unwrap();
+        let category = Category::parse(w[1]).unwrap();
+        let entry = ItemState::parse(w[2]).map(|state| ListEntry { item_id: 7, state });
+        let got = match clear(level, &category, entry) {
+            Ok(c) => format!("ok {}", c.item_id().map_or("-".into(), |i| i.to_string())),
+            Err(r) => r.as_str().to_owned(),
+        };
+        assert_eq!(got, expect, "case: {input}");
+    }
+
+    #[test]
+    fn the_gate() {
+        check("street sanitation listed", "ok 7");
+        check("street sanitation -", "off_list");
+        check("street sanitation removed", "removed");
+        check("street investment_promotion listed", "retired_function");
+        check("street tax_assistance -", "retired_function");
+        check("community sanitation -", "ok -");
+        check("district investment_promotion -", "ok -");
+    }
+
+    #[test]
+    fn categories() {
+        assert!(Category::parse("ggfw.ylbz-01_a").is_ok());
+        assert!(Category::parse(" sanitation ").is_ok());
+        for bad in ["", "Sanitation", "环境卫生", "a b", &"x".repeat(41)] {
+            assert!(Category::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_admission_path() {
+        let sanitation = Category::parse("sanitation").unwrap();
+        let retired = Category::parse("investment_promotion").unwrap();
+        let listed = Some(ListEntry {
+            item_id: 1,
+            state: ItemState::Listed,
+        });
+        let removed = Some(ListEntry {
+            item_id: 1,
+            state: ItemState::Removed,
+        });
+        assert_eq!(may_file(&sanitation, None), Ok(()));
+        assert_eq!(may_file(&sanitation, removed), Ok(()));
+        assert_eq!(
+            may_file(&sanitation, listed),
+            Err(AdmissionError::AlreadyListed)
+        );
+        assert_eq!(
+            may_file(&retired, None),
+            Err(AdmissionError::RetiredFunction)
+        );
+
+        use AdmissionStage::*;
+        assert_eq!(answer(Filed), Ok(Answered));
+        assert!(answer(Answered).is_err());
+        assert!(decide(Filed, None, true, "").is_err());
+        assert_eq!(
+            decide(Answered, Some(Opinion::Agree), true, ""),
+            Ok(Approved)
+        );
+        assert_eq!(
+            decide(Answered, Some(Opinion::Disagree), true, " "),
+            Err(AdmissionError::OverrideNeedsReason)
+        );
+        assert_eq!(
+            decide(Answered, Some(Opinion::Disagree), true, "全区统一部署"),
+            Ok(Approved)
+        );
+        assert_eq!(
+            decide(Answered, Some(Opinion::Disagree), false, ""),
+            Ok(Rejected)
+        );
+        assert!(decide(Approved, Some(Opinion::Agree), false, "").is_err());
+    }
+
+    #[test]
+    fn vocabularies_read_ids_and_labels() {
+        assert_eq!(DutyArea::ALL.len(), 8);
+        assert_eq!(DutyArea::from_label("维护稳定"), Some(DutyArea::Stability));
+        assert_eq!(DutyArea::from_label("stability"), Some(DutyArea::Stability));
+        assert_eq!(DutyArea::parse("维护稳定"), None);
+        assert_eq!(
+            serde_json::to_string(&Responsibility::Direct).unwrap(),
+            "\"direct\""
+        );
+        assert!(serde_json::from_str::<Responsibility>("\"main\"").is_err());
+        assert_eq!(
+            Responsibility::of_level(Level::District),
+            Some(Responsibility::First)
+        );
+    }
+}
