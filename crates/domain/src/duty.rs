@@ -178,6 +178,14 @@ pub fn clear(
 }
 
 vocab! {
+    /// Where a task stands at one receiving node.
+    pub enum TargetStatus {
+        Open => ("open", "办理中"),
+        Done => ("done", "已完成"),
+    }
+}
+
+vocab! {
     /// Where an admission stands: filed by a department, answered by the street in
     /// writing, decided by the approving authority.
     pub enum AdmissionStage {
@@ -208,6 +216,24 @@ pub enum AdmissionError {
     NotAwaitingDecision(&'static str),
     #[error("街道不同意时，批准须写明理由")]
     OverrideNeedsReason,
+}
+
+/// Working days the street has to answer an admission in writing. Weekends are skipped;
+/// public holidays are not known to the platform.
+pub const OPINION_WORKING_DAYS: u32 = 5;
+
+/// The day the street's written opinion is due, for an admission filed on `filed`.
+pub fn opinion_due(filed: chrono::NaiveDate) -> chrono::NaiveDate {
+    use chrono::{Datelike, Weekday};
+    let mut day = filed;
+    let mut left = OPINION_WORKING_DAYS;
+    while left > 0 {
+        day = day.succ_opt().expect("a date far from the end of time");
+        if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            left -= 1;
+        }
+    }
+    day
 }
 
 /// May a department ask to put `category` on a street whose list says `entry`?
@@ -335,6 +361,15 @@ mod tests {
             Ok(Rejected)
         );
         assert!(decide(Approved, Some(Opinion::Agree), false, "").is_err());
+    }
+
+    #[test]
+    fn opinions_are_due_in_five_working_days() {
+        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        // Thursday → the next Thursday; Saturday → the next Friday.
+        assert_eq!(opinion_due(d("2026-11-26")), d("2026-12-03"));
+        assert_eq!(opinion_due(d("2026-11-28")), d("2026-12-04"));
+        assert_eq!(opinion_due(d("2026-11-30")), d("2026-12-07"));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The one error type of the HTTP layer.
 //!
 //! Policy: every API error is `{"error": {"code", "message", "field"?}}` with a stable
-//! machine `code` and a Chinese `message`. Bad input is a 4xx naming the field; a store
+//! machine `code` and a Chinese `message`, and `details` where a domain rule refused the
+//! request and says what it met. Bad input is a 4xx naming the field; a store
 //! error that is not the caller's fault is logged in full and shown only as `internal`.
 
 use axum::http::StatusCode;
@@ -15,6 +16,7 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    pub details: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -28,6 +30,8 @@ struct Inner<'a> {
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<&'a serde_json::Value>,
 }
 
 impl ApiError {
@@ -37,6 +41,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            details: None,
         }
     }
     pub fn field(mut self, field: impl Into<String>) -> Self {
@@ -79,6 +84,15 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { field, message } => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", message).field(field)
             }
+            StoreError::Refused {
+                code,
+                message,
+                details,
+            } => {
+                let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message);
+                e.details = (!details.is_null()).then_some(details);
+                e
+            }
             StoreError::Db(e) => {
                 tracing::error!(error = %e, "database error");
                 ApiError::internal()
@@ -94,6 +108,7 @@ impl IntoResponse for ApiError {
                 code: self.code,
                 message: &self.message,
                 field: self.field.as_deref(),
+                details: self.details.as_ref(),
             },
         };
         (self.status, axum::Json(body)).into_response()

@@ -70,6 +70,23 @@ impl Caller {
         }
     }
 
+    /// The node from which the caller acts on `code` in one of `roles`: the scope of such
+    /// an assignment containing `code` (the whole tree for the command line).
+    pub fn acting_as(&self, roles: &[Role], code: &DivisionCode) -> Option<DivisionCode> {
+        if self.assignments.is_empty() {
+            // Only `Caller::system` has a write scope without assignments.
+            return self
+                .write_scope
+                .contains(code)
+                .then(DivisionCode::nation);
+        }
+        self.assignments
+            .iter()
+            .filter(|a| roles.contains(&a.role) && a.scope.contains(code))
+            .map(|a| a.scope.clone())
+            .max_by_key(|s| s.as_path().len())
+    }
+
     pub fn today(&self) -> chrono::NaiveDate {
         self.actor
             .at

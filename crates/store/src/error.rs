@@ -14,6 +14,14 @@ pub enum StoreError {
     Invalid { field: String, message: String },
     #[error("{field}: {message}")]
     Conflict { field: String, message: String },
+    /// A domain rule refused the request: `code` names the rule, `details` what it met
+    /// (the task gate's refused targets with the relevant part of their lists).
+    #[error("{message}")]
+    Refused {
+        code: &'static str,
+        message: String,
+        details: serde_json::Value,
+    },
     #[error(transparent)]
     Db(#[from] DbError),
 }

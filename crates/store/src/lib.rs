@@ -8,6 +8,7 @@ pub mod access;
 pub mod account;
 pub mod audit;
 pub mod db;
+pub mod duty;
 pub mod error;
 pub mod import;
 pub mod member;

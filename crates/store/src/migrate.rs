@@ -32,6 +32,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_demo"),
     migration!(3, "0003_initials", Some(fill_initials)),
     migration!(4, "0004_social_workers"),
+    migration!(5, "0005_duties"),
 ];
 
 /// Gives the territories written before 0003 their pinyin initials.

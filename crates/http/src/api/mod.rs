@@ -1,5 +1,6 @@
 //! `/api/v1`: one module per resource.
 
+pub mod duties;
 pub mod members;
 pub mod orgs;
 pub mod session;
@@ -19,6 +20,7 @@ pub fn routes() -> Router<App> {
         .merge(orgs::routes())
         .merge(members::routes())
         .merge(units::routes())
+        .merge(duties::routes())
 }
 
 /// Paging parameters: `limit` (1–500, default 50) and `offset`. Each list's query struct
@@ -96,3 +98,20 @@ impl<'de, const MAX: usize> Deserialize<'de> for Text<MAX> {
 pub type Name = Text<100>;
 /// Free text: reasons, topics, notes.
 pub type Note = Text<500>;
+
+/// Written documents (a request, an opinion, a decision): 1 to 4,000 characters, trimmed,
+/// line breaks and tabs kept, other control characters refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Writing(pub String);
+
+impl<'de> Deserialize<'de> for Writing {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let t = s.trim();
+        let n = t.chars().count();
+        if n == 0 || n > 4000 || t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+            return Err(serde::de::Error::custom("应为 1 至 4000 个字符的文本"));
+        }
+        Ok(Writing(t.to_owned()))
+    }
+}

@@ -1,0 +1,5 @@
+//! 两级三责: responsibility lists, the tasks that pass their gate, and admissions.
+
+pub mod admission;
+pub mod list;
+pub mod task;
