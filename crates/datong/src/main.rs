@@ -129,6 +129,14 @@ enum Import {
         #[arg(long)]
         valid_from: Option<chrono::NaiveDate>,
     },
+    /// A responsibility-list catalogue (权责清单): an .xlsx or .csv file, one item a row.
+    /// All or nothing: every bad cell is listed as file:line: column: reason.
+    Duties {
+        file: PathBuf,
+        /// The day the items and their new versions take effect (default: today).
+        #[arg(long)]
+        valid_from: Option<chrono::NaiveDate>,
+    },
 }
 
 #[derive(clap::Parser)]
@@ -296,6 +304,38 @@ fn import_divisions(
     Ok(())
 }
 
+fn import_duties(
+    db: &datong_store::Db,
+    file: &std::path::Path,
+    valid_from: Option<chrono::NaiveDate>,
+) -> Result<()> {
+    use datong_store::import::{duties, sheet};
+    let shown = file.display().to_string();
+    let bytes = std::fs::read(file).with_context(|| format!("reading {shown}"))?;
+    let refuse = |errors: Vec<sheet::CellError>| {
+        for e in &errors {
+            eprintln!("{shown}:{}: {}: {}", e.line, e.column, e.reason);
+        }
+        anyhow::anyhow!("{shown}: {} bad cells; nothing was imported", errors.len())
+    };
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let rows = sheet::read(&name, &bytes)
+        .map_err(|e| refuse(vec![e]))
+        .and_then(|s| duties::check(&s).map_err(refuse))?;
+    let valid_from = valid_from
+        .unwrap_or_else(|| chrono::Local::now().date_naive())
+        .to_string();
+    let report = duties::apply(&mut *db.get()?, &operator(), &rows, &valid_from)?.map_err(refuse)?;
+    eprintln!(
+        "imported {} items: {} new, {} new versions, {} unchanged",
+        rows.len(),
+        report.inserted,
+        report.versioned,
+        report.unchanged
+    );
+    Ok(())
+}
+
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -354,6 +394,9 @@ fn main() -> Result<()> {
             scope,
             valid_from,
         }) => import_divisions(&db, &dir, &parse_scope(&scope)?, valid_from)?,
+        Command::Import(Import::Duties { file, valid_from }) => {
+            import_duties(&db, &file, valid_from)?
+        }
         Command::Territory(Territory::Add {
             parent,
             name,

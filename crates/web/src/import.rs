@@ -14,7 +14,8 @@ use base64::Engine;
 use datong_domain::DivisionCode;
 use datong_http::App;
 use datong_http::error::ApiError;
-use datong_store::import::roster::{self, CellError};
+use datong_store::import::roster;
+use datong_store::import::sheet::{self, CellError};
 use datong_store::{member, territory};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -94,7 +95,7 @@ async fn check(
     let checked = app
         .run(move |c| {
             territory::get_in_scope(c, &caller, &under)?;
-            match roster::read(&file_name, &bytes) {
+            match sheet::read(&file_name, &bytes) {
                 Ok(sheet) => roster::check(c, &caller, &under, &sheet),
                 Err(e) => Ok(Err(vec![e])),
             }

@@ -2,7 +2,9 @@
 //! good; then it writes in one transaction.
 
 pub mod divisions;
+pub mod duties;
 pub mod roster;
+pub mod sheet;
 pub mod text;
 
 /// One bad line, printed as `file:line: reason`.
