@@ -318,14 +318,18 @@ fn import_duties(
         }
         anyhow::anyhow!("{shown}: {} bad cells; nothing was imported", errors.len())
     };
-    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let rows = sheet::read(&name, &bytes)
         .map_err(|e| refuse(vec![e]))
         .and_then(|s| duties::check(&s).map_err(refuse))?;
     let valid_from = valid_from
         .unwrap_or_else(|| chrono::Local::now().date_naive())
         .to_string();
-    let report = duties::apply(&mut *db.get()?, &operator(), &rows, &valid_from)?.map_err(refuse)?;
+    let report =
+        duties::apply(&mut *db.get()?, &operator(), &rows, &valid_from)?.map_err(refuse)?;
     eprintln!(
         "imported {} items: {} new, {} new versions, {} unchanged",
         rows.len(),

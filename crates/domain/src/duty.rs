@@ -108,7 +108,9 @@ pub const RETIRED_FUNCTIONS: [(&str, &str); 2] = [
 ];
 
 pub fn is_retired_function(c: &Category) -> bool {
-    RETIRED_FUNCTIONS.iter().any(|(code, _)| *code == c.as_str())
+    RETIRED_FUNCTIONS
+        .iter()
+        .any(|(code, _)| *code == c.as_str())
 }
 
 /// The levels whose lists gate the tasks sent to them: streets, towns and townships.

@@ -75,10 +75,7 @@ impl Caller {
     pub fn acting_as(&self, roles: &[Role], code: &DivisionCode) -> Option<DivisionCode> {
         if self.assignments.is_empty() {
             // Only `Caller::system` has a write scope without assignments.
-            return self
-                .write_scope
-                .contains(code)
-                .then(DivisionCode::nation);
+            return self.write_scope.contains(code).then(DivisionCode::nation);
         }
         self.assignments
             .iter()

@@ -47,7 +47,8 @@ pub struct TestApp {
     pub clock: Arc<TestClock>,
     pub http: reqwest::Client,
     /// Tokens by login: `city` (whole city, may unmask), `street` (the street of A and B),
-    /// `a` and `b` (one community each), `a_unmask` (community A, may unmask), `member`.
+    /// `a` and `b` (one community each), `a_unmask` (community A, may unmask), `member`,
+    /// `district` (平城区, A's), `dept` (a department of 平城区), `dept_b` (one of 云冈区).
     pub tokens: std::collections::HashMap<&'static str, String>,
 }
 
@@ -178,6 +179,9 @@ fn setup(url: &str) -> (Db, Tokens) {
             ("b", Role::Community, COMMUNITY_B, false),
             ("a_unmask", Role::Community, COMMUNITY_A, true),
             ("member", Role::Member, COMMUNITY_A, false),
+            ("district", Role::District, "140213", false),
+            ("dept", Role::Department, "140213", false),
+            ("dept_b", Role::Department, "140214", false),
         ] {
             datong_store::account::add_user(
                 &mut c,

@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod demo;
 mod durability;
+mod duties;
 mod import;
 mod masking;
 mod members;

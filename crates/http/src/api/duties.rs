@@ -138,7 +138,9 @@ async fn complete(
     Authenticated(caller): Authenticated,
     PathParam(id): PathParam<i64>,
 ) -> ApiResult<Json<Target>> {
-    Ok(Json(app.run(move |c| task::complete(c, &caller, id)).await?))
+    Ok(Json(
+        app.run(move |c| task::complete(c, &caller, id)).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -206,7 +208,9 @@ async fn admission_one(
     Authenticated(caller): Authenticated,
     PathParam(id): PathParam<i64>,
 ) -> ApiResult<Json<Admission>> {
-    Ok(Json(app.run(move |c| admission::get(c, &caller, id)).await?))
+    Ok(Json(
+        app.run(move |c| admission::get(c, &caller, id)).await?,
+    ))
 }
 
 #[derive(Deserialize)]

@@ -109,7 +109,11 @@ impl<'de> Deserialize<'de> for Writing {
         let s = String::deserialize(d)?;
         let t = s.trim();
         let n = t.chars().count();
-        if n == 0 || n > 4000 || t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        if n == 0
+            || n > 4000
+            || t.chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
             return Err(serde::de::Error::custom("应为 1 至 4000 个字符的文本"));
         }
         Ok(Writing(t.to_owned()))

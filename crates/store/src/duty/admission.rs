@@ -10,11 +10,11 @@ use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::sql::{Page, Sql};
 use chrono::NaiveDate;
+use datong_domain::Role;
 use datong_domain::division::{DivisionCode, Level};
 use datong_domain::duty::{
     self, AdmissionStage, Category, DutyArea, ItemState, Opinion, Responsibility,
 };
-use datong_domain::Role;
 use serde::Serialize;
 
 /// Who files a request: the district's departments, or the district itself.
@@ -92,7 +92,10 @@ fn from_row(r: &Row) -> StoreResult<Admission> {
         filed_at: r.str(11)?,
         opinion_due,
         stage: AdmissionStage::parse(&r.str(13)?).ok_or_else(|| bad("stage"))?,
-        opinion: r.opt_str(14)?.map(|o| Opinion::parse(&o).ok_or_else(|| bad("opinion"))).transpose()?,
+        opinion: r
+            .opt_str(14)?
+            .map(|o| Opinion::parse(&o).ok_or_else(|| bad("opinion")))
+            .transpose()?,
         opinion_text: r.opt_str(15)?,
         answered_by: r.opt_str(16)?,
         answered_late: answered_at
@@ -139,7 +142,10 @@ pub fn list(
         q.push(" AND a.stage = ").bind(s.as_str());
     }
     q.push(" ORDER BY a.id DESC").page(page);
-    conn.query(&q.text, &q.params)?.iter().map(from_row).collect()
+    conn.query(&q.text, &q.params)?
+        .iter()
+        .map(from_row)
+        .collect()
 }
 
 fn audited(
@@ -178,7 +184,10 @@ pub fn file(conn: &mut Conn, caller: &Caller, d: &AdmissionDraft) -> StoreResult
     let street = crate::territory::get_in_scope(conn, caller, &d.street)
         .map_err(|_| StoreError::invalid("street", "街道不存在或不在权限范围内"))?;
     if street.code.level() != Level::Street {
-        return Err(StoreError::invalid("street", "准入申请的对象应为街道（乡镇）"));
+        return Err(StoreError::invalid(
+            "street",
+            "准入申请的对象应为街道（乡镇）",
+        ));
     }
     if caller.acting_as(&FILERS, &d.street).is_none() {
         return Err(StoreError::Forbidden);

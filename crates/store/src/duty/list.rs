@@ -132,7 +132,10 @@ pub(crate) fn read(conn: &mut Conn, node: &DivisionCode) -> StoreResult<Vec<Item
     for r in conn.query(&sql, &params)? {
         let item = from_row(&r)?;
         // Rows come most specific first within a category: keep only that one.
-        if items.last().is_none_or(|last| last.category != item.category) {
+        if items
+            .last()
+            .is_none_or(|last| last.category != item.category)
+        {
             items.push(item);
         }
     }

@@ -120,9 +120,10 @@ pub fn check(sheet: &Sheet) -> Result<Vec<Row>, Vec<CellError>> {
         match (&scope, level) {
             (Err(e), _) => err(0, e.to_string()),
             (Ok(_), None) => err(1, "应为 市、区县 或 街道".into()),
-            (Ok(s), Some(l)) if s.level() > l => {
-                err(0, format!("{}级代码不能声明{}级清单", s.level().as_str(), l.as_str()))
-            }
+            (Ok(s), Some(l)) if s.level() > l => err(
+                0,
+                format!("{}级代码不能声明{}级清单", s.level().as_str(), l.as_str()),
+            ),
             _ => {}
         }
         if let Err(e) = &category {
@@ -151,7 +152,11 @@ pub fn check(sheet: &Sheet) -> Result<Vec<Row>, Vec<CellError>> {
             errors.append(&mut mine);
             continue;
         }
-        let (scope, level, category) = (scope.expect("checked"), level.expect("checked"), category.expect("checked"));
+        let (scope, level, category) = (
+            scope.expect("checked"),
+            level.expect("checked"),
+            category.expect("checked"),
+        );
         let key = (scope.to_string(), level, category.clone());
         if let Some(first) = first_seen.get(&key) {
             errors.push(CellError {

@@ -123,4 +123,3 @@ pub fn read(file_name: &str, bytes: &[u8]) -> Result<Sheet, CellError> {
     }
     Ok(sheet)
 }
-

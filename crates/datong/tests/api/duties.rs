@@ -1,0 +1,441 @@
+//! 两级三责 through HTTP on both engines: the gate on tasks, the admission path, the
+//! scope of a department, and deadlines on a clock the test moves.
+
+use crate::both;
+use crate::helpers::{COMMUNITY_A, TestApp, system};
+use serde_json::{Value, json};
+
+const STREET: &str = "140213050";
+
+/// The sample catalogue the demo ships: every street of the city gets its list.
+pub fn load_catalogue(app: &TestApp) {
+    app.with_db(|c| {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../demo/data/duties.csv");
+        let sheet =
+            datong_store::import::sheet::read("duties.csv", &std::fs::read(path).unwrap()).unwrap();
+        let rows = datong_store::import::duties::check(&sheet).unwrap();
+        datong_store::import::duties::apply(c, &system().actor, &rows, "2026-01-01")
+            .unwrap()
+            .unwrap();
+    });
+}
+
+fn task(category: &str, area: &str, targets: &[&str]) -> Value {
+    json!({
+        "title": "辖区停车秩序排查",
+        "category": category,
+        "area": area,
+        "sender": "平城区住房和城乡建设局",
+        "evidence": "排查台账和照片",
+        "deadline": "2026-12-10",
+        "targets": targets,
+    })
+}
+
+fn count(app: &TestApp, table: &str) -> i64 {
+    app.with_db(|c| {
+        c.query_one(&format!("SELECT count(*) FROM {table}"), &[])
+            .unwrap()
+            .i64(0)
+            .unwrap()
+    })
+}
+
+async fn file_admission(app: &TestApp, category: &str) -> Value {
+    let r = app
+        .post(
+            "dept",
+            "/api/v1/admissions",
+            json!({
+                "street": STREET,
+                "category": category,
+                "name": "住宅小区停车秩序排查",
+                "area": "urban_management",
+                "basis": "《大同市停车管理办法》",
+                "office": "公共管理办公室",
+                "requester": "平城区住房和城乡建设局",
+                "request": "小区停车矛盾集中，需街道按月排查并报送台账。\n人员和经费由我局保障。",
+            }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.body
+}
+
+both!(an_on_list_task_passes_and_an_off_list_one_is_refused_with_its_list);
+async fn an_on_list_task_passes_and_an_off_list_one_is_refused_with_its_list(app: TestApp) {
+    load_catalogue(&app);
+    let r = app
+        .post(
+            "dept",
+            "/api/v1/tasks",
+            task("urban.sanitation", "urban_management", &[STREET]),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(r.body["targets"][0]["item_id"].is_i64());
+    assert_eq!(r.body["sender_code"], "140213");
+
+    let (tasks, targets, audit) = (
+        count(&app, "task"),
+        count(&app, "task_target"),
+        count(&app, "audit_log"),
+    );
+    let r = app
+        .post(
+            "dept",
+            "/api/v1/tasks",
+            task("urban.parking", "urban_management", &[STREET]),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.body["error"]["code"], "task_refused");
+    let refused = &r.body["error"]["details"]["refused"][0];
+    assert_eq!(refused["target"], STREET);
+    assert_eq!(refused["reason"], "off_list");
+    let relevant: Vec<&str> = refused["relevant"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["category"].as_str().unwrap())
+        .collect();
+    assert!(relevant.contains(&"urban.sanitation"), "{relevant:?}");
+    assert!(
+        relevant.iter().all(|c| c.starts_with("urban.")),
+        "{relevant:?}"
+    );
+
+    for retired in ["investment_promotion", "tax_assistance"] {
+        let r = app
+            .post(
+                "district",
+                "/api/v1/tasks",
+                task(retired, "regional_development", &[STREET]),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert_eq!(
+            r.body["error"]["details"]["refused"][0]["reason"],
+            "retired_function"
+        );
+    }
+    assert_eq!(
+        (
+            count(&app, "task"),
+            count(&app, "task_target"),
+            count(&app, "audit_log")
+        ),
+        (tasks, targets, audit),
+        "a refused task leaves no trace"
+    );
+
+    // Below the street there is no gate: the street hands work to its communities.
+    let r = app
+        .post(
+            "street",
+            "/api/v1/tasks",
+            task("urban.parking", "urban_management", &[COMMUNITY_A]),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(r.body["targets"][0]["item_id"].is_null());
+    // Nobody sends to their own node, and a community clerk does not send to a street.
+    let r = app
+        .post(
+            "street",
+            "/api/v1/tasks",
+            task("urban.sanitation", "urban_management", &[STREET]),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+}
+
+both!(an_admitted_item_lets_the_task_through);
+async fn an_admitted_item_lets_the_task_through(app: TestApp) {
+    load_catalogue(&app);
+    let a = file_admission(&app, "urban.parking").await;
+    let id = a["id"].as_i64().unwrap();
+    assert_eq!(a["stage"], "filed");
+    assert_eq!(
+        a["opinion_due"], "2026-12-03",
+        "five working days from Thursday"
+    );
+    let refused = app
+        .post(
+            "dept",
+            "/api/v1/tasks",
+            task("urban.parking", "urban_management", &[STREET]),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "filing alone admits nothing");
+
+    // Each step belongs to one party.
+    let decide = json!({"approve": true});
+    assert_eq!(
+        app.post(
+            "dept",
+            &format!("/api/v1/admissions/{id}/decision"),
+            decide.clone()
+        )
+        .await
+        .status,
+        403
+    );
+    assert_eq!(
+        app.post(
+            "district",
+            &format!("/api/v1/admissions/{id}/decision"),
+            decide.clone()
+        )
+        .await
+        .status,
+        422,
+        "not before the street answers"
+    );
+    let opinion = json!({"opinion": "agree", "text": "同意，按月排查。"});
+    assert_eq!(
+        app.post(
+            "dept",
+            &format!("/api/v1/admissions/{id}/opinion"),
+            opinion.clone()
+        )
+        .await
+        .status,
+        403
+    );
+    let r = app
+        .post(
+            "street",
+            &format!("/api/v1/admissions/{id}/opinion"),
+            opinion,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["stage"], "answered");
+    assert_eq!(r.body["answered_late"], false);
+
+    let r = app
+        .post(
+            "district",
+            &format!("/api/v1/admissions/{id}/decision"),
+            decide,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["stage"], "approved");
+    let item = r.body["item_id"].as_i64().unwrap();
+
+    let list = app
+        .get("street", &format!("/api/v1/territories/{STREET}/duties"))
+        .await;
+    let admitted = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["category"] == "urban.parking")
+        .expect("on the street's list now");
+    assert_eq!(admitted["admission_id"], id);
+    assert_eq!(admitted["id"], item);
+    // Only this street: its neighbour's list is the city catalogue still.
+    let other = app
+        .get("city", "/api/v1/territories/140214001/duties")
+        .await;
+    assert!(
+        !other.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["category"] == "urban.parking")
+    );
+
+    let r = app
+        .post(
+            "dept",
+            "/api/v1/tasks",
+            task("urban.parking", "urban_management", &[STREET]),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["targets"][0]["item_id"], item);
+    let audited: i64 = app.with_db(|c| {
+        c.query_one(
+            "SELECT count(*) FROM audit_log WHERE entity = 'admission'",
+            &[],
+        )
+        .unwrap()
+        .i64(0)
+        .unwrap()
+    });
+    assert_eq!(audited, 3, "filed, answered, decided");
+}
+
+both!(a_rejected_admission_keeps_the_task_refused);
+async fn a_rejected_admission_keeps_the_task_refused(app: TestApp) {
+    load_catalogue(&app);
+    let id = file_admission(&app, "urban.parking").await["id"]
+        .as_i64()
+        .unwrap();
+    let r = app
+        .post(
+            "street",
+            &format!("/api/v1/admissions/{id}/opinion"),
+            json!({"opinion": "disagree", "text": "属行业监管职责，街道无执法力量。"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .post(
+            "district",
+            &format!("/api/v1/admissions/{id}/decision"),
+            json!({"approve": true}),
+        )
+        .await;
+    assert_eq!(
+        r.status, 422,
+        "overriding the street needs a reason: {}",
+        r.body
+    );
+    assert_eq!(r.body["error"]["code"], "admission_refused");
+    let r = app
+        .post(
+            "district",
+            &format!("/api/v1/admissions/{id}/decision"),
+            json!({"approve": false, "text": "由行业部门自行承担。"}),
+        )
+        .await;
+    assert_eq!(r.body["stage"], "rejected", "{}", r.body);
+    assert!(r.body["item_id"].is_null());
+    let r = app
+        .post(
+            "dept",
+            "/api/v1/tasks",
+            task("urban.parking", "urban_management", &[STREET]),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        r.body["error"]["details"]["refused"][0]["reason"],
+        "off_list"
+    );
+
+    // A retired function cannot be admitted back, nor something already listed.
+    for (category, why) in [
+        ("investment_promotion", "招商引资"),
+        ("urban.sanitation", "无需准入"),
+    ] {
+        let r = app
+            .post(
+                "dept",
+                "/api/v1/admissions",
+                json!({
+                "street": STREET, "category": category, "name": "x", "area": "regional_development",
+                "basis": "x", "office": "x", "requester": "x", "request": "x"}),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(
+            r.body["error"]["message"].as_str().unwrap().contains(why),
+            "{}",
+            r.body
+        );
+    }
+}
+
+both!(a_department_of_another_district_cannot_see_these_streets);
+async fn a_department_of_another_district_cannot_see_these_streets(app: TestApp) {
+    load_catalogue(&app);
+    let id = file_admission(&app, "urban.parking").await["id"]
+        .as_i64()
+        .unwrap();
+    let t = app
+        .post(
+            "dept",
+            "/api/v1/tasks",
+            task("urban.sanitation", "urban_management", &[STREET]),
+        )
+        .await;
+    let task_id = t.body["id"].as_i64().unwrap();
+    let target_id = t.body["targets"][0]["id"].as_i64().unwrap();
+
+    for path in [
+        format!("/api/v1/territories/{STREET}/duties"),
+        format!("/api/v1/admissions/{id}"),
+        format!("/api/v1/tasks/{task_id}"),
+    ] {
+        let r = app.get("dept_b", &path).await;
+        assert_eq!(r.status, 404, "{path}: {}", r.body);
+    }
+    for path in ["/api/v1/admissions", "/api/v1/task-targets"] {
+        let r = app.get("dept_b", path).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.body["items"], json!([]), "{path}");
+        assert_eq!(
+            app.get("dept", path).await.body["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1,
+            "{path}"
+        );
+    }
+    let r = app
+        .post(
+            "dept_b",
+            "/api/v1/tasks",
+            task("urban.sanitation", "urban_management", &[STREET]),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.body["error"]["field"], "targets[0]");
+    let r = app
+        .post(
+            "dept_b",
+            &format!("/api/v1/admissions/{id}/opinion"),
+            json!({"opinion": "agree", "text": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    let r = app
+        .post(
+            "dept_b",
+            &format!("/api/v1/task-targets/{target_id}/complete"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 404);
+}
+
+both!(deadlines_follow_the_clock);
+async fn deadlines_follow_the_clock(app: TestApp) {
+    load_catalogue(&app);
+    let mut body = task("urban.sanitation", "urban_management", &[STREET]);
+    body["deadline"] = json!("2026-11-25");
+    let r = app.post("dept", "/api/v1/tasks", body.clone()).await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.body["error"]["field"], "deadline");
+    body["deadline"] = json!("2026-11-30");
+    let r = app.post("dept", "/api/v1/tasks", body).await;
+    let target = r.body["targets"][0]["id"].as_i64().unwrap();
+    let overdue = || app.get("street", "/api/v1/task-targets?overdue=true");
+    assert_eq!(overdue().await.body["items"], json!([]));
+    *app.clock.0.lock().unwrap() += chrono::Duration::days(5);
+    assert_eq!(overdue().await.body["items"][0]["id"], target);
+    let r = app
+        .post(
+            "street",
+            &format!("/api/v1/task-targets/{target}/complete"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "done");
+    assert_eq!(overdue().await.body["items"], json!([]));
+    let r = app
+        .post(
+            "street",
+            &format!("/api/v1/task-targets/{target}/complete"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 409);
+}
