@@ -105,7 +105,7 @@ pub fn document() -> Value {
     let id = || p("id", "path", json!({ "type": "integer" }));
     let code_param = || p("code", "path", code());
 
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": { "title": "Datong 城市基层党建引领基层治理平台 API", "version": "1" },
         "servers": [{ "url": "/api/v1" }],
@@ -172,7 +172,8 @@ pub fn document() -> Value {
                     "login": { "type": "string" },
                     "assignments": { "type": "array", "items": object(&["role", "scope", "unmask"], json!({ "role": { "type": "string" }, "scope": code(), "unmask": { "type": "boolean" } })) },
                     "csrf_token": { "type": "string" }, "expires_at": { "type": "string", "format": "date-time" } })),
-                "Error": object(&["error"], json!({ "error": object(&["code", "message"], json!({ "code": { "type": "string" }, "message": { "type": "string" }, "field": { "type": "string" } })) })),
+                "Error": object(&["error"], json!({ "error": object(&["code", "message"], json!({ "code": { "type": "string" }, "message": { "type": "string" }, "field": { "type": "string" },
+                    "details": { "type": "object", "description": "规则拒绝时所遇情形，如任务准入关口拒绝的接收单位及其清单相关部分" } })) })),
                 "Created": object(&["id"], json!({ "id": { "type": "integer" } })),
                 "Territory": object(&["code", "name", "level", "kind", "member_centre", "valid_from"], json!({
                     "code": code(), "parent": nullable(code()), "name": { "type": "string" }, "level": enumeration(&levels),
@@ -227,7 +228,228 @@ pub fn document() -> Value {
                     "territory": code(), "address": text(500), "coverage": enumeration(&coverages), "org_id": { "type": "integer" }, "version": { "type": "integer" } }))
             }
         }
-    })
+    });
+    let (paths, schemas) = duties(&id, &code_param);
+    for (k, v) in paths {
+        doc["paths"][k] = v;
+    }
+    for (k, v) in schemas {
+        doc["components"]["schemas"][k] = v;
+    }
+    doc
+}
+
+/// 两级三责: lists, tasks and admissions.
+fn duties(
+    id: &dyn Fn() -> Value,
+    code_param: &dyn Fn() -> Value,
+) -> (Vec<(&'static str, Value)>, Vec<(&'static str, Value)>) {
+    use datong_domain::duty::{
+        AdmissionStage, DutyArea, ItemState, Opinion, Refusal, Responsibility, TargetStatus,
+    };
+    fn ids<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> Vec<&'static str> {
+        all.iter().map(|v| f(*v)).collect()
+    }
+    let areas = enumeration(&ids(DutyArea::ALL, DutyArea::as_str));
+    let stages = enumeration(&ids(AdmissionStage::ALL, AdmissionStage::as_str));
+    let statuses = enumeration(&ids(TargetStatus::ALL, TargetStatus::as_str));
+    let category = || json!({ "type": "string", "pattern": "^[a-z0-9._-]{1,40}$" });
+    let writing = || text(4000);
+    let integer = || json!({ "type": "integer" });
+    let string = || json!({ "type": "string" });
+    let paths = vec![
+        (
+            "/territories/{code}/duties",
+            json!({ "get": op("该节点现行权责清单（含已取消事项）", "duties", json!([code_param()]), None, "200", ok("权责清单", reference("DutyList"))) }),
+        ),
+        (
+            "/duty-items/{id}/history",
+            json!({ "get": op("清单事项的全部版本", "duties", json!([id()]), None, "200", ok("版本", json!({ "type": "array", "items": reference("DutyItem") }))) }),
+        ),
+        (
+            "/tasks",
+            json!({ "post": op("下达任务：每个接收街道须过清单准入关口，任一被拒则整体不下达（422 task_refused，details 列出被拒单位及清单相关部分）", "duties", json!([]), Some("NewTask"), "201", ok("任务", reference("Task"))) }),
+        ),
+        (
+            "/tasks/{id}",
+            json!({ "get": op("任务（仅含权限范围内的接收单位）", "duties", json!([id()]), None, "200", ok("任务", reference("Task"))) }),
+        ),
+        (
+            "/task-targets",
+            json!({ "get": op("权限范围内的任务接收记录", "duties", with_paging(vec![p("territory", "query", code()), p("status", "query", statuses.clone()), p("overdue", "query", json!({ "type": "boolean" }))]), None, "200", ok("接收记录", list_of("TaskTarget"))) }),
+        ),
+        (
+            "/task-targets/{id}/complete",
+            json!({ "post": op("接收单位报告办结", "duties", json!([id()]), None, "200", ok("接收记录", reference("TaskTarget"))) }),
+        ),
+        (
+            "/admissions",
+            json!({
+            "get": op("清单外事项准入申请", "duties", with_paging(vec![p("territory", "query", code()), p("stage", "query", stages.clone())]), None, "200", ok("准入申请", list_of("Admission"))),
+            "post": op("区直部门书面申请清单外事项准入", "duties", json!([]), Some("NewAdmission"), "201", ok("准入申请", reference("Admission"))) }),
+        ),
+        (
+            "/admissions/{id}",
+            json!({ "get": op("准入申请", "duties", json!([id()]), None, "200", ok("准入申请", reference("Admission"))) }),
+        ),
+        (
+            "/admissions/{id}/opinion",
+            json!({ "post": op("街道书面答复意见", "duties", json!([id()]), Some("AdmissionOpinion"), "200", ok("准入申请", reference("Admission"))) }),
+        ),
+        (
+            "/admissions/{id}/decision",
+            json!({ "post": op("审批：批准则纳入该街道权责清单", "duties", json!([id()]), Some("AdmissionDecision"), "200", ok("准入申请", reference("Admission"))) }),
+        ),
+    ];
+    let schemas = vec![
+        (
+            "DutyItem",
+            object(
+                &[
+                    "id",
+                    "scope",
+                    "holder_level",
+                    "category",
+                    "name",
+                    "area",
+                    "basis",
+                    "responsibility",
+                    "office",
+                    "state",
+                    "valid_from",
+                ],
+                json!({
+            "id": integer(), "scope": code(), "holder_level": enumeration(&["city", "district", "street"]), "category": category(), "name": string(),
+            "area": areas.clone(), "basis": string(), "responsibility": enumeration(&ids(Responsibility::ALL, Responsibility::as_str)), "office": string(),
+            "state": enumeration(&ids(ItemState::ALL, ItemState::as_str)), "admission_id": nullable(integer()), "valid_from": date(), "valid_to": nullable(date()) }),
+            ),
+        ),
+        (
+            "DutyList",
+            object(
+                &["territory", "items"],
+                json!({ "territory": code(), "items": { "type": "array", "items": reference("DutyItem") } }),
+            ),
+        ),
+        (
+            "NewTask",
+            object(
+                &[
+                    "title", "category", "area", "sender", "evidence", "deadline", "targets",
+                ],
+                json!({
+            "title": text(100), "category": category(), "area": areas.clone(), "detail": writing(), "sender": text(100), "evidence": text(500), "deadline": date(),
+            "targets": { "type": "array", "minItems": 1, "maxItems": 1000, "items": code() } }),
+            ),
+        ),
+        (
+            "Task",
+            object(
+                &[
+                    "id",
+                    "title",
+                    "category",
+                    "area",
+                    "detail",
+                    "sender",
+                    "sender_code",
+                    "evidence",
+                    "deadline",
+                    "created_by",
+                    "created_at",
+                    "targets",
+                ],
+                json!({
+            "id": integer(), "title": string(), "category": category(), "area": areas.clone(), "detail": string(), "sender": string(), "sender_code": code(),
+            "evidence": string(), "deadline": date(), "created_by": string(), "created_at": string(), "targets": { "type": "array", "items": reference("TaskTarget") } }),
+            ),
+        ),
+        (
+            "TaskTarget",
+            object(
+                &[
+                    "id",
+                    "task_id",
+                    "territory",
+                    "territory_name",
+                    "due",
+                    "status",
+                ],
+                json!({
+            "id": integer(), "task_id": integer(), "territory": code(), "territory_name": string(), "item_id": nullable(integer()), "due": date(),
+            "status": statuses, "done_at": nullable(string()) }),
+            ),
+        ),
+        (
+            "TaskRefusal",
+            object(
+                &["target", "target_name", "reason", "message", "relevant"],
+                json!({
+            "target": code(), "target_name": string(), "reason": enumeration(&ids(Refusal::ALL, Refusal::as_str)), "message": string(),
+            "relevant": { "type": "array", "items": object(&["category", "name", "state"], json!({ "category": category(), "name": string(), "state": string() })) } }),
+            ),
+        ),
+        (
+            "NewAdmission",
+            object(
+                &[
+                    "street",
+                    "category",
+                    "name",
+                    "area",
+                    "basis",
+                    "office",
+                    "requester",
+                    "request",
+                ],
+                json!({
+            "street": code(), "category": category(), "name": text(100), "area": areas.clone(), "basis": text(500), "office": text(100), "requester": text(100), "request": writing() }),
+            ),
+        ),
+        (
+            "Admission",
+            object(
+                &[
+                    "id",
+                    "street",
+                    "street_name",
+                    "category",
+                    "name",
+                    "area",
+                    "basis",
+                    "office",
+                    "requester",
+                    "request",
+                    "filed_by",
+                    "filed_at",
+                    "opinion_due",
+                    "stage",
+                    "answered_late",
+                ],
+                json!({
+            "id": integer(), "street": code(), "street_name": string(), "category": category(), "name": string(), "area": areas, "basis": string(), "office": string(),
+            "requester": string(), "request": string(), "filed_by": string(), "filed_at": string(), "opinion_due": date(), "stage": stages,
+            "opinion": nullable(enumeration(&ids(Opinion::ALL, Opinion::as_str))), "opinion_text": nullable(string()), "answered_by": nullable(string()),
+            "answered_at": nullable(string()), "answered_late": { "type": "boolean" }, "decision_text": nullable(string()), "decided_by": nullable(string()),
+            "decided_at": nullable(string()), "item_id": nullable(integer()) }),
+            ),
+        ),
+        (
+            "AdmissionOpinion",
+            object(
+                &["opinion", "text"],
+                json!({ "opinion": enumeration(&ids(Opinion::ALL, Opinion::as_str)), "text": writing() }),
+            ),
+        ),
+        (
+            "AdmissionDecision",
+            object(
+                &["approve"],
+                json!({ "approve": { "type": "boolean" }, "text": writing() }),
+            ),
+        ),
+    ];
+    (paths, schemas)
 }
 
 pub async fn serve() -> Json<&'static Value> {
