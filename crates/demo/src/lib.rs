@@ -34,6 +34,8 @@ pub enum DemoError {
     NoCity(String),
     #[error(transparent)]
     Import(#[from] ImportError),
+    #[error("权责清单样例有误：{0}")]
+    Catalogue(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -148,6 +150,7 @@ pub fn build(db: &Db, opts: &Options, actor: &Actor) -> Result<Report, DemoError
     let drawn = city::draw(&inputs);
     tracing::info!(elapsed = ?started.elapsed(), "demo city drawn");
     let counts = c.tx(|c| write(c, actor, &drawn, &opts.today.to_string()))?;
+    duties(c, actor, &opts.today.to_string())?;
     // Fresh statistics, so the planners read rosters off the right index from the start.
     c.batch("ANALYZE")?;
     tracing::info!(elapsed = ?started.elapsed(), "demo city written");
@@ -439,9 +442,10 @@ pub fn existing(db: &Db, seed: u64) -> Result<Report, DemoError> {
     })
 }
 
-const DEMO_LOGINS: [&str; 8] = [
+const DEMO_LOGINS: [&str; 9] = [
     "city",
     "district",
+    "department",
     "street",
     "community",
     "grid",
@@ -452,6 +456,19 @@ const DEMO_LOGINS: [&str; 8] = [
 
 /// One account for each role of DESIGN §1, on the first urban district, street,
 /// community and grid.
+/// The sample responsibility-list catalogue for Datong's streets (and its city and
+/// district lists), as a city would load it with `datong import duties`.
+pub const DUTIES_CSV: &str = include_str!("../data/duties.csv");
+
+fn duties(c: &mut Conn, actor: &Actor, today: &str) -> Result<(), DemoError> {
+    use datong_store::import::{duties, sheet};
+    let bad = |e: Vec<sheet::CellError>| DemoError::Catalogue(format!("{e:?}"));
+    let sheet = sheet::read("duties.csv", DUTIES_CSV.as_bytes()).map_err(|e| bad(vec![e]))?;
+    let rows = duties::check(&sheet).map_err(bad)?;
+    duties::apply(c, actor, &rows, today)?.map_err(bad)?;
+    Ok(())
+}
+
 fn accounts(
     c: &mut Conn,
     actor: &Actor,
@@ -484,13 +501,20 @@ fn accounts(
         .find(|t| t.code.starts_with(&grid.code) && t.level == Level::Household)
         .expect("every grid has households");
     let city_name = "大同市".to_owned();
-    let plan: [(&str, Role, &str, String, bool); 8] = [
+    let plan: [(&str, Role, &str, String, bool); 9] = [
         ("city", Role::City, CITY, city_name, true),
         (
             "district",
             Role::District,
             &district.code,
             district.name.clone(),
+            false,
+        ),
+        (
+            "department",
+            Role::Department,
+            &district.code,
+            format!("{}住房和城乡建设局", district.name),
             false,
         ),
         (

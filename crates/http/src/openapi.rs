@@ -239,11 +239,11 @@ pub fn document() -> Value {
     doc
 }
 
+/// Paths or schemas by name.
+type Named = Vec<(&'static str, Value)>;
+
 /// 两级三责: lists, tasks and admissions.
-fn duties(
-    id: &dyn Fn() -> Value,
-    code_param: &dyn Fn() -> Value,
-) -> (Vec<(&'static str, Value)>, Vec<(&'static str, Value)>) {
+fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Named) {
     use datong_domain::duty::{
         AdmissionStage, DutyArea, ItemState, Opinion, Refusal, Responsibility, TargetStatus,
     };

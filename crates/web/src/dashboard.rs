@@ -130,6 +130,9 @@ pub fn tabs(t: &Text, code: &DivisionCode, on: &str) -> Markup {
             a.on[on == "members"] href={ "/t/" (code) "/members" } { (t.members) }
             a.on[on == "orgs"] href={ "/t/" (code) "/orgs" } { (t.orgs) }
             a.on[on == "units"] href={ "/t/" (code) "/units" } { (t.units) }
+            @if code.level() >= Level::City && code.level() <= Level::Community {
+                a.on[on == "duties"] href={ "/t/" (code) "/duties" } { (t.duties) }
+            }
             @if code.level() >= Level::Community && code.level() <= Level::Grid {
                 a.on[on == "map"] href={ "/t/" (code) "/map" } { (t.map) }
             }

@@ -48,6 +48,14 @@ impl Lang {
         }
     }
 
+    /// One phrase in the page's language, for words used on one page only.
+    pub fn pick(self, zh: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
     pub fn text(self) -> &'static Text {
         match self {
             Lang::Zh => &ZH,
@@ -69,6 +77,7 @@ pub struct Text {
     pub members: &'static str,
     pub orgs: &'static str,
     pub units: &'static str,
+    pub duties: &'static str,
     pub households: &'static str,
     pub grids: &'static str,
     pub buildings: &'static str,
@@ -154,6 +163,7 @@ static ZH: Text = Text {
     members: "党员",
     orgs: "党组织",
     units: "驻区单位",
+    duties: "两级三责",
     households: "户",
     grids: "网格",
     buildings: "楼栋",
@@ -239,6 +249,7 @@ static EN: Text = Text {
     members: "Members",
     orgs: "Organisations",
     units: "Resident units",
+    duties: "Duties",
     households: "Households",
     grids: "Grids",
     buildings: "Buildings",

@@ -5,8 +5,10 @@
 //! Pages read through the same store functions as the API, with the caller from the
 //! browser session ([`viewer::Viewer`]); forms carry the session's CSRF token.
 
+mod admissions;
 mod assets;
 mod dashboard;
+mod duties;
 mod i18n;
 mod import;
 mod layout;
@@ -57,5 +59,17 @@ pub fn routes() -> Router<App> {
         .route("/t/{code}/map", get(map::show))
         .route("/t/{code}/orgs", get(lists::orgs))
         .route("/t/{code}/units", get(lists::units))
+        .route("/t/{code}/duties", get(duties::show))
+        .route(
+            "/t/{code}/tasks/new",
+            get(duties::new_form).post(duties::send),
+        )
+        .route(
+            "/t/{code}/admissions",
+            get(admissions::show).post(admissions::file),
+        )
+        .route("/admissions/{id}", get(admissions::show_one))
+        .route("/admissions/{id}/opinion", post(admissions::answer))
+        .route("/admissions/{id}/decision", post(admissions::decide))
         .route("/assets/{file}", get(assets::serve))
 }

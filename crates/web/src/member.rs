@@ -107,7 +107,7 @@ pub struct MemberForm {
     phone: String,
 }
 
-type Errors = BTreeMap<&'static str, String>;
+pub(crate) type Errors = BTreeMap<&'static str, String>;
 
 fn parse(f: &MemberForm) -> Result<NewMember, Errors> {
     let mut e = Errors::new();
@@ -200,7 +200,7 @@ fn parse(f: &MemberForm) -> Result<NewMember, Errors> {
     }
 }
 
-fn field(label: &str, name: &'static str, errors: &Errors, input: Markup) -> Markup {
+pub(crate) fn field(label: &str, name: &'static str, errors: &Errors, input: Markup) -> Markup {
     html! {
         label.field.invalid[errors.contains_key(name)] {
             (label)

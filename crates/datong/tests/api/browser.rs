@@ -254,3 +254,115 @@ async fn a_roster_with_a_bad_row_is_refused_and_the_row_listed() {
     std::fs::remove_file(file).ok();
     b.quit().await;
 }
+
+/// 两级三责 in the browser: a department's off-list task is refused with the street's list
+/// shown; it files an admission, the street answers, the district approves, and the same
+/// task then goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_task_and_an_admission_end_to_end() {
+    let app = demo_app(Engine::Sqlite).await;
+    let dept = Browser::start().await;
+    log_in(&dept, &app.base, "department").await;
+
+    let send_task = || async {
+        dept.goto(&format!("{}/t/140213/tasks/new", app.base)).await;
+        dept.type_into("input[name=title]", "住宅小区停车秩序排查")
+            .await;
+        dept.type_into("input[name=sender]", "平城区住房和城乡建设局")
+            .await;
+        set(&dept, "area", "urban_management").await;
+        dept.type_into("input[name=category]", "urban.parking")
+            .await;
+        dept.type_into("input[name=evidence]", "排查台账").await;
+        dept.click("input[name=targets][value='140213050']").await;
+        dept.click("#task-form button[type=submit]").await;
+    };
+    send_task().await;
+    dept.find("#refusal").await;
+    let refusal = dept.text("#refusal").await;
+    assert!(
+        refusal.contains("永泰街道") && refusal.contains("不在该街道权责清单内"),
+        "{refusal}"
+    );
+    assert!(
+        refusal.contains("辖区环境卫生和市容秩序巡查"),
+        "the list's part in that area: {refusal}"
+    );
+    save_screenshot(&dept, "task-refused.png").await;
+
+    dept.goto(&format!("{}/t/140213/admissions", app.base))
+        .await;
+    dept.type_into("#admission-form input[name=name]", "住宅小区停车秩序排查")
+        .await;
+    dept.type_into("#admission-form input[name=category]", "urban.parking")
+        .await;
+    set(&dept, "area", "urban_management").await;
+    dept.type_into(
+        "#admission-form input[name=basis]",
+        "《大同市停车管理办法》",
+    )
+    .await;
+    dept.type_into("#admission-form input[name=office]", "公共管理办公室")
+        .await;
+    dept.type_into(
+        "#admission-form input[name=requester]",
+        "平城区住房和城乡建设局",
+    )
+    .await;
+    dept.type_into(
+        "#admission-form textarea[name=request]",
+        "需街道按月排查小区停车秩序。",
+    )
+    .await;
+    dept.click("#admission-form button[type=submit]").await;
+    dept.find("#stage[data-stage=filed]").await;
+    let admission = dept.url().await;
+
+    let street = Browser::start().await;
+    log_in(&street, &app.base, "street").await;
+    street.goto(&admission).await;
+    set(&street, "opinion", "agree").await;
+    street
+        .type_into(
+            "#opinion-form textarea[name=text]",
+            "同意，由公共管理办公室承办。",
+        )
+        .await;
+    street.click("#opinion-form button[type=submit]").await;
+    street.find("#stage[data-stage=answered]").await;
+
+    let district = Browser::start().await;
+    log_in(&district, &app.base, "district").await;
+    district.goto(&admission).await;
+    district.click("#decision-form button[value=true]").await;
+    district.find("#stage[data-stage=approved]").await;
+    assert!(district.text("#opinion").await.contains("同意"));
+
+    send_task().await;
+    dept.find("#received").await;
+    assert!(
+        dept.url().await.ends_with("/t/140213/duties"),
+        "{}",
+        dept.url().await
+    );
+    assert!(
+        dept.text("#received")
+            .await
+            .contains("住宅小区停车秩序排查")
+    );
+    street
+        .goto(&format!("{}/t/140213050/duties", app.base))
+        .await;
+    let list = street
+        .text("table.duties[data-area=urban_management]")
+        .await;
+    assert!(
+        list.contains("住宅小区停车秩序排查") && list.contains("经准入"),
+        "{list}"
+    );
+    save_screenshot(&street, "street-duties.png").await;
+
+    for b in [dept, street, district] {
+        b.quit().await;
+    }
+}

@@ -63,6 +63,9 @@ pub struct Task {
 pub struct Target {
     pub id: i64,
     pub task_id: i64,
+    /// The task's title and category, so a list of targets reads on its own.
+    pub title: String,
+    pub category: Category,
     pub territory: DivisionCode,
     pub territory_name: String,
     /// The list item the gate let the task through on; none where the node has no gate.
@@ -98,19 +101,23 @@ fn date(s: &str, field: &str) -> StoreResult<NaiveDate> {
     s.parse().map_err(|_| bad(field))
 }
 
-const TARGET_COLUMNS: &str = "tt.id, tt.task_id, tt.territory_code, t.name, tt.item_id, tt.due, \
-     tt.status, tt.done_at";
+const TARGET_COLUMNS: &str = "tt.id, tt.task_id, tk.title, tk.category, tt.territory_code, t.name, \
+     tt.item_id, tt.due, tt.status, tt.done_at";
+const TARGET_FROM: &str = "FROM task_target tt JOIN task tk ON tk.id = tt.task_id \
+     JOIN territory t ON t.code = tt.territory_code";
 
 fn target_from_row(r: &Row) -> StoreResult<Target> {
     Ok(Target {
         id: r.i64(0)?,
         task_id: r.i64(1)?,
-        territory: DivisionCode::from_path(&r.str(2)?).map_err(|_| bad("territory"))?,
-        territory_name: r.str(3)?,
-        item_id: r.opt_i64(4)?,
-        due: date(&r.str(5)?, "due")?,
-        status: TargetStatus::parse(&r.str(6)?).ok_or_else(|| bad("status"))?,
-        done_at: r.opt_str(7)?,
+        title: r.str(2)?,
+        category: Category::parse(&r.str(3)?).map_err(|_| bad("category"))?,
+        territory: DivisionCode::from_path(&r.str(4)?).map_err(|_| bad("territory"))?,
+        territory_name: r.str(5)?,
+        item_id: r.opt_i64(6)?,
+        due: date(&r.str(7)?, "due")?,
+        status: TargetStatus::parse(&r.str(8)?).ok_or_else(|| bad("status"))?,
+        done_at: r.opt_str(9)?,
     })
 }
 
@@ -265,8 +272,7 @@ fn refusal(
 
 fn read(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Task> {
     let mut q = Sql::new(&format!(
-        "SELECT {TARGET_COLUMNS} FROM task_target tt JOIN territory t ON t.code = tt.territory_code \
-         WHERE tt.task_id = "
+        "SELECT {TARGET_COLUMNS} {TARGET_FROM} WHERE tt.task_id = "
     ));
     q.bind(id)
         .and_in_scope("tt.territory_code", &caller.scope)
@@ -322,8 +328,7 @@ pub fn targets(
     page: &Page,
 ) -> StoreResult<Vec<Target>> {
     let mut q = Sql::new(&format!(
-        "SELECT {TARGET_COLUMNS} FROM task_target tt JOIN territory t ON t.code = tt.territory_code \
-         WHERE 1 = 1"
+        "SELECT {TARGET_COLUMNS} {TARGET_FROM} WHERE 1 = 1"
     ));
     q.and_in_scope("tt.territory_code", &caller.scope);
     if let Some(t) = &f.territory {
@@ -348,8 +353,7 @@ pub fn targets(
 /// The receiving node reports its part done.
 pub fn complete(conn: &mut Conn, caller: &Caller, target_id: i64) -> StoreResult<Target> {
     let mut q = Sql::new(&format!(
-        "SELECT {TARGET_COLUMNS} FROM task_target tt JOIN territory t ON t.code = tt.territory_code \
-         WHERE tt.id = "
+        "SELECT {TARGET_COLUMNS} {TARGET_FROM} WHERE tt.id = "
     ));
     q.bind(target_id)
         .and_in_scope("tt.territory_code", &caller.scope);

@@ -1,0 +1,440 @@
+//! `/t/{code}/duties`: a node's responsibility list by duty area and the tasks its subtree
+//! has received; `/t/{code}/tasks/new`: sending a task down, where a refusal by the gate
+//! is shown with each refused node and the part of its list that bears on the task.
+
+use crate::dashboard::{NodePath, crumbs, head, tabs};
+use crate::layout::{failure, page};
+use crate::member::{Errors, field};
+use crate::viewer::Viewer;
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use datong_domain::duty::{Category, DutyArea, ItemState, Refusal};
+use datong_domain::{DivisionCode, Level};
+use datong_http::App;
+use datong_store::StoreError;
+use datong_store::access::Caller;
+use datong_store::duty::list::{self, Item};
+use datong_store::duty::task::{self, TargetFilter, TaskDraft};
+use datong_store::sql::Page;
+use datong_store::territory::{self, Territory};
+use maud::{Markup, html};
+
+/// Levels that hold a list: city (主体), district (第一), street (直接).
+pub fn holds_list(level: Level) -> bool {
+    matches!(level, Level::City | Level::District | Level::Street)
+}
+
+fn area_label(a: DutyArea, lang: crate::i18n::Lang) -> String {
+    lang.label(a.label(), a.as_str())
+}
+
+fn list_tables(viewer: &Viewer, items: &[Item]) -> Markup {
+    let lang = viewer.lang;
+    html! {
+        @for area in DutyArea::ALL {
+            @let rows: Vec<&Item> = items.iter().filter(|i| i.area == *area).collect();
+            @if !rows.is_empty() {
+                h2 { (area_label(*area, lang)) }
+                div.table-wrap { table.duties data-area=(area.as_str()) {
+                    thead { tr {
+                        th { (lang.pick("事项", "Item")) } th { (lang.pick("类别代码", "Category")) }
+                        th { (lang.pick("依据", "Basis")) } th { (lang.pick("承办科室", "Office")) }
+                        th { (lang.pick("责任", "Responsibility")) } th { (lang.pick("状态", "State")) }
+                    } }
+                    tbody { @for i in rows {
+                        tr.removed[i.state == ItemState::Removed] {
+                            td { (i.name) }
+                            td { code { (i.category) } }
+                            td { (i.basis) }
+                            td { (i.office) }
+                            td { (lang.label(i.responsibility.label(), i.responsibility.as_str())) }
+                            td {
+                                (lang.label(i.state.label(), i.state.as_str()))
+                                @if let Some(a) = i.admission_id {
+                                    " · " a href={ "/admissions/" (a) } { (lang.pick("经准入", "admitted")) }
+                                }
+                            }
+                        }
+                    } }
+                } }
+            }
+        }
+    }
+}
+
+pub async fn show(State(app): State<App>, viewer: Viewer, NodePath(code): NodePath) -> Response {
+    let caller = viewer.caller.clone();
+    let loaded = app
+        .run(move |c| {
+            let (node, lineage) = head(c, &caller, &code)?;
+            let items = if holds_list(code.level()) {
+                list::of_node(c, &caller, &code)?
+            } else {
+                Vec::new()
+            };
+            let f = TargetFilter {
+                territory: Some(code.clone()),
+                ..TargetFilter::default()
+            };
+            let received = task::targets(
+                c,
+                &caller,
+                &f,
+                &Page {
+                    limit: 50,
+                    offset: 0,
+                },
+            )?;
+            Ok((node, lineage, items, received))
+        })
+        .await;
+    let (node, lineage, items, received) = match loaded {
+        Ok(x) => x,
+        Err(e) => return failure(viewer.lang, e),
+    };
+    let (lang, t) = (viewer.lang, viewer.lang.text());
+    let today = viewer.caller.today();
+    let sends = node.code.level() < Level::Grid
+        && viewer
+            .caller
+            .acting_as(&task::SENDERS, &node.code)
+            .is_some();
+    let body = html! {
+        (crumbs(&lineage, &node))
+        h1 { (node.name) " · " (lang.pick("权责清单", "Responsibilities")) }
+        (tabs(t, &node.code, "duties"))
+        p {
+            @if sends { a.button #send-task href={ "/t/" (node.code) "/tasks/new" } { (lang.pick("下达任务", "Send a task")) } " " }
+            a.button href={ "/t/" (node.code) "/admissions" } { (lang.pick("清单外事项准入", "Admissions")) }
+        }
+        @if holds_list(node.code.level()) {
+            @if items.is_empty() { p.muted { (lang.pick("尚未载入权责清单。", "No list loaded yet.")) } }
+            (list_tables(&viewer, &items))
+        }
+        h2 { (lang.pick("收到的任务", "Tasks received")) }
+        div.table-wrap { table #received {
+            thead { tr {
+                th { (lang.pick("任务", "Task")) } th { (lang.pick("接收单位", "Receiver")) }
+                th { (lang.pick("完成时限", "Due")) } th { (lang.pick("状态", "Status")) }
+            } }
+            tbody {
+                @for r in &received {
+                    @let overdue = r.status == datong_domain::duty::TargetStatus::Open && r.due < today;
+                    tr {
+                        td { (r.title) " " code { (r.category) } }
+                        td { (r.territory_name) }
+                        td.error[overdue] { (r.due) }
+                        td { (lang.label(r.status.label(), r.status.as_str())) @if overdue { " · " span.error { (lang.pick("已逾期", "overdue")) } } }
+                    }
+                }
+                @if received.is_empty() { tr { td colspan="4" { (t.none) } } }
+            }
+        } }
+    };
+    page(
+        lang,
+        Some(&viewer),
+        lang.pick("权责清单", "Responsibilities"),
+        false,
+        body,
+    )
+    .into_response()
+}
+
+/// What the task form holds, as typed.
+#[derive(Debug, Default)]
+struct TaskForm {
+    title: String,
+    category: String,
+    area: String,
+    sender: String,
+    evidence: String,
+    deadline: String,
+    detail: String,
+    targets: Vec<String>,
+    csrf_token: String,
+}
+
+impl TaskForm {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut f = TaskForm::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "title" => f.title = v,
+                "category" => f.category = v,
+                "area" => f.area = v,
+                "sender" => f.sender = v,
+                "evidence" => f.evidence = v,
+                "deadline" => f.deadline = v,
+                "detail" => f.detail = v,
+                "targets" => f.targets.push(v),
+                "csrf_token" => f.csrf_token = v,
+                _ => {}
+            }
+        }
+        f
+    }
+
+    fn parse(&self) -> Result<TaskDraft, Errors> {
+        let mut e = Errors::new();
+        let text = |e: &mut Errors, field: &'static str, s: &str, max: usize| {
+            let s = s.trim();
+            if s.is_empty() || s.chars().count() > max {
+                e.insert(field, format!("应为 1 至 {max} 个字符"));
+            }
+            s.to_owned()
+        };
+        let title = text(&mut e, "title", &self.title, 100);
+        let sender = text(&mut e, "sender", &self.sender, 100);
+        let evidence = text(&mut e, "evidence", &self.evidence, 500);
+        let category = Category::parse(&self.category)
+            .map_err(|err| e.insert("category", err.to_string()))
+            .ok();
+        let area = DutyArea::parse(&self.area);
+        if area.is_none() {
+            e.insert("area", "请选择职责领域".into());
+        }
+        let deadline = NaiveDate::parse_from_str(self.deadline.trim(), "%Y-%m-%d")
+            .map_err(|_| e.insert("deadline", "应为日期（年-月-日）".into()))
+            .ok();
+        let targets: Vec<DivisionCode> = self
+            .targets
+            .iter()
+            .filter_map(|t| DivisionCode::parse(t).ok())
+            .collect();
+        if targets.is_empty() {
+            e.insert("targets", "至少选择一个接收单位".into());
+        }
+        match (category, area, deadline) {
+            (Some(category), Some(area), Some(deadline)) if e.is_empty() => Ok(TaskDraft {
+                title,
+                category,
+                area,
+                detail: self.detail.trim().chars().take(4000).collect(),
+                sender,
+                evidence,
+                deadline,
+                targets,
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+/// The nodes a task can be sent to from `node`: its children.
+fn receivers(
+    c: &mut datong_store::Conn,
+    caller: &Caller,
+    node: &DivisionCode,
+) -> datong_store::StoreResult<Vec<Territory>> {
+    territory::children(
+        c,
+        caller,
+        node,
+        &Page {
+            limit: 500,
+            offset: 0,
+        },
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn form_page(
+    viewer: &Viewer,
+    node: &Territory,
+    lineage: &[(Territory, bool)],
+    receivers: &[Territory],
+    categories: &[Item],
+    f: &TaskForm,
+    errors: &Errors,
+    refused: Option<&serde_json::Value>,
+) -> Markup {
+    let lang = viewer.lang;
+    let checked = |code: &DivisionCode| f.targets.iter().any(|t| t == code.as_path());
+    html! {
+        (crumbs(lineage, node))
+        h1 { (node.name) " · " (lang.pick("下达任务", "Send a task")) }
+        @if let Some(r) = refused {
+            div #refusal.error role="alert" {
+                p { strong { (lang.pick("任务未下达：以下单位的权责清单不含该事项，须先经准入。", "Not sent: these receivers' lists do not hold this item; it needs an admission first.")) } }
+                @for x in r["refused"].as_array().into_iter().flatten() {
+                    div.refused data-target=(x["target"].as_str().unwrap_or_default()) data-reason=(x["reason"].as_str().unwrap_or_default()) {
+                        p {
+                            strong { (x["target_name"].as_str().unwrap_or_default()) } "："
+                            (Refusal::parse(x["reason"].as_str().unwrap_or_default()).map_or("", |r| r.label()))
+                        }
+                        @let relevant = x["relevant"].as_array().cloned().unwrap_or_default();
+                        @if !relevant.is_empty() {
+                            p.muted { (lang.pick("该单位清单中同一职责领域的事项：", "Items of the same duty area on its list:")) }
+                            ul { @for i in &relevant {
+                                li { (i["name"].as_str().unwrap_or_default()) " " code { (i["category"].as_str().unwrap_or_default()) }
+                                     @if i["state"] == "removed" { " （" (lang.pick("已取消", "removed")) "）" } }
+                            } }
+                        }
+                    }
+                }
+                p { a href={ "/t/" (node.code) "/admissions" } { (lang.pick("申请清单外事项准入", "File an admission")) } }
+            }
+        }
+        form.member-form #task-form method="post" action={ "/t/" (node.code) "/tasks/new" } {
+            input type="hidden" name="csrf_token" value=(viewer.csrf);
+            (field(lang.pick("任务名称", "Title"), "title", errors, html! { input name="title" value=(f.title) maxlength="100" required; }))
+            (field(lang.pick("发文单位", "Sender"), "sender", errors, html! { input name="sender" value=(f.sender) maxlength="100" required; }))
+            (field(lang.pick("职责领域", "Duty area"), "area", errors, html! {
+                select name="area" { @for a in DutyArea::ALL { option value=(a.as_str()) selected[f.area == a.as_str()] { (area_label(*a, lang)) } } }
+            }))
+            (field(lang.pick("事项类别代码", "Category"), "category", errors, html! {
+                input name="category" value=(f.category) list="categories" maxlength="40" required;
+                datalist #categories { @for i in categories { option value=(i.category.as_str()) { (i.name) } } }
+            }))
+            (field(lang.pick("完成时限", "Deadline"), "deadline", errors, html! { input type="date" name="deadline" value=(f.deadline) required; }))
+            (field(lang.pick("须提交的佐证材料", "Evidence required"), "evidence", errors, html! { input name="evidence" value=(f.evidence) maxlength="500" required; }))
+            (field(lang.pick("任务说明", "Detail"), "detail", errors, html! { textarea name="detail" maxlength="4000" rows="3" { (f.detail) } }))
+            fieldset #targets {
+                legend { (lang.pick("接收单位", "Receivers")) }
+                @if let Some(msg) = errors.get("targets") { span.error role="alert" { (msg) } }
+                @for r in receivers {
+                    label.check { input type="checkbox" name="targets" value=(r.code) checked[checked(&r.code)]; (r.name) }
+                }
+            }
+            button.primary type="submit" { (lang.pick("下达", "Send")) }
+        }
+    }
+}
+
+async fn load_form(
+    app: &App,
+    viewer: &Viewer,
+    code: DivisionCode,
+) -> Result<(Territory, Vec<(Territory, bool)>, Vec<Territory>, Vec<Item>), Response> {
+    let caller = viewer.caller.clone();
+    app.run(move |c| {
+        let (node, lineage) = head(c, &caller, &code)?;
+        let receivers = receivers(c, &caller, &code)?;
+        // The categories the receivers hold, offered as the sender types.
+        let categories = match receivers.first() {
+            Some(r) if holds_list(r.code.level()) => list::of_node(c, &caller, &r.code)?
+                .into_iter()
+                .filter(|i| i.state == ItemState::Listed)
+                .collect(),
+            _ => Vec::new(),
+        };
+        Ok((node, lineage, receivers, categories))
+    })
+    .await
+    .map_err(|e| failure(viewer.lang, e))
+}
+
+pub async fn new_form(
+    State(app): State<App>,
+    viewer: Viewer,
+    NodePath(code): NodePath,
+) -> Response {
+    let (node, lineage, receivers, categories) = match load_form(&app, &viewer, code).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let f = TaskForm {
+        deadline: (viewer.caller.today() + chrono::Days::new(14)).to_string(),
+        ..TaskForm::default()
+    };
+    let body = form_page(
+        &viewer,
+        &node,
+        &lineage,
+        &receivers,
+        &categories,
+        &f,
+        &Errors::new(),
+        None,
+    );
+    page(
+        viewer.lang,
+        Some(&viewer),
+        viewer.lang.pick("下达任务", "Send a task"),
+        false,
+        body,
+    )
+    .into_response()
+}
+
+pub async fn send(
+    State(app): State<App>,
+    viewer: Viewer,
+    NodePath(code): NodePath,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let f = TaskForm::from_pairs(pairs);
+    if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {
+        return r;
+    }
+    let (node, lineage, receivers, categories) = match load_form(&app, &viewer, code.clone()).await
+    {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let again = |errors: &Errors, refused: Option<&serde_json::Value>| {
+        let body = form_page(
+            &viewer,
+            &node,
+            &lineage,
+            &receivers,
+            &categories,
+            &f,
+            errors,
+            refused,
+        );
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page(
+                viewer.lang,
+                Some(&viewer),
+                viewer.lang.pick("下达任务", "Send a task"),
+                false,
+                body,
+            ),
+        )
+            .into_response()
+    };
+    let draft = match f.parse() {
+        Ok(d) => d,
+        Err(errors) => return again(&errors, None),
+    };
+    let caller = viewer.caller.clone();
+    let sent = app
+        .run(move |c| match task::send(c, &caller, &draft) {
+            Err(StoreError::Refused { details, .. }) => Ok(Err(details)),
+            other => other.map(Ok),
+        })
+        .await;
+    match sent {
+        Ok(Ok(_)) => Redirect::to(&format!("/t/{code}/duties")).into_response(),
+        Ok(Err(details)) => again(&Errors::new(), Some(&details)),
+        Err(e) => match e.field.as_deref() {
+            Some(field) => {
+                let mut errors = Errors::new();
+                let key = if field.starts_with("targets") {
+                    "targets"
+                } else {
+                    known(field)
+                };
+                errors.insert(key, e.message);
+                again(&errors, None)
+            }
+            None => failure(viewer.lang, e),
+        },
+    }
+}
+
+/// A store error's field as one of the form's.
+fn known(field: &str) -> &'static str {
+    [
+        "title", "category", "area", "sender", "evidence", "deadline", "detail",
+    ]
+    .into_iter()
+    .find(|f| *f == field)
+    .unwrap_or("title")
+}
