@@ -20,6 +20,7 @@ Environment (each overrides the default; a command-line option overrides it):
   DATONG_SEED_DIVISIONS   serve: divisions directory to import into an empty database
   DATONG_SEED_SCOPE       serve: the subtree of it to import (default 1402)
   DATONG_SECURE_COOKIES   serve: true behind HTTPS, so session cookies are marked Secure
+  DATONG_JOB_INTERVAL     serve: seconds between job-queue runs (default 60; 0: none)
   DATONG_MAP_TILES        serve: map tile URL template ({z}/{x}/{y}) under community
                           maps; none by default (pages need no internet)
   DATONG_DEMO             serve: true to serve the demo city, built on first run
@@ -76,6 +77,10 @@ enum Command {
         /// community maps (none by default).
         #[arg(long, env = "DATONG_MAP_TILES")]
         map_tiles: Option<String>,
+        /// Seconds between runs of the job queue (the daily overdue scan, scheduled
+        /// tasks); 0 runs no jobs in this process.
+        #[arg(long, env = "DATONG_JOB_INTERVAL", default_value_t = 60)]
+        job_interval: u64,
     },
     /// Build the demo city (Datong's divisions with synthetic people) into an empty
     /// database, with one account for each role.
@@ -359,6 +364,7 @@ fn main() -> Result<()> {
             demo_scale,
             secure_cookies,
             map_tiles,
+            job_interval,
         } => {
             if demo {
                 serve_demo(&db, &demo_scale)?;
@@ -382,6 +388,12 @@ fn main() -> Result<()> {
                     .await
                     .with_context(|| format!("binding {addr}"))?;
                 eprintln!("datong listening on http://{}", listener.local_addr()?);
+                if job_interval > 0 {
+                    datong_http::jobs::spawn_worker(
+                        app.clone(),
+                        std::time::Duration::from_secs(job_interval),
+                    );
+                }
                 let service = datong_http::router(app, datong_web::routes())
                     .into_make_service_with_connect_info::<std::net::SocketAddr>();
                 axum::serve(listener, service)

@@ -3,6 +3,7 @@
 //! Every type here that carries an identifier (`DivisionCode`, `IdNumber`, `CreditCode`,
 //! `Phone`, `Name`) can only be built by parsing, so holding one means holding a valid value.
 
+pub mod accountability;
 pub mod branch_rules;
 pub mod credit_code;
 pub mod division;

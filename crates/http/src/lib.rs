@@ -10,6 +10,7 @@ pub mod app;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod jobs;
 pub mod metrics;
 pub mod openapi;
 pub mod throttle;

@@ -301,15 +301,7 @@ pub fn caller_for_secret(
             )?;
         }
     }
-    let assignments = conn
-        .query("SELECT role, scope_code, unmask FROM role_assignment WHERE account_id = $1 ORDER BY id", params![id])?
-        .iter()
-        .filter_map(|r| {
-            let role = Role::parse(&r.str(0).ok()?)?;
-            let scope = DivisionCode::from_path(&r.str(1).ok()?).ok()?;
-            Some(Assignment { role, scope, unmask: r.bool(2).ok()? })
-        })
-        .collect();
+    let assignments = assignments_of(conn, id)?;
     Ok(Some(Resolved {
         caller: Caller::new(
             Actor {
@@ -320,4 +312,36 @@ pub fn caller_for_secret(
         ),
         csrf_token,
     }))
+}
+
+fn assignments_of(conn: &mut Conn, account: i64) -> StoreResult<Vec<Assignment>> {
+    Ok(conn
+        .query("SELECT role, scope_code, unmask FROM role_assignment WHERE account_id = $1 ORDER BY id", params![account])?
+        .iter()
+        .filter_map(|r| {
+            let role = Role::parse(&r.str(0).ok()?)?;
+            let scope = DivisionCode::from_path(&r.str(1).ok()?).ok()?;
+            Some(Assignment { role, scope, unmask: r.bool(2).ok()? })
+        })
+        .collect())
+}
+
+/// The caller an enabled account is at `now`, with the roles it holds then: for work done
+/// later on its behalf (a scheduled task is sent with the sender's rights on the day).
+pub fn caller_for_login(conn: &mut Conn, login: &str, now: &str) -> StoreResult<Option<Caller>> {
+    let Some(r) = conn.query_opt(
+        "SELECT id FROM account WHERE login = $1 AND disabled = FALSE",
+        params![login],
+    )?
+    else {
+        return Ok(None);
+    };
+    let assignments = assignments_of(conn, r.i64(0)?)?;
+    Ok(Some(Caller::new(
+        Actor {
+            login: login.to_owned(),
+            at: now.to_owned(),
+        },
+        assignments,
+    )))
 }

@@ -11,6 +11,7 @@ pub mod db;
 pub mod duty;
 pub mod error;
 pub mod import;
+pub mod job;
 pub mod member;
 pub mod migrate;
 pub mod org;

@@ -439,3 +439,334 @@ async fn deadlines_follow_the_clock(app: TestApp) {
         .await;
     assert_eq!(r.status, 409);
 }
+
+/// Runs the job queue at the test clock's time, as the server's worker would.
+fn tick(app: &TestApp) -> usize {
+    let now = *app.clock.0.lock().unwrap();
+    app.with_db(|c| datong_store::job::tick(c, now).unwrap())
+}
+
+fn set_day(app: &TestApp, day: &str) {
+    let d: chrono::NaiveDate = day.parse().unwrap();
+    *app.clock.0.lock().unwrap() = d.and_hms_opt(8, 0, 0).unwrap().and_utc();
+}
+
+both!(overdue_targets_climb_the_ladder_on_the_clock);
+async fn overdue_targets_climb_the_ladder_on_the_clock(app: TestApp) {
+    load_catalogue(&app);
+    let mut body = task(
+        "urban.sanitation",
+        "urban_management",
+        &[STREET, "140214001"],
+    );
+    body["deadline"] = json!("2026-11-30");
+    let t = app.post("city", "/api/v1/tasks", body).await;
+    assert_eq!(t.status, 201, "{}", t.body);
+    let (a, b) = (
+        t.body["targets"][0]["id"].as_i64().unwrap(),
+        t.body["targets"][1]["id"].as_i64().unwrap(),
+    );
+    let steps = |id: i64| {
+        let app = &app;
+        async move {
+            app.get("city", &format!("/api/v1/task-targets/{id}/escalations"))
+                .await
+                .body
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["step"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    };
+    set_day(&app, "2026-11-30");
+    tick(&app);
+    assert_eq!(steps(a).await, "", "due today is not overdue");
+    // B reports done on its due day: it never climbs.
+    let r = app
+        .post(
+            "city",
+            &format!("/api/v1/task-targets/{b}/complete"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    set_day(&app, "2026-12-01");
+    tick(&app);
+    tick(&app);
+    assert_eq!(
+        steps(a).await,
+        "reminder",
+        "a second run the same day adds nothing"
+    );
+    set_day(&app, "2026-12-03");
+    tick(&app);
+    assert_eq!(steps(a).await, "reminder supervision");
+    // The worker missed a fortnight: the target goes straight to the step it has reached.
+    set_day(&app, "2026-12-20");
+    tick(&app);
+    assert_eq!(steps(a).await, "reminder supervision notice");
+    assert_eq!(steps(b).await, "");
+    let audited: i64 = app.with_db(|c| {
+        c.query_one(
+            "SELECT count(*) FROM audit_log WHERE action LIKE 'escalate:%'",
+            &[],
+        )
+        .unwrap()
+        .i64(0)
+        .unwrap()
+    });
+    assert_eq!(audited, 3, "every step is in the audit log");
+
+    // The city changes the ladder; nobody else may.
+    let ladder = json!({"steps": [{"step": "supervision", "days_overdue": 2}, {"step": "interview", "days_overdue": 5}]});
+    assert_eq!(
+        app.call(
+            "dept",
+            "PUT",
+            "/api/v1/escalation-ladder",
+            Some(ladder.clone())
+        )
+        .await
+        .status,
+        403
+    );
+    let bad = json!({"steps": [{"step": "interview", "days_overdue": 2}, {"step": "supervision", "days_overdue": 5}]});
+    assert_eq!(
+        app.call("city", "PUT", "/api/v1/escalation-ladder", Some(bad))
+            .await
+            .status,
+        422
+    );
+    let r = app
+        .call(
+            "city",
+            "PUT",
+            "/api/v1/escalation-ladder",
+            Some(ladder.clone()),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        app.get("dept", "/api/v1/escalation-ladder").await.body,
+        ladder
+    );
+}
+
+both!(scores_and_rankings_from_a_known_fixture);
+async fn scores_and_rankings_from_a_known_fixture(app: TestApp) {
+    load_catalogue(&app);
+    // Three tasks to both streets, due in December.
+    let mut targets = Vec::new();
+    for due in ["2026-12-05", "2026-12-10", "2026-12-15"] {
+        let mut body = task(
+            "urban.sanitation",
+            "urban_management",
+            &[STREET, "140214001"],
+        );
+        body["deadline"] = json!(due);
+        let r = app.post("city", "/api/v1/tasks", body).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        targets.push((
+            r.body["targets"][0]["id"].as_i64().unwrap(),
+            r.body["targets"][1]["id"].as_i64().unwrap(),
+        ));
+    }
+    let done = |id: i64| {
+        let app = &app;
+        async move {
+            let r = app
+                .post(
+                    "city",
+                    &format!("/api/v1/task-targets/{id}/complete"),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+    };
+    let rate = |id: i64, rating: i64| {
+        let app = &app;
+        async move {
+            let r = app
+                .post(
+                    "city",
+                    &format!("/api/v1/task-targets/{id}/rating"),
+                    json!({"rating": rating}),
+                )
+                .await;
+            assert_eq!(r.status, 204, "{}", r.body);
+        }
+    };
+    // 永泰街道 does all three on time, rated 5, 4, 4.
+    set_day(&app, "2026-12-01");
+    for ((a, _), rating) in targets.iter().zip([5, 4, 4]) {
+        done(*a).await;
+        rate(*a, rating).await;
+    }
+    // 新胜街道 does the first on time (rated 3), the second four days late, and leaves
+    // the third open until the year's end.
+    done(targets[0].1).await;
+    rate(targets[0].1, 3).await;
+    assert_eq!(
+        app.post(
+            "dept",
+            &format!("/api/v1/task-targets/{}/rating", targets[0].1),
+            json!({"rating": 1})
+        )
+        .await
+        .status,
+        404,
+        "another district's department"
+    );
+    let r = app
+        .post(
+            "city",
+            &format!("/api/v1/task-targets/{}/rating", targets[1].1),
+            json!({"rating": 3}),
+        )
+        .await;
+    assert_eq!(r.status, 409, "not before it is done");
+    for day in ["2026-12-11", "2026-12-13", "2026-12-14"] {
+        set_day(&app, day);
+        tick(&app);
+    }
+    done(targets[1].1).await;
+    set_day(&app, "2026-12-31");
+    tick(&app);
+
+    let r = app
+        .get(
+            "city",
+            "/api/v1/territories/1402/assessments?level=street&period=2026-12",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let got: Vec<String> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {} {} {:?}",
+                a["rank"],
+                a["code"].as_str().unwrap(),
+                a["score"]
+                    .as_f64()
+                    .map_or("-".into(), |s| format!("{s:.2}")),
+                a["facts"]["escalations"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| n.as_i64().unwrap())
+                    .collect::<Vec<_>>()
+            )
+        })
+        .collect();
+    // 永泰: on time 3/3, mean rating 13/3 → 60 + 40 × 0.8667 = 94.67.
+    // 新胜: on time 1/3, one rating of 3 → 0.6 × 0.3333 + 0.4 × 0.6 = 44.00, less the late
+    // one's supervision (−2) and the open one's notice after 16 days (−10).
+    assert_eq!(
+        got,
+        vec![
+            "1 140213050 94.67 [0, 0, 0, 0]".to_owned(),
+            "2 140214001 32.00 [0, 1, 0, 1]".to_owned(),
+        ]
+    );
+    let r = app
+        .get(
+            "city",
+            "/api/v1/territories/1402/assessments?level=district&period=2026-Q4",
+        )
+        .await;
+    let ranks: Vec<(String, i64)> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["code"].as_str().unwrap().to_owned(),
+                a["rank"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ranks,
+        vec![("140213".to_owned(), 1), ("140214".to_owned(), 2)]
+    );
+    let r = app
+        .get(
+            "dept",
+            "/api/v1/territories/1402/assessments?level=street&period=2026-12",
+        )
+        .await;
+    let seen: Vec<&str> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        seen,
+        vec![STREET],
+        "a district's department ranks only what it sees"
+    );
+    assert_eq!(
+        app.get(
+            "city",
+            "/api/v1/territories/1402/assessments?level=street&period=2026-13"
+        )
+        .await
+        .status,
+        400
+    );
+}
+
+both!(a_scheduled_task_meets_the_gate_on_its_day);
+async fn a_scheduled_task_meets_the_gate_on_its_day(app: TestApp) {
+    load_catalogue(&app);
+    let mut off = task("urban.parking", "urban_management", &[STREET]);
+    off["send_on"] = json!("2026-11-28");
+    let mut on = task("urban.sanitation", "urban_management", &[STREET]);
+    on["send_on"] = json!("2026-11-28");
+    let off = app.post("dept", "/api/v1/tasks", off).await;
+    assert_eq!(off.status, 202, "{}", off.body);
+    // A different instant, so a different job.
+    *app.clock.0.lock().unwrap() += chrono::Duration::seconds(1);
+    let on = app.post("dept", "/api/v1/tasks", on).await;
+    assert_eq!(on.status, 202, "{}", on.body);
+    let (off, on) = (
+        off.body["id"].as_i64().unwrap(),
+        on.body["id"].as_i64().unwrap(),
+    );
+    assert_eq!(
+        app.get("dept_b", &format!("/api/v1/jobs/{off}"))
+            .await
+            .status,
+        404
+    );
+
+    set_day(&app, "2026-11-27");
+    tick(&app);
+    assert!(app.get("dept", &format!("/api/v1/jobs/{on}")).await.body["done_at"].is_null());
+    assert_eq!(count(&app, "task"), 0);
+    set_day(&app, "2026-11-28");
+    tick(&app);
+    let off = app.get("dept", &format!("/api/v1/jobs/{off}")).await.body;
+    assert_eq!(off["outcome"]["refused"], "task_refused", "{off}");
+    assert_eq!(
+        off["outcome"]["details"]["refused"][0]["reason"],
+        "off_list"
+    );
+    let on = app.get("dept", &format!("/api/v1/jobs/{on}")).await.body;
+    let task_id = on["outcome"]["task_id"].as_i64().expect("sent");
+    let t = app.get("street", &format!("/api/v1/tasks/{task_id}")).await;
+    assert!(t.body["targets"][0]["item_id"].is_i64());
+    assert_eq!(count(&app, "task"), 1, "only the on-list one");
+    tick(&app);
+    assert_eq!(count(&app, "task"), 1, "a job runs once");
+}

@@ -11,11 +11,14 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
-use datong_domain::DivisionCode;
+use datong_domain::accountability::{Escalation, Ladder, Period, Weights};
 use datong_domain::duty::{AdmissionStage, Category, DutyArea, Opinion, TargetStatus};
+use datong_domain::{DivisionCode, Level};
+use datong_store::duty::accountability::{self, Assessment, EscalationRow};
 use datong_store::duty::admission::{self, Admission, AdmissionDraft, AdmissionFilter};
 use datong_store::duty::list::{self, Item};
 use datong_store::duty::task::{self, Target, TargetFilter, Task, TaskDraft};
+use datong_store::job::{self, Job};
 use serde::{Deserialize, Serialize};
 
 pub fn routes() -> Router<App> {
@@ -23,6 +26,11 @@ pub fn routes() -> Router<App> {
         .route("/territories/{code}/duties", get(duties))
         .route("/duty-items/{id}/history", get(item_history))
         .route("/tasks", post(send))
+        .route("/jobs/{id}", get(job_one))
+        .route("/escalation-ladder", get(ladder).put(set_ladder))
+        .route("/task-targets/{id}/escalations", get(escalations))
+        .route("/task-targets/{id}/rating", post(rate))
+        .route("/territories/{code}/assessments", get(assessments))
         .route("/tasks/{id}", get(task_one))
         .route("/task-targets", get(targets))
         .route("/task-targets/{id}/complete", post(complete))
@@ -73,13 +81,23 @@ struct TaskBody {
     evidence: Note,
     deadline: NaiveDate,
     targets: Vec<DivisionCode>,
+    /// Send on this later day instead of now (through the gate as it stands then).
+    send_on: Option<NaiveDate>,
+}
+
+/// A task sent now, or the job that will send it on the chosen day.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Sent {
+    Task(Task),
+    Scheduled(Job),
 }
 
 async fn send(
     State(app): State<App>,
     Authenticated(caller): Authenticated,
     JsonBody(b): JsonBody<TaskBody>,
-) -> ApiResult<(StatusCode, Json<Task>)> {
+) -> ApiResult<(StatusCode, Json<Sent>)> {
     let d = TaskDraft {
         title: b.title.0,
         category: b.category,
@@ -90,9 +108,129 @@ async fn send(
         deadline: b.deadline,
         targets: b.targets,
     };
-    Ok((
-        StatusCode::CREATED,
-        Json(app.run(move |c| task::send(c, &caller, &d)).await?),
+    let send_on = b.send_on;
+    app.run(move |c| match send_on {
+        None => Ok((
+            StatusCode::CREATED,
+            Json(Sent::Task(task::send(c, &caller, &d)?)),
+        )),
+        Some(on) => Ok((
+            StatusCode::ACCEPTED,
+            Json(Sent::Scheduled(job::schedule_send(c, &caller, &d, on)?)),
+        )),
+    })
+    .await
+}
+
+async fn job_one(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+) -> ApiResult<Json<Job>> {
+    Ok(Json(app.run(move |c| job::get_own(c, &caller, id)).await?))
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LadderStep {
+    step: Escalation,
+    days_overdue: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LadderBody {
+    steps: Vec<LadderStep>,
+}
+
+fn ladder_body(l: &Ladder) -> LadderBody {
+    LadderBody {
+        steps: l
+            .steps()
+            .iter()
+            .map(|(step, days_overdue)| LadderStep {
+                step: *step,
+                days_overdue: *days_overdue,
+            })
+            .collect(),
+    }
+}
+
+async fn ladder(
+    State(app): State<App>,
+    Authenticated(_caller): Authenticated,
+) -> ApiResult<Json<LadderBody>> {
+    let l = app.run(accountability::ladder).await?;
+    Ok(Json(ladder_body(&l)))
+}
+
+async fn set_ladder(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    JsonBody(b): JsonBody<LadderBody>,
+) -> ApiResult<Json<LadderBody>> {
+    let l = Ladder::new(
+        b.steps
+            .into_iter()
+            .map(|s| (s.step, s.days_overdue))
+            .collect(),
+    )
+    .map_err(|e| ApiError::invalid("steps", e.to_string()))?;
+    let l = app
+        .run(move |c| accountability::set_ladder(c, &caller, &l))
+        .await?;
+    Ok(Json(ladder_body(&l)))
+}
+
+async fn escalations(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+) -> ApiResult<Json<Vec<EscalationRow>>> {
+    Ok(Json(
+        app.run(move |c| accountability::escalations(c, &caller, id))
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RatingBody {
+    rating: u8,
+}
+
+async fn rate(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+    JsonBody(b): JsonBody<RatingBody>,
+) -> ApiResult<StatusCode> {
+    app.run(move |c| accountability::rate(c, &caller, id, b.rating))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssessmentQuery {
+    level: Level,
+    period: String,
+}
+
+async fn assessments(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(code): PathParam<String>,
+    QueryParams(q): QueryParams<AssessmentQuery>,
+) -> ApiResult<Json<Vec<Assessment>>> {
+    let code = DivisionCode::parse(&code).map_err(|_| ApiError::not_found())?;
+    let period =
+        Period::parse(&q.period).map_err(|e| ApiError::bad_request("period", e.to_string()))?;
+    Ok(Json(
+        app.run(move |c| {
+            accountability::assess(c, &caller, &code, q.level, &period, &Weights::default())
+        })
+        .await?,
     ))
 }
 

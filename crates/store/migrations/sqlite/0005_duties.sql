@@ -71,7 +71,44 @@ CREATE TABLE task_target (
     due            TEXT NOT NULL,
     status         TEXT NOT NULL,
     done_at        TEXT,
+    -- The highest escalation step reached (0: none; 1..4: reminder, supervision,
+    -- interview, notice) and the sender's quality rating (1–5) of the work done.
+    escalation     INTEGER NOT NULL DEFAULT 0,
+    rating         INTEGER CHECK (rating BETWEEN 1 AND 5),
     UNIQUE (task_id, territory_code)
 );
 CREATE INDEX task_target_territory ON task_target(territory_code, id);
 CREATE INDEX task_target_open ON task_target(status, due);
+
+-- Each escalation step taken on an overdue target (提醒 → 督办 → 约谈 → 通报).
+CREATE TABLE escalation (
+    id           INTEGER PRIMARY KEY,
+    target_id    INTEGER NOT NULL REFERENCES task_target(id),
+    step         INTEGER NOT NULL,
+    days_overdue INTEGER NOT NULL,
+    at           TEXT NOT NULL
+);
+CREATE INDEX escalation_target ON escalation(target_id);
+
+-- The city's escalation ladder: after how many days overdue each step is taken.
+CREATE TABLE escalation_rule (
+    step         INTEGER PRIMARY KEY,
+    days_overdue INTEGER NOT NULL
+);
+INSERT INTO escalation_rule (step, days_overdue) VALUES (1, 1), (2, 3), (3, 7), (4, 15);
+
+-- The job queue: work the server does later or on a schedule, on the same database. A
+-- job is named by (kind, key), so enqueueing the same work twice queues it once.
+CREATE TABLE job (
+    id         INTEGER PRIMARY KEY,
+    kind       TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    payload    TEXT NOT NULL,
+    run_at     TEXT NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    outcome    TEXT,
+    done_at    TEXT,
+    UNIQUE (kind, key)
+);
+CREATE INDEX job_due ON job(run_at) WHERE done_at IS NULL;

@@ -1,5 +1,6 @@
 //! 两级三责: responsibility lists, the tasks that pass their gate, and admissions.
 
+pub mod accountability;
 pub mod admission;
 pub mod list;
 pub mod task;

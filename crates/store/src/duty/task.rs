@@ -28,7 +28,7 @@ pub const SENDERS: [Role; 5] = [
 /// The most receiving nodes one task may name.
 pub const MAX_TARGETS: usize = 1000;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct TaskDraft {
     pub title: String,
     pub category: Category,
