@@ -254,10 +254,14 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
     let stages = enumeration(&ids(AdmissionStage::ALL, AdmissionStage::as_str));
     let statuses = enumeration(&ids(TargetStatus::ALL, TargetStatus::as_str));
     let category = || json!({ "type": "string", "pattern": "^[a-z0-9._-]{1,40}$" });
+    let escalation_steps = enumeration(&ids(
+        datong_domain::accountability::Escalation::ALL,
+        datong_domain::accountability::Escalation::as_str,
+    ));
     let writing = || text(4000);
     let integer = || json!({ "type": "integer" });
     let string = || json!({ "type": "string" });
-    let paths = vec![
+    let mut paths = vec![
         (
             "/territories/{code}/duties",
             json!({ "get": op("该节点现行权责清单（含已取消事项）", "duties", json!([code_param()]), None, "200", ok("权责清单", reference("DutyList"))) }),
@@ -300,7 +304,34 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
             "/admissions/{id}/decision",
             json!({ "post": op("审批：批准则纳入该街道权责清单", "duties", json!([id()]), Some("AdmissionDecision"), "200", ok("准入申请", reference("Admission"))) }),
         ),
+        (
+            "/jobs/{id}",
+            json!({ "get": op("本人定时下达的任务作业及其结果", "duties", json!([id()]), None, "200", ok("作业", reference("Job"))) }),
+        ),
+        (
+            "/escalation-ladder",
+            json!({
+            "get": op("逾期升级阶梯", "duties", json!([]), None, "200", ok("升级阶梯", reference("Ladder"))),
+            "put": op("设置逾期升级阶梯（市级）", "duties", json!([]), Some("Ladder"), "200", ok("升级阶梯", reference("Ladder"))) }),
+        ),
+        (
+            "/task-targets/{id}/escalations",
+            json!({ "get": op("该接收记录的逾期升级", "duties", json!([id()]), None, "200", ok("升级记录", json!({ "type": "array", "items": reference("EscalationStep") }))) }),
+        ),
+        (
+            "/task-targets/{id}/rating",
+            json!({ "post": { "summary": "下达方评价办结质量（1–5）", "tags": ["duties"], "parameters": [id()],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": reference("Rating") } } },
+            "responses": { "204": { "description": "已评价" }, "400": ok("错误", reference("Error")), "401": ok("错误", reference("Error")), "403": ok("错误", reference("Error")), "404": ok("错误", reference("Error")), "409": ok("错误", reference("Error")), "422": ok("错误", reference("Error")) } } }),
+        ),
+        (
+            "/territories/{code}/assessments",
+            json!({ "get": op("考核得分与排名：所选节点以下某一层级、某一考核期", "duties", json!([code_param(), p("level", "query", enumeration(&["district", "street", "community"])), p("period", "query", json!({ "type": "string", "pattern": "^[0-9]{4}(-Q[1-4]|-[0-9]{2})?$" }))]), None, "200", ok("考核结果", json!({ "type": "array", "items": reference("Assessment") }))) }),
+        ),
     ];
+    if let Some((_, tasks)) = paths.iter_mut().find(|(k, _)| *k == "/tasks") {
+        tasks["post"]["responses"]["202"] = ok("定时下达：已排入作业队列", reference("Job"));
+    }
     let schemas = vec![
         (
             "DutyItem",
@@ -339,7 +370,7 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
                 ],
                 json!({
             "title": text(100), "category": category(), "area": areas.clone(), "detail": writing(), "sender": text(100), "evidence": text(500), "deadline": date(),
-            "targets": { "type": "array", "minItems": 1, "maxItems": 1000, "items": code() } }),
+            "targets": { "type": "array", "minItems": 1, "maxItems": 1000, "items": code() }, "send_on": date() }),
             ),
         ),
         (
@@ -446,6 +477,45 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
             object(
                 &["approve"],
                 json!({ "approve": { "type": "boolean" }, "text": writing() }),
+            ),
+        ),
+        (
+            "Job",
+            object(
+                &["id", "kind", "run_at", "attempts"],
+                json!({ "id": integer(), "kind": enumeration(&["overdue_scan", "send_task"]), "run_at": string(),
+            "attempts": integer(), "done_at": nullable(string()), "outcome": { "description": "结果：task_id，或 refused 及准入关口的 details" }, "last_error": nullable(string()) }),
+            ),
+        ),
+        (
+            "Ladder",
+            object(
+                &["steps"],
+                json!({ "steps": { "type": "array", "minItems": 1, "maxItems": 4, "items": object(&["step", "days_overdue"], json!({
+            "step": escalation_steps.clone(), "days_overdue": { "type": "integer", "minimum": 0 } })) } }),
+            ),
+        ),
+        (
+            "EscalationStep",
+            object(
+                &["step", "days_overdue", "at"],
+                json!({ "step": escalation_steps, "days_overdue": integer(), "at": string() }),
+            ),
+        ),
+        (
+            "Rating",
+            object(
+                &["rating"],
+                json!({ "rating": { "type": "integer", "minimum": 1, "maximum": 5 } }),
+            ),
+        ),
+        (
+            "Assessment",
+            object(
+                &["code", "name", "facts", "score", "rank"],
+                json!({ "code": code(), "name": string(), "score": nullable(json!({ "type": "number" })), "rank": integer(),
+            "facts": object(&["due", "on_time", "rating_sum", "ratings", "escalations"], json!({ "due": integer(), "on_time": integer(), "rating_sum": integer(), "ratings": integer(),
+                "escalations": { "type": "array", "items": integer(), "minItems": 4, "maxItems": 4, "description": "提醒、督办、约谈、通报 各级次数" } })) }),
             ),
         ),
     ];
