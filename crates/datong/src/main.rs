@@ -120,6 +120,13 @@ enum Bench {
         #[arg(long, default_value_t = 51)]
         runs: usize,
     },
+    /// On a database holding the demo city (it changes it: use a copy): the task gate per
+    /// task, and the overdue scan over a given number of open task targets.
+    Duties {
+        /// Open task targets to create before timing the scan.
+        #[arg(long, default_value_t = 100_000)]
+        open: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -491,6 +498,7 @@ fn main() -> Result<()> {
                 .collect::<Result<Vec<_>>>()?;
             bench::rollup(&db, &nodes, runs.max(1))?;
         }
+        Command::Bench(Bench::Duties { open }) => bench::duties(&db, open)?,
     }
     Ok(())
 }

@@ -71,24 +71,25 @@ CREATE TABLE task_target (
     due            TEXT NOT NULL,
     status         TEXT NOT NULL,
     done_at        TEXT,
-    -- The highest escalation step reached (0: none; 1..4: reminder, supervision,
-    -- interview, notice) and the sender's quality rating (1–5) of the work done.
-    escalation     INTEGER NOT NULL DEFAULT 0,
+    -- The sender's quality rating (1–5) of the work done.
     rating         INTEGER CHECK (rating BETWEEN 1 AND 5),
     UNIQUE (task_id, territory_code)
 );
 CREATE INDEX task_target_territory ON task_target(territory_code, id);
 CREATE INDEX task_target_open ON task_target(status, due);
 
--- Each escalation step taken on an overdue target (提醒 → 督办 → 约谈 → 通报).
+-- Each escalation step taken on an overdue target (提醒 → 督办 → 约谈 → 通报: 1..4),
+-- append-only: a target's step is the highest here. No foreign key to task_target: rows
+-- are written only by the overdue scan, from target ids it read in the same transaction,
+-- and targets are never deleted; a key check a row tripled the cost of a large scan.
 CREATE TABLE escalation (
     id           INTEGER PRIMARY KEY,
-    target_id    INTEGER NOT NULL REFERENCES task_target(id),
+    target_id    INTEGER NOT NULL,
     step         INTEGER NOT NULL,
     days_overdue INTEGER NOT NULL,
     at           TEXT NOT NULL
 );
-CREATE INDEX escalation_target ON escalation(target_id);
+CREATE INDEX escalation_target ON escalation(target_id, step);
 
 -- The city's escalation ladder: after how many days overdue each step is taken.
 CREATE TABLE escalation_rule (

@@ -92,13 +92,15 @@ pub struct ScanReport {
 /// Finds every open target past its due date on `today` and takes it up the ladder to the
 /// step its days overdue call for. Idempotent: a target never climbs to a step it has
 /// reached, so a scan run twice on a day escalates nothing the second time. Each step
-/// taken is an `escalation` row; the audit log gets one entry per task and step, naming
-/// its targets.
+/// taken is an `escalation` row (a target's step is its highest row: nothing else is
+/// updated); the audit log gets one entry per task and step, naming its targets.
 pub fn scan_overdue(conn: &mut Conn, actor: &Actor, today: NaiveDate) -> StoreResult<ScanReport> {
     conn.tx(|c| {
         let ladder = ladder(c)?;
         let rows = c.query(
-            "SELECT id, task_id, due, escalation FROM task_target WHERE status = $1 AND due < $2",
+            "SELECT tt.id, tt.task_id, tt.due, COALESCE(max(e.step), 0) FROM task_target tt \
+             LEFT JOIN escalation e ON e.target_id = tt.id \
+             WHERE tt.status = $1 AND tt.due < $2 GROUP BY tt.id, tt.task_id, tt.due",
             params![TargetStatus::Open.as_str(), today.to_string()],
         )?;
         let mut report = ScanReport {
@@ -143,11 +145,6 @@ pub fn scan_overdue(conn: &mut Conn, actor: &Actor, today: NaiveDate) -> StoreRe
             "escalation",
             &["target_id", "step", "days_overdue", "at"],
             cells.iter().map(|r| &r[..]),
-        )?;
-        c.execute(
-            "UPDATE task_target SET escalation = e.step FROM escalation e \
-             WHERE e.target_id = task_target.id AND e.at = $1",
-            params![&actor.at],
         )?;
         for ((task, level), targets) in by_task {
             let step = Escalation::ALL[(level - 1) as usize];
@@ -287,7 +284,9 @@ pub fn assess(
          sum(CASE WHEN escalation = 2 THEN 1 ELSE 0 END), \
          sum(CASE WHEN escalation = 3 THEN 1 ELSE 0 END), \
          sum(CASE WHEN escalation = 4 THEN 1 ELSE 0 END) \
-         FROM task_target WHERE length(territory_code) >= {len} AND due >= "
+         FROM task_target LEFT JOIN (SELECT target_id, max(step) AS escalation FROM escalation \
+         GROUP BY target_id) e ON e.target_id = task_target.id \
+         WHERE length(territory_code) >= {len} AND due >= "
     ));
     facts
         .bind(period.first.to_string())

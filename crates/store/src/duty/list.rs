@@ -84,33 +84,89 @@ fn lineage_in(node: &DivisionCode, first_param: usize) -> (String, Vec<Value>) {
     (format!("scope_code IN ({})", marks.join(", ")), codes)
 }
 
-/// What `node`'s list says of `category`: the gate's one read, one indexed lookup.
+/// What `node`'s list says of `category`.
 pub fn entry(
     conn: &mut Conn,
     node: &DivisionCode,
     category: &Category,
 ) -> StoreResult<Option<ListEntry>> {
-    let (scopes, mut params) = lineage_in(node, 3);
-    let sql = format!(
-        "SELECT id, state FROM duty_item WHERE category = $1 AND holder_level = $2 AND {scopes} \
-         AND valid_to IS NULL ORDER BY length(scope_code) DESC LIMIT 1"
-    );
-    params.splice(
-        0..0,
-        [
-            Value::from(category.as_str()),
-            Value::from(node.level().as_str()),
-        ],
-    );
-    conn.query_opt(&sql, &params)?
-        .map(|r| {
-            Ok(ListEntry {
-                item_id: r.i64(0)?,
-                state: ItemState::parse(&r.str(1)?)
-                    .ok_or_else(|| StoreError::invalid("state", "not in the vocabulary"))?,
-            })
+    Ok(entries(conn, std::slice::from_ref(node), category)?
+        .pop()
+        .flatten())
+}
+
+/// What each target's list says of `category`, in one query however many targets there
+/// are (a district sends to all its streets at once).
+pub fn entries(
+    conn: &mut Conn,
+    targets: &[DivisionCode],
+    category: &Category,
+) -> StoreResult<Vec<Option<ListEntry>>> {
+    if targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut scopes: Vec<&str> = targets
+        .iter()
+        .flat_map(|t| {
+            let path = t.as_path();
+            // A node's ancestors are the prefixes of its code at each level's length.
+            datong_domain::Level::ALL
+                .iter()
+                .map(|l| l.code_len())
+                .filter(move |n| *n > 0 && *n <= path.len())
+                .map(move |n| &path[..n])
         })
-        .transpose()
+        .collect();
+    scopes.sort_unstable();
+    scopes.dedup();
+    let levels: Vec<&str> = {
+        let mut l: Vec<&str> = targets.iter().map(|t| t.level().as_str()).collect();
+        l.sort_unstable();
+        l.dedup();
+        l
+    };
+    let mut params: Vec<Value> = vec![Value::from(category.as_str())];
+    let level_marks: Vec<String> = levels
+        .iter()
+        .map(|l| {
+            params.push(Value::from(*l));
+            format!("${}", params.len())
+        })
+        .collect();
+    let scope_marks: Vec<String> = scopes
+        .iter()
+        .map(|s| {
+            params.push(Value::from(*s));
+            format!("${}", params.len())
+        })
+        .collect();
+    let sql = format!(
+        "SELECT id, state, scope_code, holder_level FROM duty_item WHERE category = $1 \
+         AND holder_level IN ({}) AND scope_code IN ({}) AND valid_to IS NULL",
+        level_marks.join(", "),
+        scope_marks.join(", ")
+    );
+    let mut found: Vec<(String, String, ListEntry)> = Vec::new();
+    for r in conn.query(&sql, &params)? {
+        let entry = ListEntry {
+            item_id: r.i64(0)?,
+            state: ItemState::parse(&r.str(1)?)
+                .ok_or_else(|| StoreError::invalid("state", "not in the vocabulary"))?,
+        };
+        found.push((r.str(2)?, r.str(3)?, entry));
+    }
+    Ok(targets
+        .iter()
+        .map(|t| {
+            found
+                .iter()
+                .filter(|(scope, level, _)| {
+                    level == t.level().as_str() && t.as_path().starts_with(scope.as_str())
+                })
+                .max_by_key(|(scope, _, _)| scope.len())
+                .map(|(_, _, e)| *e)
+        })
+        .collect())
 }
 
 /// `node`'s current list, removed items included, in area then category order. The

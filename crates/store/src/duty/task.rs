@@ -147,6 +147,9 @@ fn check(conn: &mut Conn, caller: &Caller, d: &TaskDraft) -> StoreResult<Divisio
             .map_err(|_| StoreError::invalid(&field, "接收单位不存在或不在权限范围内"))?;
         match caller.acting_as(&SENDERS, t) {
             Some(s) if s != *t => {
+                // The command line acts from the whole tree, which is no node: it sends
+                // from the first target's parent.
+                let s = if s.is_nation() { t.parent().unwrap_or(s) } else { s };
                 from.get_or_insert(s);
             }
             _ => return Err(StoreError::Forbidden),
@@ -162,8 +165,8 @@ pub fn send(conn: &mut Conn, caller: &Caller, d: &TaskDraft) -> StoreResult<Task
     conn.tx(|c| {
         let mut cleared = Vec::with_capacity(d.targets.len());
         let mut refused = Vec::new();
-        for t in &d.targets {
-            let entry = list::entry(c, t, &d.category)?;
+        let entries = list::entries(c, &d.targets, &d.category)?;
+        for (t, entry) in d.targets.iter().zip(entries) {
             match duty::clear(t.level(), &d.category, entry) {
                 Ok(clearance) => cleared.push((t, clearance)),
                 Err(reason) => refused.push(refusal(c, t, d.area, reason)?),
