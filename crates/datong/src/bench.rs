@@ -70,7 +70,10 @@ pub fn duties(db: &Db, open: usize) -> Result<()> {
         .iter()
         .map(|r| Ok(DivisionCode::from_path(&r.str(0)?)?))
         .collect::<Result<_>>()?;
-    anyhow::ensure!(!streets.is_empty(), "no streets under 1402: build the demo first");
+    anyhow::ensure!(
+        !streets.is_empty(),
+        "no streets under 1402: build the demo first"
+    );
     let categories: Vec<Category> = list::of_node(
         c,
         &datong_store::access::Caller::system(bench_actor("2026-01-01")),
@@ -80,14 +83,20 @@ pub fn duties(db: &Db, open: usize) -> Result<()> {
     .filter(|i| i.state == datong_domain::duty::ItemState::Listed)
     .map(|i| i.category)
     .collect();
-    anyhow::ensure!(!categories.is_empty(), "the streets have no list: build the demo first");
+    anyhow::ensure!(
+        !categories.is_empty(),
+        "the streets have no list: build the demo first"
+    );
 
     let checks = 2000;
     let per = |d: Duration| d.as_secs_f64() * 1e6 / checks as f64;
     let floor = time(5, || {
         for i in 0..checks {
             let s = &streets[i % streets.len()];
-            c.query_one("SELECT name FROM territory WHERE code = $1", datong_store::params![s.as_path()])?;
+            c.query_one(
+                "SELECT name FROM territory WHERE code = $1",
+                datong_store::params![s.as_path()],
+            )?;
         }
         Ok(())
     })?;
@@ -95,15 +104,23 @@ pub fn duties(db: &Db, open: usize) -> Result<()> {
         for i in 0..checks {
             let s = &streets[i % streets.len()];
             let category = &categories[i % categories.len()];
-            let entry = list::entries(c, std::slice::from_ref(s), category)?.pop().flatten();
-            anyhow::ensure!(duty::clear(s.level(), category, entry).is_ok(), "on the list");
+            let entry = list::entries(c, std::slice::from_ref(s), category)?
+                .pop()
+                .flatten();
+            anyhow::ensure!(
+                duty::clear(s.level(), category, entry).is_ok(),
+                "on the list"
+            );
         }
         Ok(())
     })?;
     let all = time(21, || {
         let entries = list::entries(c, &streets, &categories[0])?;
         for (s, e) in streets.iter().zip(entries) {
-            anyhow::ensure!(duty::clear(s.level(), &categories[0], e).is_ok(), "on the list");
+            anyhow::ensure!(
+                duty::clear(s.level(), &categories[0], e).is_ok(),
+                "on the list"
+            );
         }
         Ok(())
     })?;
@@ -119,7 +136,8 @@ pub fn duties(db: &Db, open: usize) -> Result<()> {
     // Open targets: whole tasks to every street, due dates spread over three months.
     let scan_day = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).expect("a date");
     let first_day = scan_day - chrono::Days::new(60);
-    let sender = datong_store::access::Caller::system(bench_actor(&format!("{first_day}T08:00:00Z")));
+    let sender =
+        datong_store::access::Caller::system(bench_actor(&format!("{first_day}T08:00:00Z")));
     let tasks = open.div_ceil(streets.len());
     let seeded = Instant::now();
     for i in 0..tasks {
@@ -150,7 +168,10 @@ pub fn duties(db: &Db, open: usize) -> Result<()> {
     let t = Instant::now();
     let again = accountability::scan_overdue(c, &scanner, scan_day)?;
     let again_took = t.elapsed();
-    anyhow::ensure!(again.escalated == 0, "a second scan the same day escalates nothing");
+    anyhow::ensure!(
+        again.escalated == 0,
+        "a second scan the same day escalates nothing"
+    );
     println!(
         "scan open={targets} overdue={} first_escalated={} first_ms={:.0} again_ms={:.0} floor_ms={:.1} seed_s={:.1}",
         first.overdue,

@@ -141,6 +141,14 @@ enum Import {
         #[arg(long)]
         valid_from: Option<chrono::NaiveDate>,
     },
+    /// A batch of tasks (.xlsx or .csv, one a row), each through the responsibility-list
+    /// gate; one refused row refuses the file, every bad row listed as file:line.
+    Tasks {
+        file: PathBuf,
+        /// Send as this account, with its rights (default: the operator, everywhere).
+        #[arg(long = "as")]
+        login: Option<String>,
+    },
     /// A responsibility-list catalogue (权责清单): an .xlsx or .csv file, one item a row.
     /// All or nothing: every bad cell is listed as file:line: column: reason.
     Duties {
@@ -352,6 +360,39 @@ fn import_duties(
     Ok(())
 }
 
+fn import_tasks(
+    db: &datong_store::Db,
+    file: &std::path::Path,
+    login: Option<String>,
+) -> Result<()> {
+    use datong_store::import::{sheet, tasks};
+    let shown = file.display().to_string();
+    let bytes = std::fs::read(file).with_context(|| format!("reading {shown}"))?;
+    let refuse = |errors: Vec<sheet::CellError>| {
+        for e in &errors {
+            eprintln!("{shown}:{}: {}: {}", e.line, e.column, e.reason);
+        }
+        anyhow::anyhow!("{shown}: {} problems; no task was sent", errors.len())
+    };
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let rows = sheet::read(&name, &bytes)
+        .map_err(|e| refuse(vec![e]))
+        .and_then(|s| tasks::check(&s).map_err(refuse))?;
+    let conn = &mut *db.get()?;
+    let operator = operator();
+    let caller = match login {
+        None => datong_store::access::Caller::system(operator),
+        Some(l) => datong_store::account::caller_for_login(conn, &l, &operator.at)?
+            .with_context(|| format!("no enabled account {l}"))?,
+    };
+    let sent = tasks::apply(conn, &caller, &rows)?.map_err(refuse)?;
+    eprintln!("sent {} tasks", sent.len());
+    Ok(())
+}
+
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -417,6 +458,7 @@ fn main() -> Result<()> {
             scope,
             valid_from,
         }) => import_divisions(&db, &dir, &parse_scope(&scope)?, valid_from)?,
+        Command::Import(Import::Tasks { file, login }) => import_tasks(&db, &file, login)?,
         Command::Import(Import::Duties { file, valid_from }) => {
             import_duties(&db, &file, valid_from)?
         }

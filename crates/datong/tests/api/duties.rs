@@ -770,3 +770,68 @@ async fn a_scheduled_task_meets_the_gate_on_its_day(app: TestApp) {
     tick(&app);
     assert_eq!(count(&app, "task"), 1, "a job runs once");
 }
+
+both!(an_imported_batch_meets_the_gate_row_by_row_and_goes_in_whole);
+async fn an_imported_batch_meets_the_gate_row_by_row_and_goes_in_whole(app: TestApp) {
+    load_catalogue(&app);
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let file = std::env::temp_dir().join(format!("datong-tasks-{}-{n}.csv", std::process::id()));
+    let header = "任务名称,发文单位,类别代码,职责领域,完成时限,佐证材料,接收单位\n";
+    let good = "垃圾分类督导,区城管局,urban.waste_sorting,城市管理,2026-12-20,督导记录,140213050\n";
+    let off =
+        "小区停车排查,区住建局,urban.parking,城市管理,2026/12/20,排查台账,140213050；140214001\n";
+    let run = |body: &str, extra: &[&str]| {
+        std::fs::write(&file, body).unwrap();
+        let mut args = vec!["--db", &app.url, "import", "tasks", file.to_str().unwrap()];
+        args.extend(extra);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_datong"))
+            .args(&args)
+            .env("DATONG_LOG", "warn")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let shown = file.display().to_string();
+    let (ok, err) = crate::helpers::blocking(|| run(&format!("{header}{good}{off}"), &[]));
+    assert!(!ok);
+    assert!(
+        err.contains(&format!(
+            "{shown}:3: 接收单位: 永泰街道（140213050）：不在该街道权责清单内"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{shown}:3: 接收单位: 新胜街道（140214001）")),
+        "{err}"
+    );
+    assert_eq!(count(&app, "task"), 0, "the good row is not sent either");
+    // As a department of 平城区: 新胜街道 is not its to send to.
+    let (ok, err) = crate::helpers::blocking(|| {
+        run(
+            &format!(
+                "{header}{good}{}",
+                off.replace("urban.parking", "urban.sanitation")
+            ),
+            &["--as", "dept"],
+        )
+    });
+    assert!(!ok);
+    assert!(err.contains(&format!("{shown}:3:")), "{err}");
+    assert_eq!(count(&app, "task"), 0);
+    let (ok, err) = crate::helpers::blocking(|| {
+        run(
+            &format!(
+                "{header}{good}{}",
+                off.replace("urban.parking", "urban.sanitation")
+            ),
+            &[],
+        )
+    });
+    assert!(ok, "{err}");
+    assert_eq!((count(&app, "task"), count(&app, "task_target")), (2, 3));
+    std::fs::remove_file(&file).unwrap();
+}

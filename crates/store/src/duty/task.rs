@@ -149,7 +149,11 @@ fn check(conn: &mut Conn, caller: &Caller, d: &TaskDraft) -> StoreResult<Divisio
             Some(s) if s != *t => {
                 // The command line acts from the whole tree, which is no node: it sends
                 // from the first target's parent.
-                let s = if s.is_nation() { t.parent().unwrap_or(s) } else { s };
+                let s = if s.is_nation() {
+                    t.parent().unwrap_or(s)
+                } else {
+                    s
+                };
                 from.get_or_insert(s);
             }
             _ => return Err(StoreError::Forbidden),
@@ -161,64 +165,67 @@ fn check(conn: &mut Conn, caller: &Caller, d: &TaskDraft) -> StoreResult<Divisio
 /// Sends a task: every target passes the gate, or nothing is written and the refusal
 /// lists each refused target with the part of its list that bears on the task.
 pub fn send(conn: &mut Conn, caller: &Caller, d: &TaskDraft) -> StoreResult<Task> {
-    let sender_code = check(conn, caller, d)?;
-    conn.tx(|c| {
-        let mut cleared = Vec::with_capacity(d.targets.len());
-        let mut refused = Vec::new();
-        let entries = list::entries(c, &d.targets, &d.category)?;
-        for (t, entry) in d.targets.iter().zip(entries) {
-            match duty::clear(t.level(), &d.category, entry) {
-                Ok(clearance) => cleared.push((t, clearance)),
-                Err(reason) => refused.push(refusal(c, t, d.area, reason)?),
-            }
+    conn.tx(|c| send_in(c, caller, d))
+}
+
+/// [`send`] inside a transaction the caller holds (an import sends many or none).
+pub(crate) fn send_in(c: &mut Conn, caller: &Caller, d: &TaskDraft) -> StoreResult<Task> {
+    let sender_code = check(c, caller, d)?;
+    let mut cleared = Vec::with_capacity(d.targets.len());
+    let mut refused = Vec::new();
+    let entries = list::entries(c, &d.targets, &d.category)?;
+    for (t, entry) in d.targets.iter().zip(entries) {
+        match duty::clear(t.level(), &d.category, entry) {
+            Ok(clearance) => cleared.push((t, clearance)),
+            Err(reason) => refused.push(refusal(c, t, d.area, reason)?),
         }
-        if !refused.is_empty() {
-            return Err(StoreError::Refused {
-                code: "task_refused",
-                message: format!(
-                    "任务未下达：{} 个接收单位的权责清单不含该事项（{}）",
-                    refused.len(),
-                    d.category
-                ),
-                details: serde_json::json!({ "refused": refused }),
-            });
-        }
-        let id = c
-            .query_one(
-                "INSERT INTO task (title, category, area, detail, sender, sender_code, evidence, \
-                 deadline, created_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-                params![
-                    &d.title,
-                    d.category.as_str(),
-                    d.area.as_str(),
-                    &d.detail,
-                    &d.sender,
-                    sender_code.as_path(),
-                    &d.evidence,
-                    d.deadline.to_string(),
-                    &caller.actor.login,
-                    &caller.actor.at
-                ],
-            )?
-            .i64(0)?;
-        for (t, clearance) in cleared {
-            insert_target(c, id, t, clearance, d.deadline)?;
-        }
-        let task = read(c, &Caller::system(caller.actor.clone()), id)?;
-        audit::append(
-            c,
-            &caller.actor,
-            Entry {
-                action: "send",
-                entity: "task",
-                entity_id: &id.to_string(),
-                before: None,
-                after: Some(&serde_json::to_value(&task).expect("plain struct")),
-            },
-        )?;
-        Ok(task)
-    })
+    }
+    if !refused.is_empty() {
+        return Err(StoreError::Refused {
+            code: "task_refused",
+            message: format!(
+                "任务未下达：{} 个接收单位的权责清单不含该事项（{}）",
+                refused.len(),
+                d.category
+            ),
+            details: serde_json::json!({ "refused": refused }),
+        });
+    }
+    let id = c
+        .query_one(
+            "INSERT INTO task (title, category, area, detail, sender, sender_code, evidence, \
+             deadline, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            params![
+                &d.title,
+                d.category.as_str(),
+                d.area.as_str(),
+                &d.detail,
+                &d.sender,
+                sender_code.as_path(),
+                &d.evidence,
+                d.deadline.to_string(),
+                &caller.actor.login,
+                &caller.actor.at
+            ],
+        )?
+        .i64(0)?;
+    for (t, clearance) in cleared {
+        insert_target(c, id, t, clearance, d.deadline)?;
+    }
+    let task = read(c, &Caller::system(caller.actor.clone()), id)?;
+    audit::append(
+        c,
+        &caller.actor,
+        Entry {
+            action: "send",
+            entity: "task",
+            entity_id: &id.to_string(),
+            before: None,
+            after: Some(&serde_json::to_value(&task).expect("plain struct")),
+        },
+    )?;
+    Ok(task)
 }
 
 /// The only place a task reaches a node, and only with the gate's clearance.

@@ -5,6 +5,7 @@ pub mod divisions;
 pub mod duties;
 pub mod roster;
 pub mod sheet;
+pub mod tasks;
 pub mod text;
 
 /// One bad line, printed as `file:line: reason`.
