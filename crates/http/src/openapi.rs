@@ -329,6 +329,9 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
             json!({ "get": op("考核得分与排名：所选节点以下某一层级、某一考核期", "duties", json!([code_param(), p("level", "query", enumeration(&["district", "street", "community"])), p("period", "query", json!({ "type": "string", "pattern": "^[0-9]{4}(-Q[1-4]|-[0-9]{2})?$" }))]), None, "200", ok("考核结果", json!({ "type": "array", "items": reference("Assessment") }))) }),
         ),
     ];
+    paths.push(("/territories/{code}/oversight", json!({ "get": op("两级督导：下一级各单位的清单覆盖、准入、任务按期、逾期升级、得分与排名", "duties",
+        json!([code_param(), p("period", "query", json!({ "type": "string", "pattern": "^[0-9]{4}(-Q[1-4]|-[0-9]{2})?$" }))]), None, "200",
+        ok("督导", json!({ "type": "array", "items": reference("OversightRow") }))) })));
     if let Some((_, tasks)) = paths.iter_mut().find(|(k, _)| *k == "/tasks") {
         tasks["post"]["responses"]["202"] = ok("定时下达：已排入作业队列", reference("Job"));
     }
@@ -501,6 +504,12 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
                 &["step", "days_overdue", "at"],
                 json!({ "step": escalation_steps, "days_overdue": integer(), "at": string() }),
             ),
+        ),
+        (
+            "OversightRow",
+            json!({ "allOf": [reference("Assessment"), { "type": "object", "required": ["coverage", "admissions"], "properties": {
+            "coverage": object(&["streets", "listed"], json!({ "streets": integer(), "listed": integer() })),
+            "admissions": object(&["filed", "approved", "rejected", "pending", "answered_late"], json!({ "filed": integer(), "approved": integer(), "rejected": integer(), "pending": integer(), "answered_late": integer() })) } }] }),
         ),
         (
             "Rating",

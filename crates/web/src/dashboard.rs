@@ -133,6 +133,9 @@ pub fn tabs(t: &Text, code: &DivisionCode, on: &str) -> Markup {
             @if code.level() >= Level::City && code.level() <= Level::Community {
                 a.on[on == "duties"] href={ "/t/" (code) "/duties" } { (t.duties) }
             }
+            @if code.level() < Level::Street {
+                a.on[on == "oversight"] href={ "/t/" (code) "/oversight" } { (t.oversight) }
+            }
             @if code.level() >= Level::Community && code.level() <= Level::Grid {
                 a.on[on == "map"] href={ "/t/" (code) "/map" } { (t.map) }
             }

@@ -16,6 +16,7 @@ mod lists;
 mod login;
 mod map;
 mod member;
+mod oversight;
 mod roster;
 mod viewer;
 
@@ -60,6 +61,7 @@ pub fn routes() -> Router<App> {
         .route("/t/{code}/orgs", get(lists::orgs))
         .route("/t/{code}/units", get(lists::units))
         .route("/t/{code}/duties", get(duties::show))
+        .route("/t/{code}/oversight", get(oversight::show))
         .route(
             "/t/{code}/tasks/new",
             get(duties::new_form).post(duties::send),

@@ -362,6 +362,14 @@ async fn a_refused_task_and_an_admission_end_to_end() {
     );
     save_screenshot(&street, "street-duties.png").await;
 
+    // The district oversees its streets: the admission shows in the street's row.
+    district
+        .goto(&format!("{}/t/140213/oversight?period=2026-Q4", app.base))
+        .await;
+    let row = district.text("#oversight tr[data-code='140213050']").await;
+    assert!(row.contains("永泰街道"), "{row}");
+    save_screenshot(&district, "district-oversight.png").await;
+
     for b in [dept, street, district] {
         b.quit().await;
     }

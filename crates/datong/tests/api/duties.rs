@@ -835,3 +835,113 @@ async fn an_imported_batch_meets_the_gate_row_by_row_and_goes_in_whole(app: Test
     assert_eq!((count(&app, "task"), count(&app, "task_target")), (2, 3));
     std::fs::remove_file(&file).unwrap();
 }
+
+both!(oversight_drills_down_from_the_city_to_the_streets);
+async fn oversight_drills_down_from_the_city_to_the_streets(app: TestApp) {
+    load_catalogue(&app);
+    // Filed on 2026-11-26 (opinion due 12-03), answered late, rejected.
+    let id = file_admission(&app, "urban.parking").await["id"]
+        .as_i64()
+        .unwrap();
+    set_day(&app, "2026-12-04");
+    app.post(
+        "street",
+        &format!("/api/v1/admissions/{id}/opinion"),
+        json!({"opinion": "disagree", "text": "无执法力量。"}),
+    )
+    .await;
+    app.post(
+        "district",
+        &format!("/api/v1/admissions/{id}/decision"),
+        json!({"approve": false, "text": "不予准入。"}),
+    )
+    .await;
+    let mut body = task(
+        "urban.sanitation",
+        "urban_management",
+        &[STREET, "140214001"],
+    );
+    body["deadline"] = json!("2026-12-10");
+    let t = app.post("city", "/api/v1/tasks", body).await;
+    let a = t.body["targets"][0]["id"].as_i64().unwrap();
+    app.post(
+        "city",
+        &format!("/api/v1/task-targets/{a}/complete"),
+        json!({}),
+    )
+    .await;
+    set_day(&app, "2026-12-20");
+    tick(&app);
+
+    let rows = app
+        .get("city", "/api/v1/territories/1402/oversight?period=2026-Q4")
+        .await;
+    assert_eq!(rows.status, 200, "{}", rows.body);
+    let line = |r: &Value| {
+        format!(
+            "{} {} list {}/{} adm {}/{}/{}/{} late {} tasks {}/{} esc {} score {}",
+            r["rank"],
+            r["code"].as_str().unwrap(),
+            r["coverage"]["listed"],
+            r["coverage"]["streets"],
+            r["admissions"]["filed"],
+            r["admissions"]["approved"],
+            r["admissions"]["rejected"],
+            r["admissions"]["pending"],
+            r["admissions"]["answered_late"],
+            r["facts"]["on_time"],
+            r["facts"]["due"],
+            r["facts"]["escalations"],
+            r["score"],
+        )
+    };
+    let got: Vec<String> = rows.body.as_array().unwrap().iter().map(line).collect();
+    assert_eq!(
+        got,
+        vec![
+            "1 140213 list 1/1 adm 1/0/1/0 late 1 tasks 1/1 esc [0,0,0,0] score 100.0",
+            "2 140214 list 1/1 adm 0/0/0/0 late 0 tasks 0/1 esc [0,0,1,0] score 0.0",
+        ]
+    );
+    let down = app
+        .get(
+            "district",
+            "/api/v1/territories/140213/oversight?period=2026-Q4",
+        )
+        .await;
+    let codes: Vec<&str> = down
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, vec![STREET]);
+    let other = app
+        .get(
+            "dept_b",
+            "/api/v1/territories/1402/oversight?period=2026-Q4",
+        )
+        .await;
+    let codes: Vec<&str> = other
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        vec!["140214"],
+        "a district's department sees its own district only"
+    );
+    assert_eq!(
+        app.get(
+            "city",
+            &format!("/api/v1/territories/{STREET}/oversight?period=2026")
+        )
+        .await
+        .status,
+        422
+    );
+}

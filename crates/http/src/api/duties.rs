@@ -31,6 +31,7 @@ pub fn routes() -> Router<App> {
         .route("/task-targets/{id}/escalations", get(escalations))
         .route("/task-targets/{id}/rating", post(rate))
         .route("/territories/{code}/assessments", get(assessments))
+        .route("/territories/{code}/oversight", get(oversight))
         .route("/tasks/{id}", get(task_one))
         .route("/task-targets", get(targets))
         .route("/task-targets/{id}/complete", post(complete))
@@ -387,6 +388,27 @@ async fn decide(
     let text = b.text.map(|t| t.0).unwrap_or_default();
     Ok(Json(
         app.run(move |c| admission::decide(c, &caller, id, b.approve, &text))
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PeriodQuery {
+    period: String,
+}
+
+async fn oversight(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(code): PathParam<String>,
+    QueryParams(q): QueryParams<PeriodQuery>,
+) -> ApiResult<Json<Vec<datong_store::duty::oversight::Row>>> {
+    let code = DivisionCode::parse(&code).map_err(|_| ApiError::not_found())?;
+    let period =
+        Period::parse(&q.period).map_err(|e| ApiError::bad_request("period", e.to_string()))?;
+    Ok(Json(
+        app.run(move |c| datong_store::duty::oversight::of_children(c, &caller, &code, &period))
             .await?,
     ))
 }

@@ -3,4 +3,5 @@
 pub mod accountability;
 pub mod admission;
 pub mod list;
+pub mod oversight;
 pub mod task;
