@@ -7,11 +7,13 @@
 //! `datong_domain::synthetic`.
 
 mod city;
+mod duties;
 mod geo;
 mod people;
 mod plan;
 mod rng;
 
+pub use duties::CATALOGUE_CSV;
 pub use plan::{Plan, Scale};
 
 use city::{City, Inputs, Place};
@@ -150,7 +152,15 @@ pub fn build(db: &Db, opts: &Options, actor: &Actor) -> Result<Report, DemoError
     let drawn = city::draw(&inputs);
     tracing::info!(elapsed = ?started.elapsed(), "demo city drawn");
     let counts = c.tx(|c| write(c, actor, &drawn, &opts.today.to_string()))?;
-    duties(c, actor, &opts.today.to_string())?;
+    duties::load_catalogue(c, actor, &opts.today.to_string())?;
+    duties::history(
+        c,
+        opts.seed,
+        opts.today,
+        &districts,
+        &streets,
+        plan.tasks_per_district_month,
+    )?;
     // Fresh statistics, so the planners read rosters off the right index from the start.
     c.batch("ANALYZE")?;
     tracing::info!(elapsed = ?started.elapsed(), "demo city written");
@@ -456,19 +466,6 @@ const DEMO_LOGINS: [&str; 9] = [
 
 /// One account for each role of DESIGN §1, on the first urban district, street,
 /// community and grid.
-/// The sample responsibility-list catalogue for Datong's streets (and its city and
-/// district lists), as a city would load it with `datong import duties`.
-pub const DUTIES_CSV: &str = include_str!("../data/duties.csv");
-
-fn duties(c: &mut Conn, actor: &Actor, today: &str) -> Result<(), DemoError> {
-    use datong_store::import::{duties, sheet};
-    let bad = |e: Vec<sheet::CellError>| DemoError::Catalogue(format!("{e:?}"));
-    let sheet = sheet::read("duties.csv", DUTIES_CSV.as_bytes()).map_err(|e| bad(vec![e]))?;
-    let rows = duties::check(&sheet).map_err(bad)?;
-    duties::apply(c, actor, &rows, today)?.map_err(bad)?;
-    Ok(())
-}
-
 fn accounts(
     c: &mut Conn,
     actor: &Actor,

@@ -38,6 +38,8 @@ pub struct Plan {
     pub coverage_non_public: f64,
     pub coverage_social: f64,
     pub building_orgs: u32,
+    /// Tasks each district sends its streets in a month, over the demo's half year.
+    pub tasks_per_district_month: u32,
 }
 
 impl Plan {
@@ -68,6 +70,7 @@ impl Plan {
                 coverage_non_public: 0.956,
                 coverage_social: 0.932,
                 building_orgs: 12,
+                tasks_per_district_month: 4,
             },
             Scale::Small => Plan {
                 residents: 6_000,
@@ -92,6 +95,7 @@ impl Plan {
                 coverage_non_public: 0.9,
                 coverage_social: 0.8,
                 building_orgs: 2,
+                tasks_per_district_month: 3,
             },
         }
     }

@@ -266,12 +266,12 @@ async fn a_refused_task_and_an_admission_end_to_end() {
 
     let send_task = || async {
         dept.goto(&format!("{}/t/140213/tasks/new", app.base)).await;
-        dept.type_into("input[name=title]", "住宅小区停车秩序排查")
+        dept.type_into("input[name=title]", "占道经营摊点排查")
             .await;
         dept.type_into("input[name=sender]", "平城区住房和城乡建设局")
             .await;
         set(&dept, "area", "urban_management").await;
-        dept.type_into("input[name=category]", "urban.parking")
+        dept.type_into("input[name=category]", "urban.street_stalls")
             .await;
         dept.type_into("input[name=evidence]", "排查台账").await;
         dept.click("input[name=targets][value='140213050']").await;
@@ -292,14 +292,17 @@ async fn a_refused_task_and_an_admission_end_to_end() {
 
     dept.goto(&format!("{}/t/140213/admissions", app.base))
         .await;
-    dept.type_into("#admission-form input[name=name]", "住宅小区停车秩序排查")
+    dept.type_into("#admission-form input[name=name]", "占道经营摊点排查")
         .await;
-    dept.type_into("#admission-form input[name=category]", "urban.parking")
-        .await;
+    dept.type_into(
+        "#admission-form input[name=category]",
+        "urban.street_stalls",
+    )
+    .await;
     set(&dept, "area", "urban_management").await;
     dept.type_into(
         "#admission-form input[name=basis]",
-        "《大同市停车管理办法》",
+        "《城市市容和环境卫生管理条例》",
     )
     .await;
     dept.type_into("#admission-form input[name=office]", "公共管理办公室")
@@ -311,7 +314,7 @@ async fn a_refused_task_and_an_admission_end_to_end() {
     .await;
     dept.type_into(
         "#admission-form textarea[name=request]",
-        "需街道按月排查小区停车秩序。",
+        "需街道按月排查辖区占道经营摊点。",
     )
     .await;
     dept.click("#admission-form button[type=submit]").await;
@@ -345,11 +348,7 @@ async fn a_refused_task_and_an_admission_end_to_end() {
         "{}",
         dept.url().await
     );
-    assert!(
-        dept.text("#received")
-            .await
-            .contains("住宅小区停车秩序排查")
-    );
+    assert!(dept.text("#received").await.contains("占道经营摊点排查"));
     street
         .goto(&format!("{}/t/140213050/duties", app.base))
         .await;
@@ -357,7 +356,7 @@ async fn a_refused_task_and_an_admission_end_to_end() {
         .text("table.duties[data-area=urban_management]")
         .await;
     assert!(
-        list.contains("住宅小区停车秩序排查") && list.contains("经准入"),
+        list.contains("占道经营摊点排查") && list.contains("经准入"),
         "{list}"
     );
     save_screenshot(&street, "street-duties.png").await;
