@@ -14,6 +14,7 @@ pub mod member;
 pub mod name;
 pub mod org;
 pub mod phone;
+pub mod project;
 pub mod role;
 pub mod synthetic;
 pub mod unit;

@@ -332,10 +332,11 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
     paths.push(("/territories/{code}/oversight", json!({ "get": op("两级督导：下一级各单位的清单覆盖、准入、任务按期、逾期升级、得分与排名", "duties",
         json!([code_param(), p("period", "query", json!({ "type": "string", "pattern": "^[0-9]{4}(-Q[1-4]|-[0-9]{2})?$" }))]), None, "200",
         ok("督导", json!({ "type": "array", "items": reference("OversightRow") }))) })));
+    paths.extend(projects_paths(&id, &code_param));
     if let Some((_, tasks)) = paths.iter_mut().find(|(k, _)| *k == "/tasks") {
         tasks["post"]["responses"]["202"] = ok("定时下达：已排入作业队列", reference("Job"));
     }
-    let schemas = vec![
+    let mut schemas = vec![
         (
             "DutyItem",
             object(
@@ -528,7 +529,140 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
             ),
         ),
     ];
+    schemas.extend(projects_schemas());
     (paths, schemas)
+}
+
+/// 项目化履责.
+fn projects_paths(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> Named {
+    let view = || ok("项目", reference("Project"));
+    vec![
+        (
+            "/projects",
+            json!({ "post": op("以本节点清单事项立项（可挂在上级项目下）", "projects", json!([]), Some("NewProject"), "201", view()) }),
+        ),
+        (
+            "/projects/{id}",
+            json!({ "get": op("项目：里程碑、佐证、子项目与加权进度", "projects", json!([id()]), None, "200", view()) }),
+        ),
+        (
+            "/projects/{id}/milestones",
+            json!({ "post": op("新增里程碑", "projects", json!([id()]), Some("NewMilestone"), "201", view()) }),
+        ),
+        (
+            "/milestones/{id}/progress",
+            json!({ "post": op("报告里程碑进度（100 即完成）", "projects", json!([id()]), Some("MilestoneProgress"), "200", view()) }),
+        ),
+        (
+            "/milestones/{id}/evidence",
+            json!({ "post": { "summary": "上传佐证材料：请求体为文件本身，按内容识别类型（PDF、JPEG、PNG、Word/Excel），不超过 10 MB", "tags": ["projects"],
+            "parameters": [id(), p("name", "query", text(200))],
+            "requestBody": { "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+            "responses": { "201": ok("佐证", reference("Evidence")), "401": ok("错误", reference("Error")), "403": ok("错误", reference("Error")), "404": ok("错误", reference("Error")),
+                "413": ok("文件过大", reference("Error")), "422": ok("类型不符", reference("Error")) } } }),
+        ),
+        (
+            "/evidence/{id}",
+            json!({ "get": { "summary": "下载佐证材料", "tags": ["projects"], "parameters": [id()],
+            "responses": { "200": { "description": "文件", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+                "401": ok("错误", reference("Error")), "404": ok("错误", reference("Error")) } } }),
+        ),
+        (
+            "/territories/{code}/projects",
+            json!({ "get": op("节点及其下一级的项目加权进度", "projects", json!([code_param()]), None, "200", ok("进度", reference("NodeProgress"))) }),
+        ),
+    ]
+}
+
+fn projects_schemas() -> Named {
+    let integer = || json!({ "type": "integer" });
+    let string = || json!({ "type": "string" });
+    let percent = || json!({ "type": "number", "minimum": 0, "maximum": 100 });
+    let summary = || {
+        object(
+            &[
+                "id",
+                "territory",
+                "item_id",
+                "name",
+                "owner",
+                "weight",
+                "starts_on",
+                "ends_on",
+                "progress",
+            ],
+            json!({
+        "id": integer(), "territory": code(), "item_id": integer(), "parent_id": nullable(integer()), "name": string(), "owner": string(),
+        "weight": integer(), "starts_on": date(), "ends_on": date(), "progress": percent() }),
+        )
+    };
+    vec![
+        ("ProjectSummary", summary()),
+        (
+            "Evidence",
+            object(
+                &[
+                    "id",
+                    "file_name",
+                    "content_type",
+                    "size",
+                    "digest",
+                    "uploaded_by",
+                    "uploaded_at",
+                ],
+                json!({
+            "id": integer(), "file_name": string(), "content_type": string(), "size": integer(), "digest": { "type": "string", "description": "SM3，十六进制" },
+            "uploaded_by": string(), "uploaded_at": string() }),
+            ),
+        ),
+        (
+            "Project",
+            json!({ "allOf": [reference("ProjectSummary"), { "type": "object", "required": ["milestones", "children"], "properties": {
+            "milestones": { "type": "array", "items": object(&["id", "project_id", "name", "weight", "due", "percent", "evidence"], json!({
+                "id": integer(), "project_id": integer(), "name": string(), "weight": integer(), "due": date(), "percent": integer(), "done_at": nullable(string()),
+                "evidence": { "type": "array", "items": reference("Evidence") } })) },
+            "children": { "type": "array", "items": reference("ProjectSummary") } } }] }),
+        ),
+        (
+            "NewProject",
+            object(
+                &[
+                    "territory",
+                    "item_id",
+                    "name",
+                    "owner",
+                    "starts_on",
+                    "ends_on",
+                ],
+                json!({
+            "territory": code(), "item_id": integer(), "parent_id": integer(), "name": text(100), "owner": text(100),
+            "weight": { "type": "integer", "minimum": 0, "maximum": 1000, "default": 1 }, "starts_on": date(), "ends_on": date() }),
+            ),
+        ),
+        (
+            "NewMilestone",
+            object(
+                &["name", "due"],
+                json!({ "name": text(100), "weight": { "type": "integer", "minimum": 0, "maximum": 1000, "default": 1 }, "due": date() }),
+            ),
+        ),
+        (
+            "MilestoneProgress",
+            object(
+                &["percent"],
+                json!({ "percent": { "type": "integer", "minimum": 0, "maximum": 100 } }),
+            ),
+        ),
+        (
+            "NodeProgress",
+            object(
+                &["code", "progress", "projects", "children"],
+                json!({ "code": code(), "progress": nullable(percent()),
+            "projects": { "type": "array", "items": reference("ProjectSummary") },
+            "children": { "type": "array", "items": object(&["code", "name", "progress"], json!({ "code": code(), "name": string(), "progress": nullable(percent()) })) } }),
+            ),
+        ),
+    ]
 }
 
 pub async fn serve() -> Json<&'static Value> {

@@ -63,6 +63,8 @@ pub enum Value {
     Float(f64),
     Text(String),
     Bool(bool),
+    /// A file's bytes (BLOB in SQLite, BYTEA in PostgreSQL).
+    Bytes(Vec<u8>),
 }
 
 macro_rules! value_from {
@@ -81,6 +83,7 @@ value_from! {
     String => Value::Text,
     &str => |v: &str| Value::Text(v.to_owned()),
     &String => |v: &String| Value::Text(v.clone()),
+    Vec<u8> => Value::Bytes,
 }
 
 impl<T: Into<Value>> From<Option<T>> for Value {
@@ -97,6 +100,7 @@ pub enum Cell<'a> {
     Float(f64),
     Text(&'a str),
     Bool(bool),
+    Bytes(&'a [u8]),
 }
 
 /// What `bulk_insert` takes: owned `Value`s or borrowed `Cell`s.
@@ -112,6 +116,7 @@ impl AsCell for Value {
             Value::Float(v) => Cell::Float(*v),
             Value::Text(s) => Cell::Text(s),
             Value::Bool(b) => Cell::Bool(*b),
+            Value::Bytes(b) => Cell::Bytes(b),
         }
     }
 }
@@ -137,6 +142,7 @@ impl rusqlite::ToSql for Cell<'_> {
             Cell::Float(v) => ValueRef::Real(v),
             Cell::Text(s) => ValueRef::Text(s.as_bytes()),
             Cell::Bool(b) => ValueRef::Integer(i64::from(b)),
+            Cell::Bytes(b) => ValueRef::Blob(b),
         }))
     }
 }
@@ -154,6 +160,12 @@ pub struct Row(Vec<Value>);
 impl Row {
     fn at(&self, i: usize) -> DbResult<&Value> {
         self.0.get(i).ok_or(DbError::Decode(i, "no such column"))
+    }
+    pub fn bytes(&self, i: usize) -> DbResult<Vec<u8>> {
+        match self.at(i)? {
+            Value::Bytes(b) => Ok(b.clone()),
+            _ => Err(DbError::Decode(i, "expected bytes")),
+        }
     }
     pub fn i64(&self, i: usize) -> DbResult<i64> {
         match self.at(i)? {
@@ -240,6 +252,7 @@ mod pg_value {
                 Value::Float(v) => v.to_sql(ty, out),
                 Value::Text(s) => s.to_sql(ty, out),
                 Value::Bool(b) => b.to_sql(ty, out),
+                Value::Bytes(b) => b.to_sql(ty, out),
             }
         }
         fn accepts(_: &Type) -> bool {
@@ -264,6 +277,7 @@ mod pg_value {
                     .try_get::<_, Option<f32>>(i)?
                     .map(|v| Value::Float(v.into())),
                 Type::BOOL => r.try_get::<_, Option<bool>>(i)?.map(Value::Bool),
+                Type::BYTEA => r.try_get::<_, Option<Vec<u8>>>(i)?.map(Value::Bytes),
                 _ => r.try_get::<_, Option<String>>(i)?.map(Value::Text),
             };
             out.push(v.unwrap_or(Value::Null));
@@ -281,7 +295,7 @@ fn sqlite_row(r: &rusqlite::Row<'_>, n: usize) -> rusqlite::Result<Vec<Value>> {
                 ValueRef::Integer(v) => Value::Int(v),
                 ValueRef::Real(v) => Value::Float(v),
                 ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-                ValueRef::Blob(b) => Value::Text(hex::encode(b)),
+                ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
             })
         })
         .collect()
@@ -296,6 +310,7 @@ impl rusqlite::ToSql for Value {
             Value::Float(v) => ToSqlOutput::Borrowed(ValueRef::Real(*v)),
             Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
             Value::Bool(b) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*b))),
+            Value::Bytes(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
         })
     }
 }
@@ -518,6 +533,11 @@ fn copy_text_row(buf: &mut Vec<u8>, row: &[impl AsCell]) {
             Cell::Int(n) => buf.extend_from_slice(n.to_string().as_bytes()),
             Cell::Float(f) => buf.extend_from_slice(f.to_string().as_bytes()),
             Cell::Bool(b) => buf.extend_from_slice(if b { b"t" } else { b"f" }),
+            // BYTEA's hex input form, its backslash doubled for COPY's text format.
+            Cell::Bytes(b) => {
+                buf.extend_from_slice(b"\\\\x");
+                buf.extend_from_slice(hex::encode(b).as_bytes());
+            }
             Cell::Text(s) => {
                 for &b in s.as_bytes() {
                     match b {

@@ -33,6 +33,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_initials", Some(fill_initials)),
     migration!(4, "0004_social_workers"),
     migration!(5, "0005_duties"),
+    migration!(6, "0006_projects"),
 ];
 
 /// Gives the territories written before 0003 their pinyin initials.

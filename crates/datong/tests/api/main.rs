@@ -16,6 +16,7 @@ mod masking;
 mod members;
 mod openapi;
 mod pages;
+mod projects;
 mod rollup;
 mod search;
 mod session;

@@ -3,6 +3,7 @@
 pub mod duties;
 pub mod members;
 pub mod orgs;
+pub mod projects;
 pub mod session;
 pub mod territories;
 pub mod units;
@@ -21,6 +22,7 @@ pub fn routes() -> Router<App> {
         .merge(members::routes())
         .merge(units::routes())
         .merge(duties::routes())
+        .merge(projects::routes())
 }
 
 /// Paging parameters: `limit` (1–500, default 50) and `offset`. Each list's query struct

@@ -4,4 +4,5 @@ pub mod accountability;
 pub mod admission;
 pub mod list;
 pub mod oversight;
+pub mod project;
 pub mod task;
