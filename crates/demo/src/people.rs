@@ -162,6 +162,17 @@ fn years_before(day: NaiveDate, years: u32) -> NaiveDate {
         .expect("within the calendar")
 }
 
+/// A Chinese name: a common surname and one or two given characters.
+pub fn name(rng: &mut Rng, male: bool) -> String {
+    let surname = rng.pick(SURNAMES);
+    let given = if male { GIVEN_MALE } else { GIVEN_FEMALE };
+    if rng.chance(0.7) {
+        format!("{surname}{}{}", rng.pick(given), rng.pick(given))
+    } else {
+        format!("{surname}{}", rng.pick(given))
+    }
+}
+
 /// Draws one member. `district` is the real district whose synthetic region the ID uses.
 pub fn person(
     rng: &mut Rng,
@@ -193,13 +204,7 @@ pub fn person(
         "{first17}{}",
         id_number::check_char(first17.as_bytes()) as char
     );
-    let surname = rng.pick(SURNAMES);
-    let given = if male { GIVEN_MALE } else { GIVEN_FEMALE };
-    let name = if rng.chance(0.7) {
-        format!("{surname}{}{}", rng.pick(given), rng.pick(given))
-    } else {
-        format!("{surname}{}", rng.pick(given))
-    };
+    let name = name(rng, male);
 
     // Most joined between 18 and 35; a few are still on probation (up to a year).
     let probationary = age < 45 && rng.chance(0.06);

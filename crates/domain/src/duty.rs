@@ -226,9 +226,14 @@ pub const OPINION_WORKING_DAYS: u32 = 5;
 
 /// The day the street's written opinion is due, for an admission filed on `filed`.
 pub fn opinion_due(filed: chrono::NaiveDate) -> chrono::NaiveDate {
+    working_days_after(filed, OPINION_WORKING_DAYS)
+}
+
+/// The `n`th working day after `day`, weekends skipped (public holidays are not known).
+pub fn working_days_after(day: chrono::NaiveDate, n: u32) -> chrono::NaiveDate {
     use chrono::{Datelike, Weekday};
-    let mut day = filed;
-    let mut left = OPINION_WORKING_DAYS;
+    let mut day = day;
+    let mut left = n;
     while left > 0 {
         day = day.succ_opt().expect("a date far from the end of time");
         if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {

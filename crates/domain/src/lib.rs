@@ -16,6 +16,7 @@ pub mod org;
 pub mod phone;
 pub mod project;
 pub mod role;
+pub mod street;
 pub mod synthetic;
 pub mod unit;
 pub mod vocab;

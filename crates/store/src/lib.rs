@@ -17,6 +17,7 @@ pub mod migrate;
 pub mod org;
 pub mod rollup;
 pub mod sql;
+pub mod street;
 pub mod territory;
 pub mod unit;
 

@@ -34,6 +34,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_social_workers"),
     migration!(5, "0005_duties"),
     migration!(6, "0006_projects"),
+    migration!(7, "0007_streets"),
 ];
 
 /// Gives the territories written before 0003 their pinyin initials.

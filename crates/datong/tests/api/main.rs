@@ -20,4 +20,5 @@ mod projects;
 mod rollup;
 mod search;
 mod session;
+mod streets;
 mod webdriver;

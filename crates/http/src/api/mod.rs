@@ -5,6 +5,7 @@ pub mod members;
 pub mod orgs;
 pub mod projects;
 pub mod session;
+pub mod streets;
 pub mod territories;
 pub mod units;
 
@@ -23,6 +24,7 @@ pub fn routes() -> Router<App> {
         .merge(units::routes())
         .merge(duties::routes())
         .merge(projects::routes())
+        .merge(streets::routes())
 }
 
 /// Paging parameters: `limit` (1–500, default 50) and `offset`. Each list's query struct

@@ -1,0 +1,396 @@
+//! The street through HTTP on both engines: its 5+2+1 offices from the city's template,
+//! and each of its five powers, with who may do what.
+
+use crate::both;
+use crate::helpers::TestApp;
+use serde_json::json;
+
+const STREET: &str = "140213050";
+
+async fn head(app: &TestApp) -> serde_json::Value {
+    app.get("city", &format!("/api/v1/territories/{STREET}/agencies"))
+        .await
+        .body[0]["head"]
+        .clone()
+}
+
+fn set_day(app: &TestApp, day: &str) {
+    let d: chrono::NaiveDate = day.parse().unwrap();
+    *app.clock.0.lock().unwrap() = d.and_hms_opt(8, 0, 0).unwrap().and_utc();
+}
+
+both!(streets_take_their_offices_from_the_citys_template);
+async fn streets_take_their_offices_from_the_citys_template(app: TestApp) {
+    // A district sets up its own streets, not the city's.
+    let r = app
+        .post(
+            "district",
+            "/api/v1/territories/1402/offices/apply",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    let r = app
+        .post(
+            "district",
+            "/api/v1/territories/140213/offices/apply",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.body["streets"], 1);
+    let r = app
+        .post("city", "/api/v1/territories/1402/offices/apply", json!({}))
+        .await;
+    assert_eq!(
+        (r.status, r.body["streets"].as_i64()),
+        (200, Some(2)),
+        "{}",
+        r.body
+    );
+    let offices = app
+        .get("street", &format!("/api/v1/territories/{STREET}/offices"))
+        .await
+        .body;
+    let kinds: Vec<&str> = offices
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "office").count(), 5);
+    assert_eq!(kinds.iter().filter(|k| **k == "centre").count(), 2);
+    assert_eq!(kinds.iter().filter(|k| **k == "station").count(), 1);
+    let first = offices[0]["id"].as_i64().unwrap();
+    let r = app
+        .post(
+            "street",
+            &format!("/api/v1/offices/{first}/staff"),
+            json!({"name": "赵敏", "post": "主任"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        app.post(
+            "dept_b",
+            &format!("/api/v1/offices/{first}/staff"),
+            json!({"name": "x", "post": "y"})
+        )
+        .await
+        .status,
+        404
+    );
+    assert_eq!(
+        app.get("dept_b", &format!("/api/v1/territories/{STREET}/offices"))
+            .await
+            .status,
+        404
+    );
+
+    // The city renames one; applying again renames it in every street, staff kept.
+    let mut rows = app.get("city", "/api/v1/office-template").await.body;
+    rows[3]["name"] = json!("公共安全办公室（平安建设办公室）");
+    assert_eq!(
+        app.call(
+            "street",
+            "PUT",
+            "/api/v1/office-template",
+            Some(json!({"rows": rows.clone()}))
+        )
+        .await
+        .status,
+        403
+    );
+    let r = app
+        .call(
+            "city",
+            "PUT",
+            "/api/v1/office-template",
+            Some(json!({"rows": rows})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    app.post("city", "/api/v1/territories/1402/offices/apply", json!({}))
+        .await;
+    let offices = app
+        .get("street", &format!("/api/v1/territories/{STREET}/offices"))
+        .await
+        .body;
+    assert_eq!(offices[3]["name"], "公共安全办公室（平安建设办公室）");
+    assert_eq!(offices[0]["staff"][0]["name"], "赵敏");
+}
+
+both!(the_five_powers_each_belong_to_one_side);
+async fn the_five_powers_each_belong_to_one_side(app: TestApp) {
+    let dep = app
+        .post(
+            "district",
+            "/api/v1/departments",
+            json!({"district": "140213", "name": "平城区市场监督管理局", "logins": ["dept"]}),
+        )
+        .await;
+    assert_eq!(dep.status, 201, "{}", dep.body);
+    let dep = dep.body["id"].as_i64().unwrap();
+    assert_eq!(
+        app.post(
+            "dept_b",
+            "/api/v1/departments",
+            json!({"district": "140213", "name": "x"})
+        )
+        .await
+        .status,
+        404
+    );
+    let agency = app
+        .post(
+            "district",
+            "/api/v1/agencies",
+            json!({"department_id": dep, "street": STREET, "name": "永泰市场监管所"}),
+        )
+        .await;
+    assert_eq!(agency.status, 201, "{}", agency.body);
+    let agency = agency.body["id"].as_i64().unwrap();
+
+    // Consent to appointments: nothing changes without it.
+    let propose = |person: &'static str| {
+        let app = &app;
+        async move {
+            let r = app
+                .post(
+                    "district",
+                    &format!("/api/v1/agencies/{agency}/appointments"),
+                    json!({"action": "appoint", "person": person, "reason": "工作需要"}),
+                )
+                .await;
+            assert_eq!(r.status, 201, "{}", r.body);
+            r.body["id"].as_i64().unwrap()
+        }
+    };
+    assert_eq!(
+        app.post(
+            "street",
+            &format!("/api/v1/agencies/{agency}/appointments"),
+            json!({"action": "appoint", "person": "x", "reason": "x"})
+        )
+        .await
+        .status,
+        403
+    );
+    let first = propose("王建国").await;
+    assert_eq!(
+        head(&app).await,
+        json!(null),
+        "a proposal alone appoints nobody"
+    );
+    assert_eq!(
+        app.post(
+            "district",
+            &format!("/api/v1/appointments/{first}/consent"),
+            json!({"given": true, "text": "同意"})
+        )
+        .await
+        .status,
+        403
+    );
+    let r = app
+        .post(
+            "street",
+            &format!("/api/v1/appointments/{first}/consent"),
+            json!({"given": false, "text": "该同志不熟悉街道情况。"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["consent"].as_bool()),
+        (200, Some(false)),
+        "{}",
+        r.body
+    );
+    assert_eq!(head(&app).await, json!(null), "refused: no appointment");
+    let second = propose("李卫东").await;
+    let r = app
+        .post(
+            "street",
+            &format!("/api/v1/appointments/{second}/consent"),
+            json!({"given": true, "text": "同意。"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(head(&app).await, json!("李卫东"));
+    assert_eq!(
+        app.post(
+            "street",
+            &format!("/api/v1/appointments/{second}/consent"),
+            json!({"given": false, "text": "改主意"})
+        )
+        .await
+        .status,
+        409
+    );
+
+    // Rating the head: the street rates once a period, the district sees it.
+    let rate = json!({"period": "2026-Q4", "grade": "competent", "comment": "配合街道工作积极。"});
+    assert_eq!(
+        app.post(
+            "district",
+            &format!("/api/v1/agencies/{agency}/ratings"),
+            rate.clone()
+        )
+        .await
+        .status,
+        403
+    );
+    assert_eq!(
+        app.post(
+            "street",
+            &format!("/api/v1/agencies/{agency}/ratings"),
+            rate.clone()
+        )
+        .await
+        .status,
+        201
+    );
+    assert_eq!(
+        app.post(
+            "street",
+            &format!("/api/v1/agencies/{agency}/ratings"),
+            rate
+        )
+        .await
+        .status,
+        409
+    );
+    let seen = app
+        .get(
+            "district",
+            "/api/v1/territories/140213/agency-ratings?period=2026-Q4",
+        )
+        .await
+        .body;
+    assert_eq!(
+        (seen[0]["head"].as_str(), seen[0]["grade"].as_str()),
+        (Some("李卫东"), Some("competent"))
+    );
+    assert_eq!(
+        app.get("dept_b", "/api/v1/territories/1402/agency-ratings")
+            .await
+            .body,
+        json!([])
+    );
+
+    // Planning participation: the district consults, the street answers in ten working days.
+    assert_eq!(
+        app.post(
+            "street",
+            "/api/v1/consultations",
+            json!({"kind": "planning", "street": STREET, "subject": "x", "body": "x"})
+        )
+        .await
+        .status,
+        403
+    );
+    let c = app
+        .post("district", "/api/v1/consultations", json!({"kind": "planning", "street": STREET, "subject": "御河东路改造工程", "body": "拟于明年三月开工，请街道提出意见。"}))
+        .await;
+    assert_eq!(
+        (c.status, c.body["due"].as_str()),
+        (201, Some("2026-12-10")),
+        "{}",
+        c.body
+    );
+    let c = c.body["id"].as_i64().unwrap();
+    set_day(&app, "2026-12-11");
+    assert_eq!(
+        app.post(
+            "district",
+            &format!("/api/v1/consultations/{c}/answer"),
+            json!({"text": "x"})
+        )
+        .await
+        .status,
+        403
+    );
+    let r = app
+        .post(
+            "street",
+            &format!("/api/v1/consultations/{c}/answer"),
+            json!({"text": "建议增设非机动车道。"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["late"].as_bool()),
+        (200, Some(true)),
+        "{}",
+        r.body
+    );
+    // Advice: the other way round.
+    let a = app
+        .post("street", "/api/v1/consultations", json!({"kind": "advice", "street": STREET, "subject": "老旧小区加装电梯", "body": "建议优先安排永泰街道三个小区。"}))
+        .await;
+    assert_eq!(a.status, 201, "{}", a.body);
+    let r = app
+        .post(
+            "district",
+            &format!("/api/v1/consultations/{}/answer", a.body["id"]),
+            json!({"text": "已纳入明年计划。"}),
+        )
+        .await;
+    assert_eq!((r.status, r.body["late"].as_bool()), (200, Some(false)));
+
+    // 吹哨报到: the street summons; the department reports, then resolves.
+    let body = json!({"street": STREET, "subject": "农贸市场周边占道经营", "body": "请于次日到场会商。", "departments": [dep], "report_by": "2026-12-12", "resolve_by": "2026-12-20"});
+    assert_eq!(
+        app.post("district", "/api/v1/summonses", body.clone())
+            .await
+            .status,
+        403
+    );
+    let s = app.post("street", "/api/v1/summonses", body).await;
+    assert_eq!(s.status, 201, "{}", s.body);
+    let s = s.body["id"].as_i64().unwrap();
+    let path = |step: &str| format!("/api/v1/summonses/{s}/departments/{dep}/{step}");
+    assert_eq!(
+        app.get("dept_b", &format!("/api/v1/summonses/{s}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        app.post("dept", &path("resolve"), json!({"text": "已清理"}))
+            .await
+            .status,
+        409,
+        "report first"
+    );
+    let r = app
+        .post("dept", &path("report"), json!({"text": "执法人员已到场。"}))
+        .await;
+    assert_eq!(
+        (
+            r.status,
+            r.body["departments"][0]["reported_late"].as_bool()
+        ),
+        (200, Some(false)),
+        "{}",
+        r.body
+    );
+    set_day(&app, "2026-12-22");
+    let r = app
+        .post(
+            "dept",
+            &path("resolve"),
+            json!({"text": "已清理摊点 12 处。"}),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        (
+            r.body["closed"].as_bool(),
+            r.body["departments"][0]["resolved_late"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
+    let listed = app
+        .get("district", "/api/v1/territories/140213/summonses")
+        .await
+        .body;
+    assert_eq!(listed["items"][0]["id"], s);
+}
