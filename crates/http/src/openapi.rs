@@ -333,6 +333,7 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
         json!([code_param(), p("period", "query", json!({ "type": "string", "pattern": "^[0-9]{4}(-Q[1-4]|-[0-9]{2})?$" }))]), None, "200",
         ok("督导", json!({ "type": "array", "items": reference("OversightRow") }))) })));
     paths.extend(projects_paths(&id, &code_param));
+    paths.extend(streets_paths(&id, &code_param));
     if let Some((_, tasks)) = paths.iter_mut().find(|(k, _)| *k == "/tasks") {
         tasks["post"]["responses"]["202"] = ok("定时下达：已排入作业队列", reference("Job"));
     }
@@ -530,6 +531,7 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
         ),
     ];
     schemas.extend(projects_schemas());
+    schemas.extend(streets_schemas());
     (paths, schemas)
 }
 
@@ -669,4 +671,286 @@ pub async fn serve() -> Json<&'static Value> {
     // The document depends only on the code: build it once.
     static DOCUMENT: std::sync::LazyLock<Value> = std::sync::LazyLock::new(document);
     Json(&DOCUMENT)
+}
+
+/// The street: offices, and the five powers.
+fn streets_paths(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> Named {
+    let array = |r: &str| json!({ "type": "array", "items": reference(r) });
+    let dep = || p("department", "path", json!({ "type": "integer" }));
+    vec![
+        (
+            "/office-template",
+            json!({
+            "get": op("街道机构模板（5+2+1）", "streets", json!([]), None, "200", ok("模板", array("TemplateRow"))),
+            "put": op("设置街道机构模板（市级）", "streets", json!([]), Some("Template"), "200", ok("模板", array("TemplateRow"))) }),
+        ),
+        (
+            "/territories/{code}/offices",
+            json!({ "get": op("街道的办公室、中心、站所及人员", "streets", json!([code_param()]), None, "200", ok("机构", array("Office"))) }),
+        ),
+        (
+            "/territories/{code}/offices/apply",
+            json!({ "post": op("按模板设置所辖街道的机构", "streets", json!([code_param()]), None, "200",
+            ok("设置的街道数", object(&["streets"], json!({ "streets": { "type": "integer" } })))) }),
+        ),
+        (
+            "/offices/{id}/staff",
+            json!({ "post": op("机构人员", "streets", json!([id()]), Some("NewStaff"), "201", ok("人员", reference("Staff"))) }),
+        ),
+        (
+            "/departments",
+            json!({ "post": op("登记区直部门及其账号", "streets", json!([]), Some("NewDepartment"), "201", ok("部门", reference("Department"))) }),
+        ),
+        (
+            "/agencies",
+            json!({ "post": op("登记部门派驻街道的机构", "streets", json!([]), Some("NewAgency"), "201", ok("派出机构", reference("Agency"))) }),
+        ),
+        (
+            "/territories/{code}/agencies",
+            json!({ "get": op("所辖街道的派出机构及负责人", "streets", json!([code_param()]), None, "200", ok("派出机构", array("Agency"))) }),
+        ),
+        (
+            "/agencies/{id}/ratings",
+            json!({ "post": op("街道考核派出机构负责人（每期一次）", "streets", json!([id()]), Some("NewRating"), "201", ok("考核", reference("AgencyRating"))) }),
+        ),
+        (
+            "/territories/{code}/agency-ratings",
+            json!({ "get": op("派出机构负责人考核结果", "streets", json!([code_param(), p("period", "query", json!({ "type": "string" }))]), None, "200", ok("考核", array("AgencyRating"))) }),
+        ),
+        (
+            "/agencies/{id}/appointments",
+            json!({ "post": op("区里提出任免派出机构负责人（须经街道同意方生效）", "streets", json!([id()]), Some("NewAppointment"), "201", ok("任免", reference("Appointment"))) }),
+        ),
+        (
+            "/appointments/{id}/consent",
+            json!({ "post": op("街道同意或不同意任免", "streets", json!([id()]), Some("Consent"), "200", ok("任免", reference("Appointment"))) }),
+        ),
+        (
+            "/consultations",
+            json!({ "post": op("规划征询（区→街道）或重大决策建议（街道→区）", "streets", json!([]), Some("NewConsultation"), "201", ok("征询", reference("Consultation"))) }),
+        ),
+        (
+            "/consultations/{id}",
+            json!({ "get": op("征询或建议", "streets", json!([id()]), None, "200", ok("征询", reference("Consultation"))) }),
+        ),
+        (
+            "/consultations/{id}/answer",
+            json!({ "post": op("书面答复", "streets", json!([id()]), Some("TextOnly"), "200", ok("征询", reference("Consultation"))) }),
+        ),
+        (
+            "/territories/{code}/consultations",
+            json!({ "get": op("所辖街道的征询与建议", "streets", with_paging(vec![code_param()]), None, "200", ok("征询", list_of("Consultation"))) }),
+        ),
+        (
+            "/summonses",
+            json!({ "post": op("街道吹哨：召集部门报到并限期办结", "streets", json!([]), Some("NewSummons"), "201", ok("吹哨", reference("Summons"))) }),
+        ),
+        (
+            "/summonses/{id}",
+            json!({ "get": op("吹哨事项及各部门报到、办结情况", "streets", json!([id()]), None, "200", ok("吹哨", reference("Summons"))) }),
+        ),
+        (
+            "/summonses/{id}/departments/{department}/report",
+            json!({ "post": op("部门报到", "streets", json!([id(), dep()]), Some("TextOnly"), "200", ok("吹哨", reference("Summons"))) }),
+        ),
+        (
+            "/summonses/{id}/departments/{department}/resolve",
+            json!({ "post": op("部门办结", "streets", json!([id(), dep()]), Some("TextOnly"), "200", ok("吹哨", reference("Summons"))) }),
+        ),
+        (
+            "/territories/{code}/summonses",
+            json!({ "get": op("所辖街道的吹哨事项", "streets", with_paging(vec![code_param()]), None, "200", ok("吹哨", list_of("Summons"))) }),
+        ),
+    ]
+}
+
+fn streets_schemas() -> Named {
+    use datong_domain::street::{Appointment, ConsultationKind, Grade, OfficeKind};
+    fn ids<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> Vec<&'static str> {
+        all.iter().map(|v| f(*v)).collect()
+    }
+    let integer = || json!({ "type": "integer" });
+    let string = || json!({ "type": "string" });
+    let kinds = enumeration(&ids(OfficeKind::ALL, OfficeKind::as_str));
+    let grades = enumeration(&ids(Grade::ALL, Grade::as_str));
+    let actions = enumeration(&ids(Appointment::ALL, Appointment::as_str));
+    let consultation_kinds = enumeration(&ids(ConsultationKind::ALL, ConsultationKind::as_str));
+    vec![
+        (
+            "TemplateRow",
+            object(
+                &["position", "name", "kind"],
+                json!({ "position": { "type": "integer", "minimum": 1 }, "name": text(50), "kind": kinds.clone() }),
+            ),
+        ),
+        (
+            "Template",
+            object(
+                &["rows"],
+                json!({ "rows": { "type": "array", "minItems": 1, "maxItems": 30, "items": reference("TemplateRow") } }),
+            ),
+        ),
+        (
+            "Staff",
+            object(
+                &["id", "name", "post"],
+                json!({ "id": integer(), "name": string(), "post": string() }),
+            ),
+        ),
+        (
+            "NewStaff",
+            object(
+                &["name", "post"],
+                json!({ "name": text(100), "post": text(100) }),
+            ),
+        ),
+        (
+            "Office",
+            object(
+                &["id", "street", "position", "name", "kind", "staff"],
+                json!({ "id": integer(), "street": code(), "position": integer(), "name": string(), "kind": kinds,
+            "staff": { "type": "array", "items": reference("Staff") } }),
+            ),
+        ),
+        (
+            "NewDepartment",
+            object(
+                &["district", "name"],
+                json!({ "district": code(), "name": text(100), "logins": { "type": "array", "items": text(100) } }),
+            ),
+        ),
+        (
+            "Department",
+            object(
+                &["id", "district", "name", "logins"],
+                json!({ "id": integer(), "district": code(), "name": string(), "logins": { "type": "array", "items": string() } }),
+            ),
+        ),
+        (
+            "NewAgency",
+            object(
+                &["department_id", "street", "name"],
+                json!({ "department_id": integer(), "street": code(), "name": text(100) }),
+            ),
+        ),
+        (
+            "Agency",
+            object(
+                &["id", "department_id", "department", "street", "name"],
+                json!({ "id": integer(), "department_id": integer(), "department": string(), "street": code(),
+            "name": string(), "head": nullable(string()) }),
+            ),
+        ),
+        (
+            "NewRating",
+            object(
+                &["period", "grade", "comment"],
+                json!({ "period": { "type": "string", "pattern": "^[0-9]{4}(-Q[1-4]|-[0-9]{2})?$" }, "grade": grades.clone(), "comment": text(500) }),
+            ),
+        ),
+        (
+            "AgencyRating",
+            object(
+                &[
+                    "agency_id",
+                    "agency",
+                    "street",
+                    "period",
+                    "head",
+                    "grade",
+                    "comment",
+                    "rated_by",
+                    "rated_at",
+                ],
+                json!({ "agency_id": integer(), "agency": string(),
+            "street": code(), "period": string(), "head": string(), "grade": grades, "comment": string(), "rated_by": string(), "rated_at": string() }),
+            ),
+        ),
+        (
+            "NewAppointment",
+            object(
+                &["action", "person", "reason"],
+                json!({ "action": actions.clone(), "person": text(100), "reason": text(500) }),
+            ),
+        ),
+        (
+            "Consent",
+            object(
+                &["given", "text"],
+                json!({ "given": { "type": "boolean" }, "text": text(4000) }),
+            ),
+        ),
+        (
+            "Appointment",
+            object(
+                &[
+                    "id",
+                    "agency_id",
+                    "action",
+                    "person",
+                    "reason",
+                    "proposed_by",
+                ],
+                json!({ "id": integer(), "agency_id": integer(), "action": actions,
+            "person": string(), "reason": string(), "proposed_by": string(), "consent": nullable(json!({ "type": "boolean" })), "consent_text": nullable(string()), "head": nullable(string()) }),
+            ),
+        ),
+        (
+            "NewConsultation",
+            object(
+                &["kind", "street", "subject", "body"],
+                json!({ "kind": consultation_kinds.clone(), "street": code(), "subject": text(100), "body": text(4000) }),
+            ),
+        ),
+        (
+            "Consultation",
+            object(
+                &[
+                    "id", "kind", "street", "subject", "body", "filed_by", "filed_at", "due",
+                    "late",
+                ],
+                json!({ "id": integer(), "kind": consultation_kinds,
+            "street": code(), "subject": string(), "body": string(), "filed_by": string(), "filed_at": string(), "due": date(), "answer": nullable(string()),
+            "answered_by": nullable(string()), "answered_at": nullable(string()), "late": { "type": "boolean" } }),
+            ),
+        ),
+        ("TextOnly", object(&["text"], json!({ "text": text(4000) }))),
+        (
+            "NewSummons",
+            object(
+                &[
+                    "street",
+                    "subject",
+                    "body",
+                    "departments",
+                    "report_by",
+                    "resolve_by",
+                ],
+                json!({ "street": code(), "subject": text(100), "body": text(4000),
+            "departments": { "type": "array", "minItems": 1, "items": integer() }, "report_by": date(), "resolve_by": date() }),
+            ),
+        ),
+        (
+            "Summons",
+            object(
+                &[
+                    "id",
+                    "street",
+                    "subject",
+                    "body",
+                    "report_by",
+                    "resolve_by",
+                    "filed_by",
+                    "filed_at",
+                    "departments",
+                    "closed",
+                ],
+                json!({ "id": integer(), "street": code(),
+            "subject": string(), "body": string(), "report_by": date(), "resolve_by": date(), "filed_by": string(), "filed_at": string(), "closed": { "type": "boolean" },
+            "departments": { "type": "array", "items": object(&["department_id", "department", "reported_late", "resolved_late"], json!({ "department_id": integer(), "department": string(),
+                "reported_at": nullable(string()), "action": nullable(string()), "resolved_at": nullable(string()), "resolution": nullable(string()),
+                "reported_late": { "type": "boolean" }, "resolved_late": { "type": "boolean" } })) } }),
+            ),
+        ),
+    ]
 }
