@@ -12,6 +12,7 @@ mod geo;
 mod people;
 mod plan;
 mod rng;
+mod streets;
 
 pub use duties::CATALOGUE_CSV;
 pub use plan::{Plan, Scale};
@@ -161,6 +162,7 @@ pub fn build(db: &Db, opts: &Options, actor: &Actor) -> Result<Report, DemoError
         &streets,
         plan.tasks_per_district_month,
     )?;
+    streets::build(c, opts.seed, opts.today, &districts, &streets, "department")?;
     // Fresh statistics, so the planners read rosters off the right index from the start.
     c.batch("ANALYZE")?;
     tracing::info!(elapsed = ?started.elapsed(), "demo city written");

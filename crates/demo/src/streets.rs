@@ -1,0 +1,214 @@
+//! The demo city's streets: the 5+2+1 offices from the template with synthetic staff, the
+//! district departments and their agencies in the streets, with heads appointed by
+//! consent, last quarter's ratings, and a few consultations and summonses.
+
+use crate::rng::Rng;
+use crate::{DemoError, Place, people};
+use chrono::{Datelike, Days, NaiveDate};
+use datong_domain::DivisionCode;
+use datong_domain::street::{Appointment, ConsultationKind, Grade};
+use datong_store::access::Caller;
+use datong_store::audit::{self, Actor, Entry};
+use datong_store::db::Cell;
+use datong_store::street::{powers, structure};
+use datong_store::{Conn, params};
+
+fn at(day: NaiveDate, hour: u32) -> Caller {
+    Caller::system(Actor {
+        login: "demo".into(),
+        at: format!("{day}T{hour:02}:00:00.000000Z"),
+    })
+}
+
+const DEPARTMENTS: [(&str, &str); 3] = [
+    ("公安分局", "派出所"),
+    ("市场监督管理局", "市场监管所"),
+    ("住房和城乡建设局", "住建工作站"),
+];
+
+/// `department_login` acts for the first district's 住房和城乡建设局.
+pub fn build(
+    c: &mut Conn,
+    seed: u64,
+    today: NaiveDate,
+    districts: &[Place],
+    streets: &[Place],
+    department_login: &str,
+) -> Result<(), DemoError> {
+    let mut rng = Rng::new(seed).fork(0x57ee7);
+    let city = DivisionCode::parse(crate::CITY).expect("a valid code");
+    let setup = at(today - Days::new(200), 9);
+    structure::apply(c, &setup, &city)?;
+    staff(c, &mut rng, &setup)?;
+
+    let code = |p: &Place| DivisionCode::parse(&p.code).expect("codes from the tree");
+    let mut agencies = Vec::new();
+    for (i, d) in districts.iter().enumerate() {
+        let mine: Vec<&Place> = streets
+            .iter()
+            .filter(|s| s.code.starts_with(&d.code))
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        for (name, agency) in DEPARTMENTS {
+            let logins = if i == 0 && name == "住房和城乡建设局" {
+                vec![department_login.to_owned()]
+            } else {
+                Vec::new()
+            };
+            let dep =
+                powers::add_department(c, &setup, &code(d), &format!("{}{name}", d.name), &logins)?;
+            for s in &mine {
+                let a = powers::add_agency(
+                    c,
+                    &setup,
+                    dep.id,
+                    &code(s),
+                    &format!("{}{agency}", s.name.trim_end_matches("街道")),
+                )?;
+                agencies.push((a.id, code(s), dep.id));
+            }
+        }
+    }
+    // Heads: proposed by the district, most consented to by the street.
+    for (id, _, _) in &agencies {
+        let proposed = today - Days::new(u64::from(rng.range(120, 190)));
+        let male = !rng.chance(0.3);
+        let person = people::name(&mut rng, male);
+        let p = powers::propose(
+            c,
+            &at(proposed, 10),
+            *id,
+            Appointment::Appoint,
+            &person,
+            "工作需要",
+        )?;
+        let given = rng.chance(0.9);
+        let text = if given {
+            "同意。"
+        } else {
+            "该同志不熟悉街道情况，建议另选。"
+        };
+        powers::consent(c, &at(proposed + Days::new(3), 15), p.id, given, text)?;
+    }
+    // Last quarter's ratings, where there is a head.
+    let last = today - Days::new(92);
+    let quarter = format!("{}-Q{}", last.year(), last.month0() / 3 + 1);
+    let grades = [
+        (Grade::Excellent, 3),
+        (Grade::Competent, 6),
+        (Grade::BasicallyCompetent, 1),
+    ];
+    for (id, _, _) in &agencies {
+        if rng.chance(0.8) {
+            let grade = *rng.weighted(&grades);
+            match powers::rate(
+                c,
+                &at(today - Days::new(20), 11),
+                *id,
+                &quarter,
+                grade,
+                "配合街道工作。",
+            ) {
+                Ok(_) | Err(datong_store::StoreError::Invalid { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    // A few exchanges and summonses in the first streets.
+    for (i, s) in streets.iter().take(6).enumerate() {
+        let street = code(s);
+        let filed = today - Days::new(10 + 7 * i as u64);
+        let planning = powers::consult(
+            c,
+            &at(filed, 9),
+            ConsultationKind::Planning,
+            &street,
+            "城市道路改造工程",
+            "拟于明年开工，请街道提出意见。",
+        )?;
+        if i % 2 == 0 {
+            powers::answer(
+                c,
+                &at(filed + Days::new(6), 16),
+                planning.id,
+                "建议同步改造雨污管网，并设置施工公示牌。",
+            )?;
+        }
+        powers::consult(
+            c,
+            &at(filed, 10),
+            ConsultationKind::Advice,
+            &street,
+            "老旧小区加装电梯",
+            "建议优先安排本街道老旧小区。",
+        )?;
+        let deps: Vec<i64> = agencies
+            .iter()
+            .filter(|(_, a, _)| *a == street)
+            .map(|(_, _, d)| *d)
+            .take(2)
+            .collect();
+        if deps.is_empty() {
+            continue;
+        }
+        let draft = powers::SummonsDraft {
+            street: street.clone(),
+            subject: "农贸市场周边占道经营和交通拥堵".into(),
+            body: "请有关部门到场会商，限期整治。".into(),
+            departments: deps,
+            report_by: filed + Days::new(1),
+            resolve_by: filed + Days::new(10),
+        };
+        powers::summon(c, &at(filed, 9), &draft)?;
+    }
+    Ok(())
+}
+
+/// Two to five synthetic people in each office, one of them its head.
+fn staff(c: &mut Conn, rng: &mut Rng, actor: &Caller) -> Result<(), DemoError> {
+    let offices: Vec<i64> = c
+        .query("SELECT id FROM street_office ORDER BY id", params![])?
+        .iter()
+        .map(|r| r.i64(0))
+        .collect::<Result<_, _>>()?;
+    let mut rows: Vec<(i64, String, &str)> = Vec::new();
+    for o in &offices {
+        for k in 0..rng.range(2, 5) {
+            let post = if k == 0 { "主任" } else { "工作人员" };
+            let male = !rng.chance(0.45);
+            rows.push((*o, people::name(rng, male), post));
+        }
+    }
+    c.tx(|c| {
+        let cells: Vec<[Cell; 4]> = rows
+            .iter()
+            .map(|(o, n, p)| {
+                [
+                    Cell::Int(*o),
+                    Cell::Text(n),
+                    Cell::Text(p),
+                    Cell::Bool(true),
+                ]
+            })
+            .collect();
+        c.bulk_insert(
+            "office_staff",
+            &["office_id", "name", "post", "synthetic"],
+            cells.iter().map(|r| &r[..]),
+        )?;
+        audit::append(
+            c,
+            &actor.actor,
+            Entry {
+                action: "demo",
+                entity: "office_staff",
+                entity_id: crate::CITY,
+                before: None,
+                after: Some(&serde_json::json!({ "staff": rows.len(), "synthetic": true })),
+            },
+        )?;
+        Ok::<_, DemoError>(())
+    })
+}
