@@ -133,6 +133,9 @@ pub fn tabs(t: &Text, code: &DivisionCode, on: &str) -> Markup {
             @if code.level() >= Level::City && code.level() <= Level::Community {
                 a.on[on == "duties"] href={ "/t/" (code) "/duties" } { (t.duties) }
             }
+            @if code.level() == Level::Street {
+                a.on[on == "street"] href={ "/t/" (code) "/street" } { (t.street) }
+            }
             @if code.level() < Level::Street {
                 a.on[on == "oversight"] href={ "/t/" (code) "/oversight" } { (t.oversight) }
             }

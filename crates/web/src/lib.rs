@@ -18,6 +18,7 @@ mod map;
 mod member;
 mod oversight;
 mod roster;
+mod street;
 mod viewer;
 
 use axum::Router;
@@ -62,6 +63,7 @@ pub fn routes() -> Router<App> {
         .route("/t/{code}/units", get(lists::units))
         .route("/t/{code}/duties", get(duties::show))
         .route("/t/{code}/oversight", get(oversight::show))
+        .route("/t/{code}/street", get(street::show))
         .route(
             "/t/{code}/tasks/new",
             get(duties::new_form).post(duties::send),

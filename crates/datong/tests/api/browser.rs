@@ -360,6 +360,18 @@ async fn a_refused_task_and_an_admission_end_to_end() {
         "{list}"
     );
     save_screenshot(&street, "street-duties.png").await;
+    // The street's own page: its 5+2+1 offices with staff, and the agencies in it.
+    street
+        .goto(&format!("{}/t/140213050/street", app.base))
+        .await;
+    let offices = street.text("#offices").await;
+    assert!(
+        offices.contains("党建办公室")
+            && offices.contains("退役军人服务站")
+            && offices.contains("主任"),
+        "{offices}"
+    );
+    assert!(street.text("#agencies").await.contains("派出所"));
 
     // The district oversees its streets: the admission shows in the street's row.
     district
