@@ -945,3 +945,215 @@ async fn oversight_drills_down_from_the_city_to_the_streets(app: TestApp) {
         422
     );
 }
+
+/// One task, sent by one path; the outcome as a word: `sent`, the gate's reason, or
+/// `unseen` when the sender cannot see the street.
+async fn send_by(app: &TestApp, path: &str, sender: &str, category: &str) -> String {
+    let refused_reason = |body: &Value| -> String {
+        body["refused"][0]["reason"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| "unseen".into())
+    };
+    match path {
+        "api" => {
+            let r = app
+                .post(
+                    sender,
+                    "/api/v1/tasks",
+                    task(category, "urban_management", &[STREET]),
+                )
+                .await;
+            match r.status {
+                201 => "sent".into(),
+                422 if r.body["error"]["code"] == "task_refused" => {
+                    refused_reason(&r.body["error"]["details"])
+                }
+                422 if r.body["error"]["field"] == "targets[0]" => "unseen".into(),
+                s => panic!("{s}: {}", r.body),
+            }
+        }
+        "form" => {
+            let http = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let login = http
+                .post(format!("{}/login", app.base))
+                .form(&[
+                    ("login", sender),
+                    ("password", crate::helpers::PASSWORD),
+                    ("next", "/"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            let cookie = login.headers()["set-cookie"]
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned();
+            // The sender's own district's form: a department of 云冈区 sends from there.
+            let from = if sender == "dept_b" {
+                "140214"
+            } else {
+                "140213"
+            };
+            let form = http
+                .get(format!("{}/t/{from}/tasks/new", app.base))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .unwrap();
+            let form = form.text().await.unwrap();
+            let csrf = form
+                .split("name=\"csrf_token\" value=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .to_owned();
+            let r = http
+                .post(format!("{}/t/{from}/tasks/new", app.base))
+                .header("cookie", &cookie)
+                .form(&[
+                    ("csrf_token", csrf.as_str()),
+                    ("title", "网格巡查"),
+                    ("sender", "区里"),
+                    ("area", "urban_management"),
+                    ("category", category),
+                    ("deadline", "2026-12-10"),
+                    ("evidence", "台账"),
+                    ("targets", STREET),
+                ])
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let page = r.text().await.unwrap();
+            match status {
+                303 => "sent".into(),
+                422 if page.contains("id=\"refusal\"") => page
+                    .split("data-reason=\"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+                422 if page.contains("接收单位不存在或不在权限范围内") => {
+                    "unseen".into()
+                }
+                s => panic!("{s}: {page}"),
+            }
+        }
+        "import" => {
+            let sheet = datong_store::import::sheet::read(
+                "tasks.csv",
+                format!("任务名称,发文单位,类别代码,职责领域,完成时限,佐证材料,接收单位\n网格巡查,区里,{category},城市管理,2026-12-10,台账,{STREET}\n").as_bytes(),
+            )
+            .unwrap();
+            let rows = datong_store::import::tasks::check(&sheet).unwrap();
+            let now = app
+                .clock
+                .0
+                .lock()
+                .unwrap()
+                .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+                .to_string();
+            app.with_db(|c| {
+                let caller = datong_store::account::caller_for_login(c, sender, &now)
+                    .unwrap()
+                    .unwrap();
+                match datong_store::import::tasks::apply(c, &caller, &rows).unwrap() {
+                    Ok(_) => "sent".into(),
+                    Err(errors) if errors[0].column == "targets[0]" => "unseen".into(),
+                    Err(errors) => {
+                        let reason = &errors[0].reason;
+                        datong_domain::duty::Refusal::ALL
+                            .iter()
+                            .find(|r| reason.ends_with(r.label()))
+                            .map_or_else(|| panic!("{reason}"), |r| r.as_str().to_owned())
+                    }
+                }
+            })
+        }
+        "job" => {
+            let mut body = task(category, "urban_management", &[STREET]);
+            body["send_on"] = json!("2026-11-27");
+            let r = app.post(sender, "/api/v1/tasks", body).await;
+            assert_eq!(r.status, 202, "{}", r.body);
+            let id = r.body["id"].as_i64().unwrap();
+            let now = *app.clock.0.lock().unwrap();
+            set_day(app, "2026-11-27");
+            tick(app);
+            *app.clock.0.lock().unwrap() = now + chrono::Duration::seconds(1);
+            let job = app.get(sender, &format!("/api/v1/jobs/{id}")).await.body;
+            match job["outcome"]["refused"].as_str() {
+                None => "sent".into(),
+                Some("task_refused") => refused_reason(&job["outcome"]["details"]),
+                Some("invalid") => "unseen".into(),
+                Some(other) => panic!("{other}: {job}"),
+            }
+        }
+        other => panic!("no path {other}"),
+    }
+}
+
+both!(every_path_that_creates_a_task_meets_the_gate);
+async fn every_path_that_creates_a_task_meets_the_gate(app: TestApp) {
+    load_catalogue(&app);
+    // urban.parking admitted through the full path; urban.stalls filed and rejected.
+    for (category, approve) in [("urban.parking", true), ("urban.stalls", false)] {
+        let id = file_admission(&app, category).await["id"].as_i64().unwrap();
+        let opinion = if approve { "agree" } else { "disagree" };
+        app.post(
+            "street",
+            &format!("/api/v1/admissions/{id}/opinion"),
+            json!({"opinion": opinion, "text": "书面意见。"}),
+        )
+        .await;
+        let r = app
+            .post(
+                "district",
+                &format!("/api/v1/admissions/{id}/decision"),
+                json!({"approve": approve, "text": "审批意见。"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let cases = [
+        ("on the list", "dept", "urban.sanitation", "sent"),
+        ("off the list", "dept", "urban.lighting", "off_list"),
+        ("admitted", "dept", "urban.parking", "sent"),
+        ("admission rejected", "dept", "urban.stalls", "off_list"),
+        (
+            "retired function",
+            "dept",
+            "investment_promotion",
+            "retired_function",
+        ),
+        (
+            "another district's department",
+            "dept_b",
+            "urban.sanitation",
+            "unseen",
+        ),
+    ];
+    for path in ["api", "form", "import", "job"] {
+        for (case, sender, category, expect) in cases {
+            let before = count(&app, "task");
+            let got = send_by(&app, path, sender, category).await;
+            assert_eq!(got, expect, "{path}: {case}");
+            let sent = i64::from(expect == "sent");
+            assert_eq!(
+                count(&app, "task"),
+                before + sent,
+                "{path}: {case}: a task only when sent"
+            );
+        }
+    }
+}
