@@ -324,32 +324,47 @@ fn import_divisions(
     Ok(())
 }
 
+/// A spreadsheet file the command line imports: its name as shown in errors, and the
+/// refusal that prints every bad cell as `file:line: column: reason`.
+struct SheetFile {
+    shown: String,
+    sheet: datong_store::import::sheet::Sheet,
+}
+
+impl SheetFile {
+    fn read(file: &std::path::Path) -> Result<Self> {
+        let shown = file.display().to_string();
+        let bytes = std::fs::read(file).with_context(|| format!("reading {shown}"))?;
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let sheet = datong_store::import::sheet::read(&name, &bytes)
+            .map_err(|e| refuse(&shown, vec![e]))?;
+        Ok(SheetFile { shown, sheet })
+    }
+}
+
+fn refuse(shown: &str, errors: Vec<datong_store::import::sheet::CellError>) -> anyhow::Error {
+    for e in &errors {
+        eprintln!("{shown}:{}: {}: {}", e.line, e.column, e.reason);
+    }
+    anyhow::anyhow!("{shown}: {} problems; nothing was imported", errors.len())
+}
+
 fn import_duties(
     db: &datong_store::Db,
     file: &std::path::Path,
     valid_from: Option<chrono::NaiveDate>,
 ) -> Result<()> {
-    use datong_store::import::{duties, sheet};
-    let shown = file.display().to_string();
-    let bytes = std::fs::read(file).with_context(|| format!("reading {shown}"))?;
-    let refuse = |errors: Vec<sheet::CellError>| {
-        for e in &errors {
-            eprintln!("{shown}:{}: {}: {}", e.line, e.column, e.reason);
-        }
-        anyhow::anyhow!("{shown}: {} bad cells; nothing was imported", errors.len())
-    };
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let rows = sheet::read(&name, &bytes)
-        .map_err(|e| refuse(vec![e]))
-        .and_then(|s| duties::check(&s).map_err(refuse))?;
+    use datong_store::import::duties;
+    let f = SheetFile::read(file)?;
+    let rows = duties::check(&f.sheet).map_err(|e| refuse(&f.shown, e))?;
     let valid_from = valid_from
         .unwrap_or_else(|| chrono::Local::now().date_naive())
         .to_string();
-    let report =
-        duties::apply(&mut *db.get()?, &operator(), &rows, &valid_from)?.map_err(refuse)?;
+    let report = duties::apply(&mut *db.get()?, &operator(), &rows, &valid_from)?
+        .map_err(|e| refuse(&f.shown, e))?;
     eprintln!(
         "imported {} items: {} new, {} new versions, {} unchanged",
         rows.len(),
@@ -365,22 +380,9 @@ fn import_tasks(
     file: &std::path::Path,
     login: Option<String>,
 ) -> Result<()> {
-    use datong_store::import::{sheet, tasks};
-    let shown = file.display().to_string();
-    let bytes = std::fs::read(file).with_context(|| format!("reading {shown}"))?;
-    let refuse = |errors: Vec<sheet::CellError>| {
-        for e in &errors {
-            eprintln!("{shown}:{}: {}: {}", e.line, e.column, e.reason);
-        }
-        anyhow::anyhow!("{shown}: {} problems; no task was sent", errors.len())
-    };
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let rows = sheet::read(&name, &bytes)
-        .map_err(|e| refuse(vec![e]))
-        .and_then(|s| tasks::check(&s).map_err(refuse))?;
+    use datong_store::import::tasks;
+    let f = SheetFile::read(file)?;
+    let rows = tasks::check(&f.sheet).map_err(|e| refuse(&f.shown, e))?;
     let conn = &mut *db.get()?;
     let operator = operator();
     let caller = match login {
@@ -388,7 +390,7 @@ fn import_tasks(
         Some(l) => datong_store::account::caller_for_login(conn, &l, &operator.at)?
             .with_context(|| format!("no enabled account {l}"))?,
     };
-    let sent = tasks::apply(conn, &caller, &rows)?.map_err(refuse)?;
+    let sent = tasks::apply(conn, &caller, &rows)?.map_err(|e| refuse(&f.shown, e))?;
     eprintln!("sent {} tasks", sent.len());
     Ok(())
 }

@@ -46,6 +46,29 @@ fn row_hash(
     hex::encode(Sm3::digest(canonical.as_bytes()))
 }
 
+/// Appends an entry with no earlier state to show (a creation, a step taken), `after`
+/// being anything serialisable. Call inside the transaction of the write it records.
+pub fn record<T: serde::Serialize>(
+    conn: &mut Conn,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: i64,
+    after: &T,
+) -> DbResult<()> {
+    append(
+        conn,
+        actor,
+        Entry {
+            action,
+            entity,
+            entity_id: &entity_id.to_string(),
+            before: None,
+            after: Some(&serde_json::to_value(after).expect("a plain value")),
+        },
+    )
+}
+
 /// Appends one entry. Call inside the transaction of the write it records.
 pub fn append(conn: &mut Conn, actor: &Actor, e: Entry<'_>) -> DbResult<()> {
     // The UPDATE takes the head's row lock in PostgreSQL (SQLite's write lock is already

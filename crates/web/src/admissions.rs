@@ -4,7 +4,7 @@
 
 use crate::dashboard::{NodePath, crumbs, head, tabs};
 use crate::layout::{failure, page};
-use crate::member::{Errors, field};
+use crate::member::{Errors, field, required_text};
 use crate::viewer::Viewer;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -37,13 +37,7 @@ pub struct FileForm {
 impl FileForm {
     fn parse(&self) -> Result<AdmissionDraft, Errors> {
         let mut e = Errors::new();
-        let text = |e: &mut Errors, field: &'static str, s: &str, max: usize| {
-            let s = s.trim();
-            if s.is_empty() || s.chars().count() > max {
-                e.insert(field, format!("应为 1 至 {max} 个字符"));
-            }
-            s.to_owned()
-        };
+        let text = required_text;
         let name = text(&mut e, "name", &self.name, 100);
         let basis = text(&mut e, "basis", &self.basis, 500);
         let office = text(&mut e, "office", &self.office, 100);

@@ -4,7 +4,7 @@
 
 use crate::dashboard::{NodePath, crumbs, head, tabs};
 use crate::layout::{failure, page};
-use crate::member::{Errors, field};
+use crate::member::{Errors, field, required_text};
 use crate::viewer::Viewer;
 use axum::Form;
 use axum::extract::State;
@@ -180,13 +180,7 @@ impl TaskForm {
 
     fn parse(&self) -> Result<TaskDraft, Errors> {
         let mut e = Errors::new();
-        let text = |e: &mut Errors, field: &'static str, s: &str, max: usize| {
-            let s = s.trim();
-            if s.is_empty() || s.chars().count() > max {
-                e.insert(field, format!("应为 1 至 {max} 个字符"));
-            }
-            s.to_owned()
-        };
+        let text = required_text;
         let title = text(&mut e, "title", &self.title, 100);
         let sender = text(&mut e, "sender", &self.sender, 100);
         let evidence = text(&mut e, "evidence", &self.evidence, 500);

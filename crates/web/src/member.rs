@@ -200,6 +200,16 @@ fn parse(f: &MemberForm) -> Result<NewMember, Errors> {
     }
 }
 
+/// A form's required text of at most `max` characters, trimmed; an error at `field`
+/// otherwise.
+pub(crate) fn required_text(e: &mut Errors, field: &'static str, s: &str, max: usize) -> String {
+    let s = s.trim();
+    if s.is_empty() || s.chars().count() > max {
+        e.insert(field, format!("应为 1 至 {max} 个字符"));
+    }
+    s.to_owned()
+}
+
 pub(crate) fn field(label: &str, name: &'static str, errors: &Errors, input: Markup) -> Markup {
     html! {
         label.field.invalid[errors.contains_key(name)] {

@@ -2,7 +2,7 @@
 //! sub-projects, evidence files, and progress rolled up to parent projects and nodes.
 
 use crate::access::Caller;
-use crate::audit::{self, Entry};
+use crate::audit;
 use crate::db::{Conn, Row};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
@@ -227,28 +227,6 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<ProjectView
     })
 }
 
-fn audited<T: Serialize>(
-    c: &mut Conn,
-    caller: &Caller,
-    action: &str,
-    entity: &str,
-    id: i64,
-    after: &T,
-) -> StoreResult<()> {
-    audit::append(
-        c,
-        &caller.actor,
-        Entry {
-            action,
-            entity,
-            entity_id: &id.to_string(),
-            before: None,
-            after: Some(&serde_json::to_value(after).expect("plain struct")),
-        },
-    )?;
-    Ok(())
-}
-
 pub fn create(conn: &mut Conn, caller: &Caller, d: &ProjectDraft) -> StoreResult<ProjectView> {
     crate::territory::get_in_scope(conn, caller, &d.territory)
         .map_err(|_| StoreError::invalid("territory", "所在区划不存在或不在权限范围内"))?;
@@ -312,7 +290,7 @@ pub fn create(conn: &mut Conn, caller: &Caller, d: &ProjectDraft) -> StoreResult
             )?
             .i64(0)?;
         let view = get(c, &Caller::system(caller.actor.clone()), id)?;
-        audited(c, caller, "create", "project", id, &view.project)?;
+        audit::record(c, &caller.actor, "create", "project", id, &view.project)?;
         Ok::<_, StoreError>(id)
     })?;
     get(conn, caller, id)
@@ -354,7 +332,7 @@ pub fn add_milestone(
                 params![project, name, weight, due.to_string()],
             )?
             .i64(0)?;
-        audited(c, caller, "create", "milestone", id, &serde_json::json!({ "project_id": project, "name": name, "weight": weight, "due": due }))
+        audit::record(c, &caller.actor, "create", "milestone", id, &serde_json::json!({ "project_id": project, "name": name, "weight": weight, "due": due }))
     })?;
     get(conn, caller, project)
 }
@@ -377,9 +355,9 @@ pub fn report(
             "UPDATE milestone SET percent = $1, done_at = $2 WHERE id = $3",
             params![percent, done, milestone],
         )?;
-        audited(
+        audit::record(
             c,
-            caller,
+            &caller.actor,
             "report",
             "milestone",
             milestone,
@@ -426,7 +404,7 @@ pub fn attach(
                 params![milestone, &name, kind.content_type(), size, &digest, bytes, &caller.actor.login, &caller.actor.at],
             )?
             .i64(0)?;
-        audited(c, caller, "attach", "evidence", id, &serde_json::json!({ "milestone_id": milestone, "file_name": name, "size": size, "digest": digest }))?;
+        audit::record(c, &caller.actor, "attach", "evidence", id, &serde_json::json!({ "milestone_id": milestone, "file_name": name, "size": size, "digest": digest }))?;
         Ok::<_, StoreError>(id)
     })?;
     let view = get(conn, caller, project)?;

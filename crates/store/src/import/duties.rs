@@ -13,7 +13,7 @@
 //! Every bad cell is listed before anything is written; then one transaction declares each
 //! item, or its next version where it changed. Loading the same file again changes nothing.
 
-use super::sheet::{CellError, Sheet};
+use super::sheet::{CellError, Columns, Sheet};
 use crate::audit::Actor;
 use crate::db::Conn;
 use crate::duty::list::{self, ItemInput, Put};
@@ -70,28 +70,12 @@ pub type Row = (u64, ItemInput);
 
 /// Checks every row; returns the items, or every bad cell.
 pub fn check(sheet: &Sheet) -> Result<Vec<Row>, Vec<CellError>> {
-    let cols: Vec<Option<usize>> = sheet.header.iter().map(|h| column_of(h)).collect();
-    let at = |want: usize| cols.iter().position(|c| *c == Some(want));
-    let missing: Vec<CellError> = (0..REQUIRED)
-        .filter(|&i| at(i).is_none())
-        .map(|i| CellError {
-            line: 1,
-            column: COLUMNS[i].to_owned(),
-            reason: "缺少此列".into(),
-        })
-        .collect();
-    if !missing.is_empty() {
-        return Err(missing);
-    }
+    let columns = Columns::find(sheet, &COLUMNS, REQUIRED, column_of)?;
     let mut errors = Vec::new();
     let mut items = Vec::new();
     let mut first_seen: HashMap<(String, Level, Category), u64> = HashMap::new();
     for (line, cells) in &sheet.rows {
-        let cell = |i: usize| {
-            at(i)
-                .and_then(|c| cells.get(c))
-                .map_or("", |c| c.text.as_str())
-        };
+        let cell = |i: usize| columns.cell(cells, i);
         let mut mine = Vec::new();
         let mut err = |i: usize, reason: String| {
             mine.push(CellError {

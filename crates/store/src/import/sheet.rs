@@ -123,3 +123,45 @@ pub fn read(file_name: &str, bytes: &[u8]) -> Result<Sheet, CellError> {
     }
     Ok(sheet)
 }
+
+/// Where the sheet keeps each of `wanted` (a template's columns, in order): `column_of`
+/// names the template column a header means. The first `required` must be there; each
+/// one missing is an error at line 1. Then `cell(row, i)` reads the `i`th wanted column.
+pub struct Columns {
+    at: Vec<Option<usize>>,
+}
+
+impl Columns {
+    pub fn find(
+        sheet: &Sheet,
+        wanted: &[&str],
+        required: usize,
+        column_of: impl Fn(&str) -> Option<usize>,
+    ) -> Result<Self, Vec<CellError>> {
+        let by_header: Vec<Option<usize>> =
+            sheet.header.iter().map(|h| column_of(h.trim())).collect();
+        let at: Vec<Option<usize>> = (0..wanted.len())
+            .map(|w| by_header.iter().position(|c| *c == Some(w)))
+            .collect();
+        let missing: Vec<CellError> = (0..required)
+            .filter(|&i| at[i].is_none())
+            .map(|i| CellError {
+                line: 1,
+                column: wanted[i].to_owned(),
+                reason: "缺少此列".into(),
+            })
+            .collect();
+        if missing.is_empty() {
+            Ok(Columns { at })
+        } else {
+            Err(missing)
+        }
+    }
+
+    /// The trimmed text of the `i`th wanted column in `cells`, empty when absent.
+    pub fn cell<'a>(&self, cells: &'a [Cell], i: usize) -> &'a str {
+        self.at[i]
+            .and_then(|c| cells.get(c))
+            .map_or("", |c| c.text.trim())
+    }
+}

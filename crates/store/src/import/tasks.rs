@@ -12,7 +12,7 @@
 //! Every row goes through the same gate as a task sent by hand, all in one transaction:
 //! one refused row refuses the file, and every refused or bad row is listed.
 
-use super::sheet::{CellError, Sheet};
+use super::sheet::{CellError, Columns, Sheet};
 use crate::access::Caller;
 use crate::db::Conn;
 use crate::duty::task::{self, TaskDraft};
@@ -35,31 +35,13 @@ const REQUIRED: usize = 7;
 
 /// Checks every row's cells; returns the drafts with their lines, or every bad cell.
 pub fn check(sheet: &Sheet) -> Result<Vec<(u64, TaskDraft)>, Vec<CellError>> {
-    let cols: Vec<Option<usize>> = sheet
-        .header
-        .iter()
-        .map(|h| COLUMNS.iter().position(|c| *c == h.trim()))
-        .collect();
-    let at = |want: usize| cols.iter().position(|c| *c == Some(want));
-    let missing: Vec<CellError> = (0..REQUIRED)
-        .filter(|&i| at(i).is_none())
-        .map(|i| CellError {
-            line: 1,
-            column: COLUMNS[i].to_owned(),
-            reason: "缺少此列".into(),
-        })
-        .collect();
-    if !missing.is_empty() {
-        return Err(missing);
-    }
+    let columns = Columns::find(sheet, &COLUMNS, REQUIRED, |h| {
+        COLUMNS.iter().position(|c| *c == h)
+    })?;
     let mut errors = Vec::new();
     let mut drafts = Vec::new();
     for (line, cells) in &sheet.rows {
-        let cell = |i: usize| {
-            at(i)
-                .and_then(|c| cells.get(c))
-                .map_or("", |c| c.text.trim())
-        };
+        let cell = |i: usize| columns.cell(cells, i);
         let mut mine = Vec::new();
         let mut err = |i: usize, reason: String| {
             mine.push(CellError {

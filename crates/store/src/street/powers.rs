@@ -3,7 +3,7 @@
 //! departments (吹哨报到), and advice on major decisions. Each act is audited.
 
 use crate::access::Caller;
-use crate::audit::{self, Entry};
+use crate::audit;
 use crate::db::{Conn, Row};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
@@ -26,28 +26,6 @@ fn bad(field: &str) -> StoreError {
 
 fn code(s: &str) -> StoreResult<DivisionCode> {
     DivisionCode::from_path(s).map_err(|_| bad("code"))
-}
-
-fn audited<T: Serialize>(
-    c: &mut Conn,
-    caller: &Caller,
-    action: &str,
-    entity: &str,
-    id: i64,
-    after: &T,
-) -> StoreResult<()> {
-    audit::append(
-        c,
-        &caller.actor,
-        Entry {
-            action,
-            entity,
-            entity_id: &id.to_string(),
-            before: None,
-            after: Some(&serde_json::to_value(after).expect("plain struct")),
-        },
-    )?;
-    Ok(())
 }
 
 fn acting(caller: &Caller, roles: &[Role], node: &DivisionCode) -> StoreResult<()> {
@@ -117,7 +95,7 @@ pub fn add_department(
             name: name.to_owned(),
             logins: logins.to_vec(),
         };
-        audited(c, caller, "create", "department", id, &d)?;
+        audit::record(c, &caller.actor, "create", "department", id, &d)?;
         Ok(d)
     })
 }
@@ -182,7 +160,7 @@ pub fn add_agency(
             )?
             .i64(0)?;
         let a = agency_row(&c.query_one(&format!("{AGENCY} WHERE a.id = $1"), params![id])?)?;
-        audited(c, caller, "create", "agency", id, &a)?;
+        audit::record(c, &caller.actor, "create", "agency", id, &a)?;
         Ok(a)
     })
 }
@@ -263,7 +241,7 @@ pub fn rate(
             )
             .map_err(|e| if e.is_unique_violation() { StoreError::conflict("period", "本期已评价") } else { e.into() })?
             .i64(0)?;
-        audited(c, caller, "rate", "agency", id, &r)?;
+        audit::record(c, &caller.actor, "rate", "agency_rating", id, &r)?;
         Ok(r)
     })
 }
@@ -362,7 +340,7 @@ pub fn propose(
                 params![agency_id, action.as_str(), person, reason, &caller.actor.login, &caller.actor.at],
             )?
             .i64(0)?;
-        audited(c, caller, "propose", "appointment", id, &serde_json::json!({ "agency_id": agency_id, "action": action, "person": person, "reason": reason }))?;
+        audit::record(c, &caller.actor, "propose", "appointment", id, &serde_json::json!({ "agency_id": agency_id, "action": action, "person": person, "reason": reason }))?;
         Ok::<_, StoreError>(id)
     })?;
     Ok(appointment(conn, caller, id)?.0)
@@ -391,7 +369,7 @@ pub fn consent(
             params![if given { "given" } else { "refused" }, text, &caller.actor.login, &caller.actor.at, id],
         )?;
         c.execute("UPDATE agency SET head = $1 WHERE id = $2", params![head.clone(), a.id])?;
-        audited(c, caller, if given { "consent" } else { "refuse" }, "appointment", id, &serde_json::json!({ "text": text, "head": head }))
+        audit::record(c, &caller.actor, if given { "consent" } else { "refuse" }, "appointment", id, &serde_json::json!({ "text": text, "head": head }))
     })?;
     Ok(appointment(conn, caller, id)?.0)
 }
@@ -473,7 +451,7 @@ pub fn consult(
                 params![kind.as_str(), street.as_path(), subject, body, &caller.actor.login, &caller.actor.at, due.to_string()],
             )?
             .i64(0)?;
-        audited(c, caller, "file", "consultation", id, &serde_json::json!({ "kind": kind, "street": street, "subject": subject, "due": due }))?;
+        audit::record(c, &caller.actor, "file", "consultation", id, &serde_json::json!({ "kind": kind, "street": street, "subject": subject, "due": due }))?;
         Ok::<_, StoreError>(id)
     })?;
     consultation(conn, caller, id)
@@ -493,9 +471,9 @@ pub fn answer(conn: &mut Conn, caller: &Caller, id: i64, text: &str) -> StoreRes
             "UPDATE consultation SET answer = $1, answered_by = $2, answered_at = $3 WHERE id = $4",
             params![text, &caller.actor.login, &caller.actor.at, id],
         )?;
-        audited(
+        audit::record(
             c,
-            caller,
+            &caller.actor,
             "answer",
             "consultation",
             id,
@@ -511,19 +489,30 @@ pub fn consultations(
     under: &DivisionCode,
     page: &Page,
 ) -> StoreResult<Vec<Consultation>> {
-    let mut q = Sql::new("SELECT id FROM consultation WHERE 1 = 1");
+    ids_under(conn, caller, "consultation", under, page)?
+        .into_iter()
+        .map(|id| consultation(conn, caller, id))
+        .collect()
+}
+
+/// Ids of `table`'s rows for the streets under `under` that the caller sees, newest first.
+fn ids_under(
+    conn: &mut Conn,
+    caller: &Caller,
+    table: &str,
+    under: &DivisionCode,
+    page: &Page,
+) -> StoreResult<Vec<i64>> {
+    let mut q = Sql::new(&format!("SELECT id FROM {table} WHERE 1 = 1"));
     q.and_in_subtree("street_code", under)
         .and_in_scope("street_code", &caller.scope)
         .push(" ORDER BY id DESC")
         .page(page);
-    let ids: Vec<i64> = conn
+    Ok(conn
         .query(&q.text, &q.params)?
         .iter()
         .map(|r| r.i64(0))
-        .collect::<Result<_, _>>()?;
-    ids.into_iter()
-        .map(|id| consultation(conn, caller, id))
-        .collect()
+        .collect::<Result<_, _>>()?)
 }
 
 // 4. Summonses (吹哨报到).
@@ -661,7 +650,7 @@ pub fn summon(conn: &mut Conn, caller: &Caller, d: &SummonsDraft) -> StoreResult
         for dep in &d.departments {
             c.execute("INSERT INTO summoned (summons_id, department_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", params![id, *dep])?;
         }
-        audited(c, caller, "summon", "summons", id, &serde_json::json!({ "street": d.street, "subject": d.subject, "departments": d.departments }))?;
+        audit::record(c, &caller.actor, "summon", "summons", id, &serde_json::json!({ "street": d.street, "subject": d.subject, "departments": d.departments }))?;
         Ok::<_, StoreError>(id)
     })?;
     summons(conn, caller, id)
@@ -709,7 +698,7 @@ pub fn respond(
             p.push(caller.actor.login.as_str().into());
         }
         c.execute(sql, &p)?;
-        audited(c, caller, if resolved { "resolve" } else { "report" }, "summons", id, &serde_json::json!({ "department_id": department, "text": text }))
+        audit::record(c, &caller.actor, if resolved { "resolve" } else { "report" }, "summons", id, &serde_json::json!({ "department_id": department, "text": text }))
     })?;
     summons(conn, caller, id)
 }
@@ -720,17 +709,8 @@ pub fn summonses(
     under: &DivisionCode,
     page: &Page,
 ) -> StoreResult<Vec<Summons>> {
-    let mut q = Sql::new("SELECT id FROM summons WHERE 1 = 1");
-    q.and_in_subtree("street_code", under)
-        .and_in_scope("street_code", &caller.scope)
-        .push(" ORDER BY id DESC")
-        .page(page);
-    let ids: Vec<i64> = conn
-        .query(&q.text, &q.params)?
-        .iter()
-        .map(|r| r.i64(0))
-        .collect::<Result<_, _>>()?;
-    ids.into_iter()
+    ids_under(conn, caller, "summons", under, page)?
+        .into_iter()
         .map(|id| summons(conn, caller, id))
         .collect()
 }
