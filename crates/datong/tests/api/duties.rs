@@ -440,6 +440,15 @@ async fn deadlines_follow_the_clock(app: TestApp) {
     assert_eq!(r.status, 409);
 }
 
+/// The `code` of each row of a JSON array.
+fn codes(rows: &Value) -> Vec<&str> {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect()
+}
+
 /// Runs the job queue at the test clock's time, as the server's worker would.
 fn tick(app: &TestApp) -> usize {
     let now = *app.clock.0.lock().unwrap();
@@ -703,13 +712,7 @@ async fn scores_and_rankings_from_a_known_fixture(app: TestApp) {
             "/api/v1/territories/1402/assessments?level=street&period=2026-12",
         )
         .await;
-    let seen: Vec<&str> = r
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["code"].as_str().unwrap())
-        .collect();
+    let seen = codes(&r.body);
     assert_eq!(
         seen,
         vec![STREET],
@@ -909,13 +912,7 @@ async fn oversight_drills_down_from_the_city_to_the_streets(app: TestApp) {
             "/api/v1/territories/140213/oversight?period=2026-Q4",
         )
         .await;
-    let codes: Vec<&str> = down
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["code"].as_str().unwrap())
-        .collect();
+    let codes = codes(&down.body);
     assert_eq!(codes, vec![STREET]);
     let other = app
         .get(
@@ -923,13 +920,7 @@ async fn oversight_drills_down_from_the_city_to_the_streets(app: TestApp) {
             "/api/v1/territories/1402/oversight?period=2026-Q4",
         )
         .await;
-    let codes: Vec<&str> = other
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["code"].as_str().unwrap())
-        .collect();
+    let codes = codes(&other.body);
     assert_eq!(
         codes,
         vec!["140214"],
