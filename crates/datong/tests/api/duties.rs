@@ -912,17 +912,15 @@ async fn oversight_drills_down_from_the_city_to_the_streets(app: TestApp) {
             "/api/v1/territories/140213/oversight?period=2026-Q4",
         )
         .await;
-    let codes = codes(&down.body);
-    assert_eq!(codes, vec![STREET]);
+    assert_eq!(codes(&down.body), vec![STREET]);
     let other = app
         .get(
             "dept_b",
             "/api/v1/territories/1402/oversight?period=2026-Q4",
         )
         .await;
-    let codes = codes(&other.body);
     assert_eq!(
-        codes,
+        codes(&other.body),
         vec!["140214"],
         "a district's department sees its own district only"
     );
