@@ -87,6 +87,62 @@ pub fn get_in_scope(
     get(conn, caller, code)
 }
 
+/// The current nodes of `level` below `under` that the caller sees, in code order, with
+/// their names: found level by level through the parent index, so listing a city's
+/// streets reads its districts and streets, not the million households beside them.
+pub fn at_level(
+    conn: &mut Conn,
+    caller: &Caller,
+    under: &DivisionCode,
+    level: Level,
+) -> StoreResult<Vec<(DivisionCode, String)>> {
+    get(conn, caller, under)?;
+    if level <= under.level() {
+        return Ok(Vec::new());
+    }
+    let mut found: Vec<(String, String)> = Vec::new();
+    let mut frontier: Vec<String> = if under.is_nation() {
+        // Provinces have no parent.
+        for r in conn.query(
+            "SELECT code, name FROM territory WHERE valid_to IS NULL AND parent_code IS NULL",
+            params![],
+        )? {
+            found.push((r.str(0)?, r.str(1)?));
+        }
+        found.iter().map(|(c, _)| c.clone()).collect()
+    } else {
+        vec![under.as_path().to_owned()]
+    };
+    while let Some(depth) = frontier.first().map(String::len) {
+        if depth >= level.code_len() || frontier.is_empty() {
+            break;
+        }
+        found.clear();
+        // Batches keep the statement's parameters well under both engines' limits.
+        for batch in frontier.chunks(500) {
+            let mut q = Sql::new("SELECT code, name FROM territory WHERE valid_to IS NULL AND parent_code IN (");
+            for (i, p) in batch.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(p.as_str());
+            }
+            q.push(")");
+            for r in conn.query(&q.text, &q.params)? {
+                found.push((r.str(0)?, r.str(1)?));
+            }
+        }
+        frontier = found.iter().map(|(c, _)| c.clone()).collect();
+    }
+    found.sort();
+    found
+        .into_iter()
+        .filter_map(|(c, n)| DivisionCode::from_path(&c).ok().map(|c| (c, n)))
+        .filter(|(c, _)| c.level() == level && caller.scope.contains(c))
+        .map(Ok)
+        .collect()
+}
+
 /// The current children of a node, as far as the caller may see them.
 pub fn children(
     conn: &mut Conn,

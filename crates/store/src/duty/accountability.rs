@@ -265,14 +265,7 @@ pub fn assess(
             "应为所选节点以下、社区及以上的层级",
         ));
     }
-    let mut nodes = Sql::new("SELECT code, name FROM territory WHERE level = ");
-    nodes
-        .bind(level.as_str())
-        .push(" AND valid_to IS NULL")
-        .and_in_subtree("code", under)
-        .and_in_scope("code", &caller.scope)
-        .push(" ORDER BY code");
-    let nodes = conn.query(&nodes.text, &nodes.params)?;
+    let nodes = crate::territory::at_level(conn, caller, under, level)?;
     // The prefix length comes from the level, not from the request: written into the SQL
     // as a literal, so both engines type `substr` alike.
     let len = level.code_len();
@@ -310,20 +303,18 @@ pub fn assess(
         );
     }
     let mut out: Vec<Assessment> = nodes
-        .iter()
-        .map(|r| {
-            let code = r.str(0)?;
-            let f = by_node.get(&code).copied().unwrap_or_default();
-            Ok(Assessment {
-                code: DivisionCode::from_path(&code)
-                    .map_err(|_| StoreError::invalid("code", "stored code"))?,
-                name: r.str(1)?,
+        .into_iter()
+        .map(|(code, name)| {
+            let f = by_node.get(code.as_path()).copied().unwrap_or_default();
+            Assessment {
+                code,
+                name,
                 score: accountability::score(&f, weights),
                 facts: f,
                 rank: 0,
-            })
+            }
         })
-        .collect::<StoreResult<_>>()?;
+        .collect();
     let ranks = accountability::ranks(&out.iter().map(|a| a.score).collect::<Vec<_>>());
     for (a, r) in out.iter_mut().zip(ranks) {
         a.rank = r;

@@ -56,29 +56,25 @@ pub fn of_children(
     let len = level.code_len();
     let assessed = accountability::assess(conn, caller, node, level, period, &Weights::default())?;
 
-    // A street has a list when an item for streets is declared at it or an ancestor.
-    let mut cov = Sql::new(&format!(
-        "SELECT substr(t.code, 1, {len}), count(*), sum(CASE WHEN EXISTS ( \
-           SELECT 1 FROM duty_item d WHERE d.holder_level = 'street' AND d.valid_to IS NULL \
-           AND d.state = '{listed}' AND d.scope_code IN \
-           (substr(t.code, 1, 2), substr(t.code, 1, 4), substr(t.code, 1, 6), t.code)) \
-           THEN 1 ELSE 0 END) \
-         FROM territory t WHERE t.level = 'street' AND t.valid_to IS NULL",
-        listed = ItemState::Listed.as_str()
-    ));
-    cov.and_in_subtree("t.code", node)
-        .and_in_scope("t.code", &caller.scope)
-        .push(&format!(" GROUP BY substr(t.code, 1, {len})"));
+    // A street has a list when an item for streets is declared at it or an ancestor: the
+    // streets come through the parent index, the declarations from their own small table.
+    let streets = crate::territory::at_level(conn, caller, node, Level::Street)?;
+    let declared: Vec<String> = conn
+        .query(
+            "SELECT DISTINCT scope_code FROM duty_item WHERE holder_level = $1 AND state = $2 \
+             AND valid_to IS NULL",
+            &[Level::Street.as_str().into(), ItemState::Listed.as_str().into()],
+        )?
+        .iter()
+        .map(|r| r.str(0))
+        .collect::<Result<_, _>>()?;
     let mut coverage: HashMap<String, Coverage> = HashMap::new();
-    for r in conn.query(&cov.text, &cov.params)? {
-        let n = |i: usize| r.i64(i).map(|v| u32::try_from(v).unwrap_or(0));
-        coverage.insert(
-            r.str(0)?,
-            Coverage {
-                streets: n(1)?,
-                listed: n(2)?,
-            },
-        );
+    for (street, _) in &streets {
+        let c = coverage.entry(street.as_path()[..len].to_owned()).or_default();
+        c.streets += 1;
+        if declared.iter().any(|d| street.as_path().starts_with(d.as_str())) {
+            c.listed += 1;
+        }
     }
 
     let stage = |s: AdmissionStage| s.as_str();
