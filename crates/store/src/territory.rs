@@ -120,7 +120,9 @@ pub fn at_level(
         found.clear();
         // Batches keep the statement's parameters well under both engines' limits.
         for batch in frontier.chunks(500) {
-            let mut q = Sql::new("SELECT code, name FROM territory WHERE valid_to IS NULL AND parent_code IN (");
+            let mut q = Sql::new(
+                "SELECT code, name FROM territory WHERE valid_to IS NULL AND parent_code IN (",
+            );
             for (i, p) in batch.iter().enumerate() {
                 if i > 0 {
                     q.push(", ");

@@ -1146,3 +1146,39 @@ async fn every_path_that_creates_a_task_meets_the_gate(app: TestApp) {
         }
     }
 }
+
+/// The server's own worker runs the queue: an overdue target climbs with no one calling
+/// `tick`, on the clock the test moves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_servers_worker_runs_the_overdue_scan() {
+    let app = crate::helpers::spawn_app(datong_store::Engine::Sqlite).await;
+    load_catalogue(&app);
+    let mut body = task("urban.sanitation", "urban_management", &[STREET]);
+    body["deadline"] = json!("2026-11-30");
+    let t = app.post("dept", "/api/v1/tasks", body).await;
+    let target = t.body["targets"][0]["id"].as_i64().unwrap();
+    set_day(&app, "2026-12-04");
+    let worker = datong_http::jobs::spawn_worker(
+        datong_http::App::new(app.db.clone(), app.clock.clone()),
+        std::time::Duration::from_millis(20),
+    );
+    let mut steps = json!([]);
+    for _ in 0..250 {
+        steps = app
+            .get(
+                "dept",
+                &format!("/api/v1/task-targets/{target}/escalations"),
+            )
+            .await
+            .body;
+        if steps.as_array().is_some_and(|s| !s.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    worker.abort();
+    assert_eq!(
+        steps[0]["step"], "supervision",
+        "four days overdue: {steps}"
+    );
+}

@@ -63,16 +63,24 @@ pub fn of_children(
         .query(
             "SELECT DISTINCT scope_code FROM duty_item WHERE holder_level = $1 AND state = $2 \
              AND valid_to IS NULL",
-            &[Level::Street.as_str().into(), ItemState::Listed.as_str().into()],
+            &[
+                Level::Street.as_str().into(),
+                ItemState::Listed.as_str().into(),
+            ],
         )?
         .iter()
         .map(|r| r.str(0))
         .collect::<Result<_, _>>()?;
     let mut coverage: HashMap<String, Coverage> = HashMap::new();
     for (street, _) in &streets {
-        let c = coverage.entry(street.as_path()[..len].to_owned()).or_default();
+        let c = coverage
+            .entry(street.as_path()[..len].to_owned())
+            .or_default();
         c.streets += 1;
-        if declared.iter().any(|d| street.as_path().starts_with(d.as_str())) {
+        if declared
+            .iter()
+            .any(|d| street.as_path().starts_with(d.as_str()))
+        {
             c.listed += 1;
         }
     }
