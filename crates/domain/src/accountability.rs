@@ -74,7 +74,7 @@ impl Default for Ladder {
 /// What a node did with the tasks due in a period.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Facts {
-    /// Targets whose due date fell in the period.
+    /// Targets whose due date fell in the period and has passed, or that are done.
     pub due: u32,
     /// Of those, done on or before the due date.
     pub on_time: u32,

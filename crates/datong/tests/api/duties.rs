@@ -684,6 +684,17 @@ async fn scores_and_rankings_from_a_known_fixture(app: TestApp) {
             "2 140214001 32.00 [0, 1, 0, 1]".to_owned(),
         ]
     );
+    // A task not yet due counts against no one until its day has passed.
+    let mut later = task("urban.sanitation", "urban_management", &[STREET]);
+    later["deadline"] = json!("2026-12-31");
+    assert_eq!(app.post("city", "/api/v1/tasks", later).await.status, 201);
+    let again = app
+        .get(
+            "city",
+            "/api/v1/territories/1402/assessments?level=street&period=2026-12",
+        )
+        .await;
+    assert_eq!(again.body[0]["facts"]["due"], 3, "{}", again.body);
     let r = app
         .get(
             "city",

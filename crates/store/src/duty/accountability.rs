@@ -285,6 +285,10 @@ pub fn assess(
         .bind(period.first.to_string())
         .push(" AND due <= ")
         .bind(period.last.to_string())
+        // A target not yet due and not yet done is no one's failure so far.
+        .push(" AND (due < ")
+        .bind(caller.today().to_string())
+        .push(" OR status = 'done')")
         .and_in_subtree("territory_code", under)
         .and_in_scope("territory_code", &caller.scope)
         .push(&format!(" GROUP BY substr(territory_code, 1, {len})"));
