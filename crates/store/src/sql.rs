@@ -97,11 +97,11 @@ impl Sql {
     }
 
     /// Appends `LIMIT/OFFSET` for a page.
+    ///
+    /// The two numbers are written into the SQL, not bound: they are integers the server
+    /// checked, and SQLite re-prepares a statement each time a bound LIMIT changes value.
     pub fn page(&mut self, page: &Page) -> &mut Self {
-        self.push(" LIMIT ")
-            .bind(page.limit)
-            .push(" OFFSET ")
-            .bind(page.offset)
+        self.push(&format!(" LIMIT {} OFFSET {}", page.limit, page.offset))
     }
 }
 
