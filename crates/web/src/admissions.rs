@@ -237,8 +237,12 @@ pub async fn file(
     let caller = viewer.caller.clone();
     match app.run(move |c| admission::file(c, &caller, &draft)).await {
         Ok(a) => Redirect::to(&format!("/admissions/{}", a.id)).into_response(),
+        // Not the viewer's to file, or not there: a page of its own, not a field's error.
+        Err(e) if e.field.is_none() && e.code != "admission_refused" => failure(viewer.lang, e),
         Err(e) => {
             let mut errors = Errors::new();
+            // The domain's refusals (already listed, a retired function) are about the
+            // category.
             let key = match e.field.as_deref() {
                 Some("street") => "street",
                 Some("request") => "request",

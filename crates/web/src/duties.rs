@@ -407,14 +407,9 @@ pub async fn send(
     match sent {
         Ok(Ok(_)) => Redirect::to(&format!("/t/{code}/duties")).into_response(),
         Ok(Err(details)) => again(&Errors::new(), Some(&details)),
-        Err(e) => match e.field.as_deref() {
-            Some(field) => {
+        Err(e) => match e.field.as_deref().and_then(form_field) {
+            Some(key) => {
                 let mut errors = Errors::new();
-                let key = if field.starts_with("targets") {
-                    "targets"
-                } else {
-                    known(field)
-                };
                 errors.insert(key, e.message);
                 again(&errors, None)
             }
@@ -423,12 +418,15 @@ pub async fn send(
     }
 }
 
-/// A store error's field as one of the form's.
-fn known(field: &str) -> &'static str {
+/// A store error's field as one of the form's (`targets[3]` is the targets box); an
+/// error about anything else is shown as a page of its own.
+fn form_field(field: &str) -> Option<&'static str> {
+    if field.starts_with("targets") {
+        return Some("targets");
+    }
     [
         "title", "category", "area", "sender", "evidence", "deadline", "detail",
     ]
     .into_iter()
     .find(|f| *f == field)
-    .unwrap_or("title")
 }

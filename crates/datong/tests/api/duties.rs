@@ -946,6 +946,44 @@ async fn oversight_drills_down_from_the_city_to_the_streets(app: TestApp) {
     );
 }
 
+/// A browser-like session for `login`: a client that does not follow redirects, and
+/// the session cookie.
+async fn web_session(app: &TestApp, login: &str) -> (reqwest::Client, String) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("login", login),
+            ("password", crate::helpers::PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    (http, cookie)
+}
+
+/// The CSRF token a page's forms carry.
+fn csrf_of(page: &str) -> String {
+    page.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 /// One task, sent by one path; the outcome as a word: `sent`, the gate's reason, or
 /// `unseen` when the sender cannot see the street.
 async fn send_by(app: &TestApp, path: &str, sender: &str, category: &str) -> String {
@@ -974,27 +1012,7 @@ async fn send_by(app: &TestApp, path: &str, sender: &str, category: &str) -> Str
             }
         }
         "form" => {
-            let http = reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap();
-            let login = http
-                .post(format!("{}/login", app.base))
-                .form(&[
-                    ("login", sender),
-                    ("password", crate::helpers::PASSWORD),
-                    ("next", "/"),
-                ])
-                .send()
-                .await
-                .unwrap();
-            let cookie = login.headers()["set-cookie"]
-                .to_str()
-                .unwrap()
-                .split(';')
-                .next()
-                .unwrap()
-                .to_owned();
+            let (http, cookie) = web_session(app, sender).await;
             // The sender's own district's form: a department of 云冈区 sends from there.
             let from = if sender == "dept_b" {
                 "140214"
@@ -1008,14 +1026,7 @@ async fn send_by(app: &TestApp, path: &str, sender: &str, category: &str) -> Str
                 .await
                 .unwrap();
             let form = form.text().await.unwrap();
-            let csrf = form
-                .split("name=\"csrf_token\" value=\"")
-                .nth(1)
-                .unwrap()
-                .split('"')
-                .next()
-                .unwrap()
-                .to_owned();
+            let csrf = csrf_of(&form);
             let r = http
                 .post(format!("{}/t/{from}/tasks/new", app.base))
                 .header("cookie", &cookie)
@@ -1192,4 +1203,70 @@ async fn the_servers_worker_runs_the_overdue_scan() {
         steps[0]["step"], "supervision",
         "four days overdue: {steps}"
     );
+}
+
+both!(the_admission_form_shows_a_refusal_at_its_field_and_hides_other_districts);
+async fn the_admission_form_shows_a_refusal_at_its_field_and_hides_other_districts(app: TestApp) {
+    load_catalogue(&app);
+    let (http, cookie) = web_session(&app, "dept").await;
+    let page = http
+        .get(format!("{}/t/140213/admissions", app.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&page);
+    let form = |category: &'static str| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("street", STREET.to_owned()),
+            ("name", "招商引资".to_owned()),
+            ("category", category.to_owned()),
+            ("area", "regional_development".to_owned()),
+            ("basis", "无".to_owned()),
+            ("office", "公共服务办公室".to_owned()),
+            ("requester", "区商务局".to_owned()),
+            ("request", "请街道协助招商。".to_owned()),
+        ]
+    };
+    let r = http
+        .post(format!("{}/t/140213/admissions", app.base))
+        .header("cookie", &cookie)
+        .form(&form("investment_promotion"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("id=\"err-category\"")
+            && page.contains("招商引资、协税护税等职能已从街道取消"),
+        "{page}"
+    );
+    assert_eq!(count(&app, "admission"), 0);
+    // Another district's department: the street is not there for it.
+    let (http_b, cookie_b) = web_session(&app, "dept_b").await;
+    let page = http_b
+        .get(format!("{}/t/140214/admissions", app.base))
+        .header("cookie", &cookie_b)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut other = form("urban.parking");
+    other[0].1 = csrf_of(&page);
+    let r = http_b
+        .post(format!("{}/t/140213/admissions", app.base))
+        .header("cookie", &cookie_b)
+        .form(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    assert_eq!(count(&app, "admission"), 0);
 }
