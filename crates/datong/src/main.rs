@@ -288,9 +288,7 @@ fn operator() -> Actor {
         .unwrap_or_else(|_| "cli".into());
     Actor {
         login,
-        at: chrono::Utc::now()
-            .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-            .to_string(),
+        at: datong_store::audit::timestamp(chrono::Utc::now()),
     }
 }
 

@@ -58,10 +58,7 @@ impl App {
 
     /// RFC 3339 UTC with microseconds: sorts as text in both engines.
     pub fn now_text(&self) -> String {
-        self.clock
-            .now()
-            .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-            .to_string()
+        datong_store::audit::timestamp(self.clock.now())
     }
 
     /// Runs storage work on a blocking thread with a pooled connection.

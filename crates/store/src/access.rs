@@ -70,6 +70,22 @@ impl Caller {
         }
     }
 
+    /// Refuses a setting that holds for everyone below the city (the escalation ladder,
+    /// the street template) unless the caller is the city, the administrator or the
+    /// command line.
+    pub fn may_set_city_wide(&self) -> Result<(), crate::error::StoreError> {
+        let city_wide = self.assignments.is_empty()
+            || self
+                .assignments
+                .iter()
+                .any(|a| matches!(a.role, Role::City | Role::Admin));
+        if city_wide {
+            Ok(())
+        } else {
+            Err(crate::error::StoreError::Forbidden)
+        }
+    }
+
     /// The node from which the caller acts on `code` in one of `roles`: the scope of such
     /// an assignment containing `code` (the whole tree for the command line).
     pub fn acting_as(&self, roles: &[Role], code: &DivisionCode) -> Option<DivisionCode> {

@@ -2,7 +2,7 @@
 //! and browser sessions. Only the SM3 hash of a secret is stored.
 
 use crate::access::{Assignment, Caller};
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{self, Actor, Entry, timestamp};
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::params;
@@ -154,10 +154,6 @@ pub enum Login {
     Locked {
         until: String,
     },
-}
-
-fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 // An unknown login costs the same Argon2 work as a known one, so timing tells nothing.

@@ -18,6 +18,12 @@ pub struct Actor {
     pub at: String,
 }
 
+/// How every recorded time is written (`Actor::at`, sessions, jobs): RFC 3339 UTC with
+/// microseconds, which sorts as text in both engines.
+pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
 pub struct Entry<'a> {
     pub action: &'a str,
     pub entity: &'a str,

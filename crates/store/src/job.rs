@@ -7,7 +7,7 @@
 //! forward by a lease, so two workers on one PostgreSQL never run it at the same time.
 
 use crate::access::Caller;
-use crate::audit::Actor;
+use crate::audit::{Actor, timestamp as stamp};
 use crate::db::Conn;
 use crate::duty::{accountability, task};
 use crate::error::{StoreError, StoreResult};
@@ -44,10 +44,6 @@ impl JobKind {
 const LEASE_MINUTES: i64 = 10;
 /// After this many failed attempts a job is given up, its error kept.
 const MAX_ATTEMPTS: i64 = 5;
-
-fn stamp(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
-}
 
 /// Queues a job unless one of that kind and key exists; returns its id.
 pub fn enqueue(

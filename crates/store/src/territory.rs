@@ -87,6 +87,21 @@ pub fn get_in_scope(
     get(conn, caller, code)
 }
 
+/// A street (街道, 镇 or 乡) in the caller's scope, named in a request's `street` field:
+/// anything else is that field's error.
+pub fn street_in_scope(
+    conn: &mut Conn,
+    caller: &Caller,
+    code: &DivisionCode,
+) -> StoreResult<Territory> {
+    let t = get_in_scope(conn, caller, code)
+        .map_err(|_| StoreError::invalid("street", "街道不存在或不在权限范围内"))?;
+    if t.code.level() != Level::Street {
+        return Err(StoreError::invalid("street", "应为街道（乡镇）"));
+    }
+    Ok(t)
+}
+
 /// The current nodes of `level` below `under` that the caller sees, in code order, with
 /// their names: found level by level through the parent index, so listing a city's
 /// streets reads its districts and streets, not the million households beside them.

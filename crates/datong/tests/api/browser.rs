@@ -118,15 +118,7 @@ async fn the_city_dashboard_draws_its_charts() {
             "{chart} has data: {points}"
         );
     }
-    let png = b.screenshot().await;
-    assert!(
-        png.starts_with(b"\x89PNG") && png.len() > 20_000,
-        "a real picture: {} bytes",
-        png.len()
-    );
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("city-dashboard.png"), png).unwrap();
+    save_screenshot(&b, "city-dashboard.png").await;
     b.quit().await;
 }
 

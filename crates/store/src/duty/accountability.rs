@@ -9,7 +9,6 @@ use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::sql::Sql;
 use chrono::NaiveDate;
-use datong_domain::Role;
 use datong_domain::accountability::{self, Escalation, Facts, Ladder, Period, Weights};
 use datong_domain::division::{DivisionCode, Level};
 use datong_domain::duty::TargetStatus;
@@ -45,14 +44,7 @@ fn level_of(step: Escalation) -> i64 {
 
 /// Replaces the ladder: the city sets it for everyone below.
 pub fn set_ladder(conn: &mut Conn, caller: &Caller, ladder: &Ladder) -> StoreResult<Ladder> {
-    let city_wide = caller.assignments.is_empty()
-        || caller
-            .assignments
-            .iter()
-            .any(|a| a.role == Role::City || a.role == Role::Admin);
-    if !city_wide {
-        return Err(StoreError::Forbidden);
-    }
+    caller.may_set_city_wide()?;
     conn.tx(|c| {
         let before = ladder_json(&self::ladder(c)?);
         c.execute("DELETE FROM escalation_rule", params![])?;
@@ -258,14 +250,14 @@ pub fn assess(
     period: &Period,
     weights: &Weights,
 ) -> StoreResult<Vec<Assessment>> {
-    crate::territory::get(conn, caller, under)?;
+    // Reads `under` through the caller's scope first, so an unseen node is absent.
+    let nodes = crate::territory::at_level(conn, caller, under, level)?;
     if level <= under.level() || level > Level::Community {
         return Err(StoreError::invalid(
             "level",
             "应为所选节点以下、社区及以上的层级",
         ));
     }
-    let nodes = crate::territory::at_level(conn, caller, under, level)?;
     // The prefix length comes from the level, not from the request: written into the SQL
     // as a literal, so both engines type `substr` alike.
     let len = level.code_len();

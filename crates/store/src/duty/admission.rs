@@ -181,14 +181,7 @@ fn rule(e: duty::AdmissionError) -> StoreError {
 
 /// Files the department's written request.
 pub fn file(conn: &mut Conn, caller: &Caller, d: &AdmissionDraft) -> StoreResult<Admission> {
-    let street = crate::territory::get_in_scope(conn, caller, &d.street)
-        .map_err(|_| StoreError::invalid("street", "街道不存在或不在权限范围内"))?;
-    if street.code.level() != Level::Street {
-        return Err(StoreError::invalid(
-            "street",
-            "准入申请的对象应为街道（乡镇）",
-        ));
-    }
+    crate::territory::street_in_scope(conn, caller, &d.street)?;
     if caller.acting_as(&FILERS, &d.street).is_none() {
         return Err(StoreError::Forbidden);
     }

@@ -105,17 +105,12 @@ pub fn entries(
     if targets.is_empty() {
         return Ok(Vec::new());
     }
-    let mut scopes: Vec<&str> = targets
+    // Every target's ancestors (and itself): where a declaration reaching it can stand.
+    let mut scopes: Vec<String> = targets
         .iter()
-        .flat_map(|t| {
-            let path = t.as_path();
-            // A node's ancestors are the prefixes of its code at each level's length.
-            datong_domain::Level::ALL
-                .iter()
-                .map(|l| l.code_len())
-                .filter(move |n| *n > 0 && *n <= path.len())
-                .map(move |n| &path[..n])
-        })
+        .flat_map(DivisionCode::lineage)
+        .filter(|c| !c.is_nation())
+        .map(|c| c.as_path().to_owned())
         .collect();
     scopes.sort_unstable();
     scopes.dedup();
@@ -136,7 +131,7 @@ pub fn entries(
     let scope_marks: Vec<String> = scopes
         .iter()
         .map(|s| {
-            params.push(Value::from(*s));
+            params.push(Value::from(s.as_str()));
             format!("${}", params.len())
         })
         .collect();

@@ -38,15 +38,6 @@ fn acting(caller: &Caller, roles: &[Role], node: &DivisionCode) -> StoreResult<(
         .ok_or(StoreError::Forbidden)
 }
 
-fn street_of(conn: &mut Conn, caller: &Caller, street: &DivisionCode) -> StoreResult<()> {
-    let t = crate::territory::get_in_scope(conn, caller, street)
-        .map_err(|_| StoreError::invalid("street", "街道不存在或不在权限范围内"))?;
-    if t.code.level() != Level::Street {
-        return Err(StoreError::invalid("street", "应为街道（乡镇）"));
-    }
-    Ok(())
-}
-
 // Departments and their agencies.
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -145,7 +136,7 @@ pub fn add_agency(
 ) -> StoreResult<Agency> {
     let district = department_district(conn, department)?;
     acting(caller, &DISTRICT, &district)?;
-    street_of(conn, caller, street)?;
+    crate::territory::street_in_scope(conn, caller, street)?;
     if !district.contains(street) {
         return Err(StoreError::invalid(
             "street",
@@ -440,7 +431,7 @@ pub fn consult(
     subject: &str,
     body: &str,
 ) -> StoreResult<Consultation> {
-    street_of(conn, caller, street)?;
+    crate::territory::street_in_scope(conn, caller, street)?;
     acting(caller, sides(kind).0, street)?;
     let due = working_days_after(caller.today(), rules::CONSULTATION_WORKING_DAYS);
     let id = conn.tx(|c| {
@@ -618,7 +609,7 @@ pub struct SummonsDraft {
 /// The street blows the whistle: each department of its district it names must report
 /// by `report_by` and resolve its part by `resolve_by`.
 pub fn summon(conn: &mut Conn, caller: &Caller, d: &SummonsDraft) -> StoreResult<Summons> {
-    street_of(conn, caller, &d.street)?;
+    crate::territory::street_in_scope(conn, caller, &d.street)?;
     acting(caller, &STREET, &d.street)?;
     if d.departments.is_empty() {
         return Err(StoreError::invalid("departments", "至少召集一个部门"));

@@ -6,7 +6,6 @@ use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::sql::Sql;
-use datong_domain::Role;
 use datong_domain::division::{DivisionCode, Level};
 use datong_domain::street::OfficeKind;
 use serde::{Deserialize, Serialize};
@@ -35,14 +34,6 @@ pub struct Staff {
     pub post: String,
 }
 
-fn city_wide(caller: &Caller) -> bool {
-    caller.assignments.is_empty()
-        || caller
-            .assignments
-            .iter()
-            .any(|a| matches!(a.role, Role::City | Role::Admin))
-}
-
 pub fn template(conn: &mut Conn) -> StoreResult<Vec<TemplateRow>> {
     conn.query(
         "SELECT position, name, kind FROM office_template ORDER BY position",
@@ -66,9 +57,7 @@ pub fn set_template(
     caller: &Caller,
     rows: &[TemplateRow],
 ) -> StoreResult<Vec<TemplateRow>> {
-    if !city_wide(caller) {
-        return Err(StoreError::Forbidden);
-    }
+    caller.may_set_city_wide()?;
     if rows.is_empty() || rows.len() > 30 {
         return Err(StoreError::invalid("rows", "模板应有 1 至 30 个机构"));
     }
