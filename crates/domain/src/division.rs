@@ -257,6 +257,13 @@ impl DivisionCode {
         out
     }
 
+    /// This node's ancestor at `level`, or itself at its own level; `None` for a level
+    /// below it.
+    pub fn ancestor_at(&self, level: Level) -> Option<DivisionCode> {
+        let n = level.code_len();
+        (n <= self.0.len()).then(|| DivisionCode(self.0[..n].to_owned()))
+    }
+
     /// True when `other` is this node or lies below it.
     pub fn contains(&self, other: &DivisionCode) -> bool {
         other.0.starts_with(&self.0)

@@ -15,6 +15,7 @@ pub mod name;
 pub mod org;
 pub mod phone;
 pub mod project;
+pub mod request;
 pub mod role;
 pub mod street;
 pub mod synthetic;

@@ -187,6 +187,12 @@ impl Row {
             _ => Err(DbError::Decode(i, "expected a number")),
         }
     }
+    pub fn opt_f64(&self, i: usize) -> DbResult<Option<f64>> {
+        match self.at(i)? {
+            Value::Null => Ok(None),
+            _ => self.f64(i).map(Some),
+        }
+    }
     pub fn str(&self, i: usize) -> DbResult<String> {
         match self.at(i)? {
             Value::Text(s) => Ok(s.clone()),

@@ -102,9 +102,22 @@ pub fn get_own(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Job> {
     })
 }
 
-/// Queues today's overdue scan and runs every job due at `now`; returns how many ran.
-/// The server's worker calls this on a timer; tests call it with their own clock.
+/// Climbs the residents' requests whose holders let their time pass, queues today's
+/// overdue scan and runs every job due at `now`; returns how many jobs ran. The server's
+/// worker calls this on a timer; tests call it with their own clock. The requests' climb
+/// runs on every tick rather than as a queued job: it is counted in hours, reads one
+/// index range, and is idempotent by itself.
 pub fn tick(conn: &mut Conn, now: DateTime<Utc>) -> StoreResult<usize> {
+    let climbed = crate::request::workflow::scan(
+        conn,
+        &Actor {
+            login: "job".into(),
+            at: stamp(now),
+        },
+    )?;
+    if climbed > 0 {
+        tracing::info!(climbed, "requests climbed past their time limits");
+    }
     let today = now.date_naive().to_string();
     enqueue(
         conn,

@@ -15,6 +15,7 @@ pub mod job;
 pub mod member;
 pub mod migrate;
 pub mod org;
+pub mod request;
 pub mod rollup;
 pub mod sql;
 pub mod street;

@@ -35,6 +35,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_duties"),
     migration!(6, "0006_projects"),
     migration!(7, "0007_streets"),
+    migration!(8, "0008_requests"),
 ];
 
 /// Gives the territories written before 0003 their pinyin initials.

@@ -3,7 +3,7 @@
 //! departments (吹哨报到), and advice on major decisions. Each act is audited.
 
 use crate::access::Caller;
-use crate::audit;
+use crate::audit::{self, Actor};
 use crate::db::{Conn, Row};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
@@ -630,21 +630,32 @@ pub fn summon(conn: &mut Conn, caller: &Caller, d: &SummonsDraft) -> StoreResult
             ));
         }
     }
-    let id = conn.tx(|c| {
-        let id = c
-            .query_one(
-                "INSERT INTO summons (street_code, subject, body, report_by, resolve_by, filed_by, filed_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                params![d.street.as_path(), &d.subject, &d.body, d.report_by.to_string(), d.resolve_by.to_string(), &caller.actor.login, &caller.actor.at],
-            )?
-            .i64(0)?;
-        for dep in &d.departments {
-            c.execute("INSERT INTO summoned (summons_id, department_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", params![id, *dep])?;
-        }
-        audit::record(c, &caller.actor, "summon", "summons", id, &serde_json::json!({ "street": d.street, "subject": d.subject, "departments": d.departments }))?;
-        Ok::<_, StoreError>(id)
-    })?;
+    let id = conn.tx(|c| insert_summons(c, &caller.actor, d))?;
     summons(conn, caller, id)
+}
+
+/// Writes a checked summons and its audit row, inside the caller's transaction: the
+/// street's own summons, or a resident's request that climbed past the street.
+pub(crate) fn insert_summons(c: &mut Conn, actor: &Actor, d: &SummonsDraft) -> StoreResult<i64> {
+    let id = c
+        .query_one(
+            "INSERT INTO summons (street_code, subject, body, report_by, resolve_by, filed_by, filed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            params![d.street.as_path(), &d.subject, &d.body, d.report_by.to_string(), d.resolve_by.to_string(), &actor.login, &actor.at],
+        )?
+        .i64(0)?;
+    for dep in &d.departments {
+        c.execute("INSERT INTO summoned (summons_id, department_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", params![id, *dep])?;
+    }
+    audit::record(
+        c,
+        actor,
+        "summon",
+        "summons",
+        id,
+        &serde_json::json!({ "street": d.street, "subject": d.subject, "departments": d.departments }),
+    )?;
+    Ok(id)
 }
 
 /// A summoned department's account reports (报到) with its action, or resolves its part.
