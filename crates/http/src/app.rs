@@ -2,7 +2,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::Metrics;
-use crate::throttle::LoginThrottle;
+use crate::throttle::Throttle;
 use axum::Router;
 use chrono::{DateTime, Utc};
 use datong_store::{Conn, Db, StoreError};
@@ -26,7 +26,11 @@ pub struct App {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
-    pub login_throttle: Arc<LoginThrottle>,
+    pub login_throttle: Arc<Throttle>,
+    /// Requests filed with no account or key, per address.
+    pub intake_throttle: Arc<Throttle>,
+    /// Where intake batches its writes (see `intake`).
+    pub intake: crate::intake::Intake,
     /// Mark the session cookie `Secure` (sent over HTTPS only).
     pub secure_cookies: bool,
     /// A map tile URL template (`…/{z}/{x}/{y}.png`) drawn under community maps; none by
@@ -36,11 +40,14 @@ pub struct App {
 
 impl App {
     pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
+        let intake = crate::intake::Intake::start(db.clone());
         App {
             db,
             clock,
             metrics: Arc::new(Metrics::default()),
-            login_throttle: Arc::new(LoginThrottle::default()),
+            login_throttle: Arc::new(Throttle::logins()),
+            intake_throttle: Arc::new(Throttle::anonymous_intake()),
+            intake,
             secure_cookies: false,
             map_tiles: None,
         }
@@ -87,6 +94,7 @@ pub fn router(app: App, pages: Router<App>) -> Router {
         .route("/healthz", axum::routing::get(crate::metrics::healthz))
         .route("/metrics", axum::routing::get(crate::metrics::metrics))
         .nest("/api/v1", crate::api::routes())
+        .nest("/open311/v2", crate::open311::routes())
         .fallback(|| async { ApiError::not_found() })
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),

@@ -10,8 +10,10 @@ pub mod app;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod intake;
 pub mod jobs;
 pub mod metrics;
+pub mod open311;
 pub mod openapi;
 pub mod throttle;
 

@@ -1,54 +1,58 @@
-//! Failed logins per client address. The per-account lock in the store stops guessing at
-//! one account; this stops one address from guessing across many accounts.
+//! Counting what one client address does in a window: failed logins (the per-account
+//! lock in the store stops guessing at one account; this stops one address from guessing
+//! across many), and requests filed with no account or key behind them.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-pub struct LoginThrottle {
-    failures: Mutex<HashMap<IpAddr, Window>>,
+pub struct Throttle {
+    counts: Mutex<HashMap<IpAddr, Window>>,
     limit: u32,
     window: Duration,
 }
 
 struct Window {
     started: Instant,
-    failures: u32,
+    count: u32,
 }
 
-impl LoginThrottle {
+impl Throttle {
     /// Failed logins an address may make in one window.
-    pub const LIMIT: u32 = 20;
-    pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+    pub const LOGIN_LIMIT: u32 = 20;
+    pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+    /// Anonymous requests an address may file in one window.
+    pub const INTAKE_LIMIT: u32 = 10;
+    pub const INTAKE_WINDOW: Duration = Duration::from_secs(10 * 60);
     // Beyond this many addresses, windows that have ended are dropped.
     const PRUNE_AT: usize = 10_000;
 
     pub fn new(limit: u32, window: Duration) -> Self {
-        LoginThrottle {
-            failures: Mutex::new(HashMap::new()),
+        Throttle {
+            counts: Mutex::new(HashMap::new()),
             limit,
             window,
         }
     }
 
-    /// `Err(wait)` while `ip` has used up its failures for the current window.
+    /// `Err(wait)` while `ip` has used up its count for the current window.
     pub fn check(&self, ip: IpAddr, now: Instant) -> Result<(), Duration> {
         let map = self
-            .failures
+            .counts
             .lock()
             .expect("never poisoned: no panics inside");
         match map.get(&ip) {
-            Some(w) if now < w.started + self.window && w.failures >= self.limit => {
+            Some(w) if now < w.started + self.window && w.count >= self.limit => {
                 Err(w.started + self.window - now)
             }
             _ => Ok(()),
         }
     }
 
-    pub fn record_failure(&self, ip: IpAddr, now: Instant) {
+    pub fn record(&self, ip: IpAddr, now: Instant) {
         let mut map = self
-            .failures
+            .counts
             .lock()
             .expect("never poisoned: no panics inside");
         if map.len() >= Self::PRUNE_AT {
@@ -57,21 +61,24 @@ impl LoginThrottle {
         }
         let w = map.entry(ip).or_insert(Window {
             started: now,
-            failures: 0,
+            count: 0,
         });
         if now >= w.started + self.window {
             *w = Window {
                 started: now,
-                failures: 0,
+                count: 0,
             };
         }
-        w.failures += 1;
+        w.count += 1;
     }
 }
 
-impl Default for LoginThrottle {
-    fn default() -> Self {
-        LoginThrottle::new(Self::LIMIT, Self::WINDOW)
+impl Throttle {
+    pub fn logins() -> Self {
+        Throttle::new(Self::LOGIN_LIMIT, Self::LOGIN_WINDOW)
+    }
+    pub fn anonymous_intake() -> Self {
+        Throttle::new(Self::INTAKE_LIMIT, Self::INTAKE_WINDOW)
     }
 }
 
@@ -81,20 +88,20 @@ mod tests {
 
     #[test]
     fn an_address_waits_out_its_window() {
-        let t = LoginThrottle::new(2, Duration::from_secs(60));
+        let t = Throttle::new(2, Duration::from_secs(60));
         let (ip, other): (IpAddr, IpAddr) =
             ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
         let t0 = Instant::now();
-        t.record_failure(ip, t0);
+        t.record(ip, t0);
         assert!(t.check(ip, t0).is_ok());
-        t.record_failure(ip, t0);
+        t.record(ip, t0);
         assert_eq!(
             t.check(ip, t0 + Duration::from_secs(10)),
             Err(Duration::from_secs(50))
         );
         assert!(t.check(other, t0).is_ok());
         assert!(t.check(ip, t0 + Duration::from_secs(60)).is_ok());
-        t.record_failure(ip, t0 + Duration::from_secs(61));
+        t.record(ip, t0 + Duration::from_secs(61));
         assert!(t.check(ip, t0 + Duration::from_secs(61)).is_ok());
     }
 }

@@ -17,6 +17,7 @@ mod members;
 mod openapi;
 mod pages;
 mod projects;
+mod requests;
 mod rollup;
 mod search;
 mod session;

@@ -225,7 +225,7 @@ both!(failed_logins_lock_the_account_for_a_while);
 
 async fn one_address_cannot_guess_across_accounts(app: TestApp) {
     let mut b = Browser::new(&app);
-    for i in 0..datong_http::throttle::LoginThrottle::LIMIT {
+    for i in 0..datong_http::throttle::Throttle::LOGIN_LIMIT {
         assert_eq!(
             b.log_in(&format!("guess{i}"), "Wrong-Passw0rd").await.0,
             401

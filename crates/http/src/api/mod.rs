@@ -4,6 +4,7 @@ pub mod duties;
 pub mod members;
 pub mod orgs;
 pub mod projects;
+pub mod requests;
 pub mod session;
 pub mod streets;
 pub mod territories;
@@ -25,6 +26,7 @@ pub fn routes() -> Router<App> {
         .merge(duties::routes())
         .merge(projects::routes())
         .merge(streets::routes())
+        .merge(requests::routes())
 }
 
 /// Paging parameters: `limit` (1–500, default 50) and `offset`. Each list's query struct

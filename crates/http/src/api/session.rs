@@ -139,7 +139,7 @@ pub async fn attempt_login(
     if outcome.is_err()
         && let Some(ip) = ip
     {
-        app.login_throttle.record_failure(ip, Instant::now());
+        app.login_throttle.record(ip, Instant::now());
     }
     Ok(outcome)
 }

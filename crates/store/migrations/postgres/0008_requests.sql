@@ -65,8 +65,8 @@ CREATE TABLE request (
     channel        TEXT NOT NULL,
     -- The deepest node found for the place: a grid, else a community, else wider.
     node_code      TEXT COLLATE "C" NOT NULL REFERENCES territory(code),
-    lon            REAL,
-    lat            REAL,
+    lon            DOUBLE PRECISION,
+    lat            DOUBLE PRECISION,
     address        TEXT NOT NULL DEFAULT '',
     description    TEXT NOT NULL,
     reporter_login TEXT,

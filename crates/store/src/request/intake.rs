@@ -132,18 +132,18 @@ pub(crate) fn later(at: &str, hours: i64) -> String {
     audit::timestamp(t + chrono::Duration::hours(hours))
 }
 
-/// Receives a batch in one transaction. Each draft gets its own answer: a receipt, or the
+/// Receives a batch in one transaction, each draft with the actor (and time) it came
+/// with. Each draft gets its own answer: a receipt, or the
 /// reason it was refused (nothing of it written). The outer error is a database failure,
 /// which writes nothing of the batch.
 pub fn receive(
     conn: &mut Conn,
-    actor: &Actor,
-    drafts: &[Draft],
+    drafts: &[(Actor, Draft)],
 ) -> StoreResult<Vec<StoreResult<Receipt>>> {
     let settings = catalogue::settings(conn)?;
     conn.tx(|c| {
         let mut out = Vec::with_capacity(drafts.len());
-        for d in drafts {
+        for (actor, d) in drafts {
             let checked = check_fields(d).and_then(|()| {
                 let service = catalogue::service(c, &d.service_code)
                     .ok()

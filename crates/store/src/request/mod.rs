@@ -105,7 +105,7 @@ pub struct Summary {
 #[serde(tag = "view", rename_all = "snake_case")]
 pub enum View {
     Full(Box<Request>),
-    Public(Summary),
+    Public(Box<Summary>),
 }
 
 const COLUMNS: &str = "r.id, r.token, r.service_code, s.name, r.channel, r.node_code, t.name, r.lon, r.lat, r.address, \
@@ -242,7 +242,9 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i64, unmask: bool) -> StoreResu
 pub fn view(conn: &mut Conn, caller: &Caller, id: i64, unmask: bool) -> StoreResult<View> {
     match get(conn, caller, id, unmask) {
         Ok(r) => Ok(View::Full(Box::new(r))),
-        Err(StoreError::NotFound) if !is_staff(caller) => Ok(View::Public(summary(conn, id)?)),
+        Err(StoreError::NotFound) if !is_staff(caller) => {
+            Ok(View::Public(Box::new(summary(conn, id)?)))
+        }
         Err(e) => Err(e),
     }
 }

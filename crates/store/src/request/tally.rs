@@ -218,7 +218,8 @@ pub fn dots(
     let placed = crate::territory::placed_below(conn, caller, node, level)?;
     let placed: Vec<_> = placed.into_iter().filter(|p| p.level == level).collect();
     let codes: Vec<DivisionCode> = placed.iter().map(|p| p.code.clone()).collect();
-    let mut q = Sql::new("SELECT node_code, SUM(n) FROM request_tally WHERE level = ");
+    let mut q =
+        Sql::new("SELECT node_code, CAST(SUM(n) AS BIGINT) FROM request_tally WHERE level = ");
     q.bind(level.as_str())
         .push(" AND measure = ")
         .bind(Measure::Received.as_str());

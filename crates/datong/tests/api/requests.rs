@@ -1,0 +1,1108 @@
+//! Residents' requests (接诉即办): the workflow on a clock the test sets, the climb up the
+//! ladder, who sees what, the figures on a hand-made fixture, and Open311 GeoReport v2 in
+//! both formats, with its errors.
+
+use crate::both;
+use crate::helpers::{COMMUNITY_A, COMMUNITY_B, PASSWORD, TestApp, system};
+use datong_domain::{DivisionCode, Role};
+use serde_json::{Value, json};
+
+/// Grid A1 is the west half of community A, A2 the east half; B1 covers community B.
+/// Points: inside A1, inside A2, inside B1, and one in no area.
+const A1: (f64, f64) = (40.0805, 113.3025);
+const A2: (f64, f64) = (40.0805, 113.3075);
+const B1: (f64, f64) = (40.1005, 113.3050);
+const NOWHERE: (f64, f64) = (30.0, 100.0);
+
+fn square(lon0: f64, lat0: f64, lon1: f64, lat1: f64) -> String {
+    json!([[
+        [lon0, lat0],
+        [lon1, lat0],
+        [lon1, lat1],
+        [lon0, lat1],
+        [lon0, lat0]
+    ]])
+    .to_string()
+}
+
+pub struct Fixture {
+    pub a1: String,
+    pub b1: String,
+    pub key: String,
+}
+
+/// Grids with polygons, their workers, two residents, the district's departments with
+/// `dept` acting for 城市管理局, and an Open311 key.
+pub async fn fixture(app: &mut TestApp) -> Fixture {
+    let mut grids = Vec::new();
+    for (community, name) in [
+        (COMMUNITY_A, "A 一网格"),
+        (COMMUNITY_A, "A 二网格"),
+        (COMMUNITY_B, "B 一网格"),
+    ] {
+        let r = app
+            .post(
+                "city",
+                &format!("/api/v1/territories/{community}/children"),
+                json!({ "name": name }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        grids.push(r.body["code"].as_str().unwrap().to_owned());
+    }
+    let places = [
+        (
+            COMMUNITY_A.to_owned(),
+            square(113.300, 40.078, 113.310, 40.083),
+        ),
+        (grids[0].clone(), square(113.300, 40.078, 113.305, 40.083)),
+        (grids[1].clone(), square(113.305, 40.078, 113.310, 40.083)),
+        (
+            COMMUNITY_B.to_owned(),
+            square(113.300, 40.098, 113.310, 40.103),
+        ),
+        (grids[2].clone(), square(113.300, 40.098, 113.310, 40.103)),
+    ];
+    let logins = [
+        ("grid_a1", Role::Grid, grids[0].clone()),
+        ("grid_b1", Role::Grid, grids[2].clone()),
+        ("resident_a", Role::Resident, COMMUNITY_A.to_owned()),
+        ("resident_b", Role::Resident, COMMUNITY_B.to_owned()),
+    ];
+    let tokens = app.with_db(|c| {
+        for (code, polygon) in &places {
+            c.execute(
+                "INSERT INTO territory_geo (code, lon, lat, polygon) VALUES ($1, 113.305, 40.08, $2)",
+                datong_store::params![code.as_str(), polygon.as_str()],
+            )
+            .unwrap();
+        }
+        datong_store::request::catalogue::index_areas(c).unwrap();
+        let actor = system().actor;
+        logins
+            .iter()
+            .map(|(login, role, scope)| {
+                datong_store::account::add_user(c, &actor, login, PASSWORD, *role, &DivisionCode::parse(scope).unwrap(), false).unwrap();
+                (*login, datong_store::account::create_token(c, &actor, login).unwrap())
+            })
+            .collect::<Vec<_>>()
+    });
+    app.tokens.extend(tokens);
+    for (name, logins) in [
+        ("城市管理局", json!(["dept"])),
+        ("住房和城乡建设局", json!([])),
+    ] {
+        let r = app
+            .post(
+                "city",
+                "/api/v1/departments",
+                json!({ "district": "140213", "name": name, "logins": logins }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+    }
+    let key = app
+        .post(
+            "city",
+            "/api/v1/open311-keys",
+            json!({ "label": "测试客户端" }),
+        )
+        .await;
+    assert_eq!(key.status, 201, "{:?}", key.body);
+    Fixture {
+        a1: grids[0].clone(),
+        b1: grids[2].clone(),
+        key: key.body["api_key"].as_str().unwrap().to_owned(),
+    }
+}
+
+async fn file(app: &TestApp, who: &str, service: &str, at: (f64, f64)) -> Value {
+    let r = app
+        .post(
+            who,
+            "/api/v1/requests",
+            json!({
+                "service_code": service, "lat": at.0, "lon": at.1,
+                "description": "楼下垃圾三天没人清运", "name": "张三", "phone": "13800138000"
+            }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    r.body
+}
+
+async fn step(app: &TestApp, who: &str, id: i64, body: Value) -> Value {
+    let r = app
+        .post(who, &format!("/api/v1/requests/{id}/steps"), body.clone())
+        .await;
+    assert_eq!(r.status, 200, "{who} {body}: {:?}", r.body);
+    r.body
+}
+
+fn advance(app: &TestApp, hours: i64) {
+    *app.clock.0.lock().unwrap() += chrono::Duration::hours(hours);
+}
+
+fn tick(app: &TestApp) {
+    let now = *app.clock.0.lock().unwrap();
+    app.with_db(|c| datong_store::job::tick(c, now).unwrap());
+}
+
+async fn kinds(app: &TestApp, id: i64) -> String {
+    let h = app
+        .get("city", &format!("/api/v1/requests/{id}/history"))
+        .await;
+    assert_eq!(h.status, 200, "{:?}", h.body);
+    h.body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+both!(a_request_goes_through_every_step);
+async fn a_request_goes_through_every_step(mut app: TestApp) {
+    let f = fixture(&mut app).await;
+    let r = file(&app, "resident_a", "sanitation", A1).await;
+    let id = r["id"].as_i64().unwrap();
+    assert_eq!(
+        (r["tier"].as_str(), r["handler_code"].as_str()),
+        (Some("grid"), Some(f.a1.as_str()))
+    );
+
+    // The grid signs for it within the hour, replies; the community fails the result.
+    advance(&app, 1);
+    assert_eq!(
+        step(&app, "grid_a1", id, json!({ "step": "take" })).await["stage"],
+        "handling"
+    );
+    // Only the holder replies, only a level above verifies.
+    let r = app
+        .post(
+            "grid_b1",
+            &format!("/api/v1/requests/{id}/steps"),
+            json!({ "step": "reply", "text": "已清运" }),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{:?}", r.body);
+    step(
+        &app,
+        "grid_a1",
+        id,
+        json!({ "step": "reply", "text": "已联系环卫清运" }),
+    )
+    .await;
+    let r = app
+        .post(
+            "grid_a1",
+            &format!("/api/v1/requests/{id}/steps"),
+            json!({ "step": "verify", "passed": true }),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{:?}", r.body);
+    let r = step(
+        &app,
+        "a",
+        id,
+        json!({ "step": "verify", "passed": false, "note": "现场仍有垃圾" }),
+    )
+    .await;
+    assert_eq!(
+        (r["stage"].as_str(), r["reworks"].as_i64()),
+        (Some("handling"), Some(1))
+    );
+    // Replied again and passed: closed. The resident is not satisfied: reopened.
+    step(
+        &app,
+        "grid_a1",
+        id,
+        json!({ "step": "reply", "text": "已全部清运" }),
+    )
+    .await;
+    assert_eq!(
+        step(&app, "a", id, json!({ "step": "verify", "passed": true })).await["stage"],
+        "closed"
+    );
+    let r = app
+        .post(
+            "resident_b",
+            &format!("/api/v1/requests/{id}/steps"),
+            json!({ "step": "rate", "score": 5, "solved": true }),
+        )
+        .await;
+    assert_eq!(r.status, 404, "another resident cannot rate: {:?}", r.body);
+    let r = app
+        .post(
+            "resident_a",
+            &format!("/api/v1/requests/{id}/steps"),
+            json!({ "step": "rate", "score": 9, "solved": true }),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["error"]["field"].as_str()),
+        (422, Some("score")),
+        "{:?}",
+        r.body
+    );
+    let r = step(
+        &app,
+        "resident_a",
+        id,
+        json!({ "step": "rate", "score": 2, "solved": false, "text": "又堆起来了" }),
+    )
+    .await;
+    assert_eq!(
+        (r["stage"].as_str(), r["reworks"].as_i64()),
+        (Some("handling"), Some(2))
+    );
+    step(
+        &app,
+        "grid_a1",
+        id,
+        json!({ "step": "extend", "hours": 24, "reason": "需协调环卫车辆" }),
+    )
+    .await;
+    step(
+        &app,
+        "grid_a1",
+        id,
+        json!({ "step": "reply", "text": "已设固定清运点" }),
+    )
+    .await;
+    step(&app, "a", id, json!({ "step": "verify", "passed": true })).await;
+    let r = step(
+        &app,
+        "resident_a",
+        id,
+        json!({ "step": "rate", "score": 5, "solved": true, "text": "满意" }),
+    )
+    .await;
+    assert_eq!(
+        (
+            r["stage"].as_str(),
+            r["score"].as_i64(),
+            r["extensions"].as_i64()
+        ),
+        (Some("rated"), Some(5), Some(1))
+    );
+    // A rated request takes no more steps.
+    let r = app
+        .post(
+            "grid_a1",
+            &format!("/api/v1/requests/{id}/steps"),
+            json!({ "step": "take" }),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (409, Some("conflict")),
+        "{:?}",
+        r.body
+    );
+
+    assert_eq!(
+        kinds(&app, id).await,
+        "received dispatched taken replied rejected reopened replied verified closed rated reopened extended replied verified closed rated"
+    );
+    let h = app
+        .get("city", &format!("/api/v1/requests/{id}/history"))
+        .await;
+    assert_eq!(h.body[2]["actor"], "grid_a1");
+    assert_eq!(h.body[2]["at"], "2026-11-26T09:00:00.000000Z");
+    // Every step is in the audit log, which still verifies.
+    let audited = app.with_db(|c| {
+        c.query_one(
+            "SELECT COUNT(*) FROM audit_log WHERE entity = 'request' AND entity_id = $1",
+            datong_store::params![id.to_string()],
+        )
+        .unwrap()
+        .i64(0)
+        .unwrap()
+    });
+    assert_eq!(audited, 11);
+    assert!(
+        app.with_db(|c| datong_store::audit::verify(c).unwrap())
+            .problems
+            .is_empty()
+    );
+}
+
+both!(who_sees_what);
+async fn who_sees_what(mut app: TestApp) {
+    let f = fixture(&mut app).await;
+    let in_a1 = file(&app, "resident_a", "sanitation", A1).await["id"]
+        .as_i64()
+        .unwrap();
+    let in_a2 = file(&app, "resident_a", "sanitation", A2).await["id"]
+        .as_i64()
+        .unwrap();
+    let in_b1 = file(&app, "resident_b", "sanitation", B1).await["id"]
+        .as_i64()
+        .unwrap();
+    // Another street (of 云冈区), placed by its community's code.
+    let elsewhere = "140214001002";
+    let r = app.post("city", "/api/v1/requests", json!({ "service_code": "noise", "address_id": elsewhere, "description": "夜间施工", "channel": "hotline", "phone": "13900139000" })).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let far = r.body["id"].as_i64().unwrap();
+    let ids = |b: &Value| -> Vec<i64> {
+        b["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect()
+    };
+
+    // A grid worker: their grid only.
+    assert_eq!(
+        ids(&app.get("grid_a1", "/api/v1/requests").await.body),
+        vec![in_a1]
+    );
+    assert_eq!(
+        app.get("grid_a1", &format!("/api/v1/requests/{in_a2}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        ids(&app.get("grid_b1", "/api/v1/requests").await.body),
+        vec![in_b1]
+    );
+    // The street: its own communities, not the other street's.
+    assert_eq!(
+        ids(&app.get("street", "/api/v1/requests").await.body),
+        vec![in_b1, in_a2, in_a1]
+    );
+    assert_eq!(
+        app.get("street", &format!("/api/v1/requests/{far}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        ids(&app.get("district", "/api/v1/requests").await.body),
+        vec![in_b1, in_a2, in_a1]
+    );
+    assert_eq!(
+        ids(&app.get("city", "/api/v1/requests").await.body),
+        vec![far, in_b1, in_a2, in_a1]
+    );
+    // A resident: their own whole, another's as a public summary without personal data.
+    assert_eq!(
+        ids(&app.get("resident_b", "/api/v1/requests").await.body),
+        vec![in_b1]
+    );
+    let own = app
+        .get("resident_a", &format!("/api/v1/requests/{in_a1}"))
+        .await;
+    assert_eq!(
+        (
+            own.body["view"].as_str(),
+            own.body["reporter"]["phone"].as_str()
+        ),
+        (Some("full"), Some("13800138000"))
+    );
+    let other = app
+        .get("resident_b", &format!("/api/v1/requests/{in_a1}"))
+        .await;
+    assert_eq!(other.status, 200);
+    assert_eq!(other.body["view"], "public");
+    let text = other.body.to_string();
+    for private in [
+        "张三",
+        "13800138000",
+        "垃圾三天",
+        "resident_a",
+        "description",
+        "reporter",
+        &f.a1,
+    ] {
+        assert!(!text.contains(private), "{private} in {text}");
+    }
+    let lat = other.body["lat"].as_f64().unwrap() * 1000.0;
+    assert!(
+        (lat - lat.round()).abs() < 1e-6,
+        "the place is rounded: {lat}"
+    );
+    // Staff see the phone masked; unmasking needs the right and is audited.
+    let masked = app.get("a", &format!("/api/v1/requests/{in_a1}")).await;
+    assert_eq!(masked.body["reporter"]["phone"], "138****8000");
+    assert_eq!(
+        app.get("a", &format!("/api/v1/requests/{in_a1}?unmask=true"))
+            .await
+            .status,
+        403
+    );
+    let before = app.with_db(|c| {
+        c.query_one(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'unmask'",
+            datong_store::params![],
+        )
+        .unwrap()
+        .i64(0)
+        .unwrap()
+    });
+    let open = app
+        .get("a_unmask", &format!("/api/v1/requests/{in_a1}?unmask=true"))
+        .await;
+    assert_eq!(open.body["reporter"]["phone"], "13800138000");
+    let after = app.with_db(|c| {
+        c.query_one(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'unmask'",
+            datong_store::params![],
+        )
+        .unwrap()
+        .i64(0)
+        .unwrap()
+    });
+    assert_eq!(after, before + 1);
+    // Only staff take hotline calls.
+    let r = app.post("resident_a", "/api/v1/requests", json!({ "service_code": "noise", "lat": A1.0, "lon": A1.1, "description": "x", "channel": "hotline" })).await;
+    assert_eq!(r.status, 403, "{:?}", r.body);
+}
+
+both!(unanswered_requests_climb_the_ladder);
+async fn unanswered_requests_climb_the_ladder(mut app: TestApp) {
+    fixture(&mut app).await;
+    let id = file(&app, "resident_a", "sanitation", A1).await["id"]
+        .as_i64()
+        .unwrap();
+    let holder = |app: &TestApp| {
+        app.with_db(move |c| {
+            let r = c.query_one("SELECT tier, handler_code, department_id, summons_id FROM request WHERE id = $1", datong_store::params![id]).unwrap();
+            (r.str(0).unwrap(), r.opt_str(1).unwrap(), r.opt_i64(2).unwrap(), r.opt_i64(3).unwrap())
+        })
+    };
+    // Within the two hours to sign for it, nothing moves.
+    advance(&app, 1);
+    tick(&app);
+    assert_eq!(holder(&app).0, "grid");
+    advance(&app, 2);
+    tick(&app);
+    assert_eq!(
+        (holder(&app).0.as_str(), holder(&app).1.as_deref()),
+        ("community", Some(COMMUNITY_A))
+    );
+    tick(&app);
+    assert_eq!(
+        holder(&app).0,
+        "community",
+        "a second run at the same moment does nothing"
+    );
+    // The community signs but does not answer in time (48 h for sanitation): the street.
+    step(&app, "a", id, json!({ "step": "take" })).await;
+    advance(&app, 44);
+    tick(&app);
+    assert_eq!(holder(&app).0, "community");
+    advance(&app, 2);
+    tick(&app);
+    assert_eq!(
+        (holder(&app).0.as_str(), holder(&app).1.as_deref()),
+        ("street", Some("140213050"))
+    );
+    // The street says it is not its duty: the district's 城市管理局 is summoned.
+    let r = step(
+        &app,
+        "street",
+        id,
+        json!({ "step": "decline", "reason": "属城管执法事项" }),
+    )
+    .await;
+    assert_eq!(r["tier"], "department");
+    let (_, _, dept, summons) = holder(&app);
+    assert!(dept.is_some() && summons.is_some());
+    let s = app
+        .get("street", &format!("/api/v1/summonses/{}", summons.unwrap()))
+        .await;
+    assert_eq!(
+        s.body["departments"][0]["department"], "城市管理局",
+        "{:?}",
+        s.body
+    );
+    // The department's account sees and holds it; the other district's does not.
+    assert_eq!(
+        app.get("dept", &format!("/api/v1/requests/{id}"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.get("dept_b", &format!("/api/v1/requests/{id}"))
+            .await
+            .status,
+        404
+    );
+    // Unsigned past its time: onto the street's 大工委 agenda, where the clock stops.
+    advance(&app, 3);
+    tick(&app);
+    assert_eq!(
+        (holder(&app).0.as_str(), holder(&app).1.as_deref()),
+        ("agenda", Some("140213050"))
+    );
+    let agenda = app
+        .get("street", "/api/v1/territories/140213050/agenda")
+        .await;
+    assert_eq!(
+        agenda.body["items"][0]["request_id"], id,
+        "{:?}",
+        agenda.body
+    );
+    advance(&app, 100);
+    tick(&app);
+    assert_eq!(holder(&app).0, "agenda");
+    assert_eq!(
+        kinds(&app, id).await,
+        "received dispatched escalated taken escalated declined escalated summoned tabled"
+    );
+    // A community's holder may table what it cannot solve at its own 大党委.
+    let other = file(&app, "resident_a", "heating", A2).await;
+    let other = other["id"].as_i64().unwrap();
+    let r = step(
+        &app,
+        "a",
+        other,
+        json!({ "step": "table", "reason": "需物业与供热公司共同解决" }),
+    )
+    .await;
+    assert_eq!(
+        (r["tier"].as_str(), r["handler_code"].as_str()),
+        (Some("agenda"), Some(COMMUNITY_A))
+    );
+}
+
+both!(figures_on_a_known_fixture);
+async fn figures_on_a_known_fixture(mut app: TestApp) {
+    fixture(&mut app).await;
+    let ids: Vec<i64> = {
+        let mut v = Vec::new();
+        for at in [A1, A1, A2, A2] {
+            v.push(
+                file(&app, "resident_a", "sanitation", at).await["id"]
+                    .as_i64()
+                    .unwrap(),
+            );
+        }
+        v
+    };
+    // r0: signed in time, closed in time, rated 5 solved.
+    // r1: signed late (3 h, the scan not run), closed late, rated 4 not solved.
+    // r2: signed in time, failed once, extended, closed in time.
+    // r3: never signed.
+    advance(&app, 1);
+    step(&app, "grid_a1", ids[0], json!({ "step": "take" })).await;
+    step(
+        &app,
+        "a",
+        ids[2],
+        json!({ "step": "dispatch", "to": COMMUNITY_A }),
+    )
+    .await;
+    step(&app, "a", ids[2], json!({ "step": "take" })).await;
+    step(
+        &app,
+        "grid_a1",
+        ids[0],
+        json!({ "step": "reply", "text": "已办" }),
+    )
+    .await;
+    step(
+        &app,
+        "a",
+        ids[0],
+        json!({ "step": "verify", "passed": true }),
+    )
+    .await;
+    step(
+        &app,
+        "resident_a",
+        ids[0],
+        json!({ "step": "rate", "score": 5, "solved": true }),
+    )
+    .await;
+    advance(&app, 2);
+    step(&app, "grid_a1", ids[1], json!({ "step": "take" })).await;
+    step(
+        &app,
+        "a",
+        ids[2],
+        json!({ "step": "reply", "text": "已办" }),
+    )
+    .await;
+    step(
+        &app,
+        "street",
+        ids[2],
+        json!({ "step": "verify", "passed": false, "note": "未办好" }),
+    )
+    .await;
+    step(
+        &app,
+        "a",
+        ids[2],
+        json!({ "step": "extend", "hours": 24, "reason": "等配件" }),
+    )
+    .await;
+    advance(&app, 60);
+    step(
+        &app,
+        "a",
+        ids[2],
+        json!({ "step": "reply", "text": "已办好" }),
+    )
+    .await;
+    step(
+        &app,
+        "street",
+        ids[2],
+        json!({ "step": "verify", "passed": true }),
+    )
+    .await;
+    step(
+        &app,
+        "grid_a1",
+        ids[1],
+        json!({ "step": "reply", "text": "已办" }),
+    )
+    .await;
+    step(
+        &app,
+        "a",
+        ids[1],
+        json!({ "step": "verify", "passed": true }),
+    )
+    .await;
+    step(
+        &app,
+        "resident_a",
+        ids[1],
+        json!({ "step": "rate", "score": 4, "solved": false }),
+    )
+    .await;
+
+    let expect_tally = json!({ "received": 4, "responded": 2, "closed": 3, "closed_on_time": 2, "reworked": 1,
+        "extended": 1, "rated": 2, "solved": 1, "satisfied": 2 });
+    for node in [COMMUNITY_A, "140213050", "140213", "1402"] {
+        let f = app
+            .get(
+                "city",
+                &format!("/api/v1/territories/{node}/request-figures?period=2026"),
+            )
+            .await;
+        assert_eq!(f.status, 200, "{:?}", f.body);
+        assert_eq!(f.body["node"]["tally"], expect_tally, "{node}");
+        let r = &f.body["node"]["rates"];
+        assert_eq!(
+            (
+                r["response"].as_f64(),
+                r["resolution"].as_f64(),
+                r["satisfaction"].as_f64()
+            ),
+            (Some(50.0), Some(50.0), Some(100.0))
+        );
+        // 0.30 × 50 + 0.35 × 50 + 0.35 × 100
+        assert_eq!(r["composite"].as_f64(), Some(67.5));
+        assert_eq!(
+            (
+                r["closure"].as_f64(),
+                r["rework"].as_f64(),
+                r["extension"].as_f64()
+            ),
+            (Some(75.0), Some(100.0 / 3.0), Some(25.0))
+        );
+        assert_eq!(r["on_time_closure"].as_f64(), Some(200.0 / 3.0));
+    }
+    // Children: community A's two grids; the month's trend; another period is empty.
+    let f = app
+        .get(
+            "city",
+            &format!("/api/v1/territories/{COMMUNITY_A}/request-figures?period=2026-11"),
+        )
+        .await;
+    let kids: Vec<(i64, i64)> = f.body["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["tally"]["received"].as_i64() > Some(0))
+        .map(|k| {
+            (
+                k["tally"]["received"].as_i64().unwrap(),
+                k["tally"]["closed"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(kids, vec![(2, 2), (2, 1)]);
+    assert_eq!(f.body["months"][0][0], "2026-11");
+    let empty = app
+        .get(
+            "city",
+            &format!("/api/v1/territories/{COMMUNITY_A}/request-figures?period=2026-10"),
+        )
+        .await;
+    assert_eq!(empty.body["node"]["tally"]["received"], 0);
+    assert_eq!(empty.body["node"]["rates"]["composite"], Value::Null);
+    // The city sets other weights: 40/30/30 → 20 + 15 + 30.
+    let s = app
+        .call(
+            "city",
+            "PUT",
+            "/api/v1/request-settings",
+            Some(json!({
+        "limits": { "respond_hours": 2, "verify_hours": 24, "extend_hours": 72 },
+        "weights": { "response": 40, "resolution": 30, "satisfaction": 30 } })),
+        )
+        .await;
+    assert_eq!(s.status, 200, "{:?}", s.body);
+    let f = app
+        .get(
+            "city",
+            "/api/v1/territories/1402/request-figures?period=2026-Q4",
+        )
+        .await;
+    assert_eq!(f.body["node"]["rates"]["composite"].as_f64(), Some(65.0));
+    let bad = app
+        .call(
+            "street",
+            "PUT",
+            "/api/v1/request-settings",
+            Some(json!({
+        "limits": { "respond_hours": 2, "verify_hours": 24, "extend_hours": 72 },
+        "weights": { "response": 40, "resolution": 30, "satisfaction": 30 } })),
+        )
+        .await;
+    assert_eq!(bad.status, 403);
+    // The map: requests by community under the street.
+    let m = app
+        .get(
+            "city",
+            "/api/v1/territories/140213050/request-map?period=2026&level=community",
+        )
+        .await;
+    assert_eq!(m.status, 200, "{:?}", m.body);
+    let a = m
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == COMMUNITY_A)
+        .unwrap();
+    assert_eq!(a["received"], 4);
+}
+
+// Open311 GeoReport v2.
+
+async fn open311(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    form: Option<&[(&str, String)]>,
+) -> (u16, String, String) {
+    let mut req = app.http.request(
+        method.parse().unwrap(),
+        format!("{}/open311/v2/{path}", app.base),
+    );
+    if let Some(f) = form {
+        req = req.form(f);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, ct, res.text().await.unwrap())
+}
+
+fn request_count(app: &TestApp) -> i64 {
+    app.with_db(|c| {
+        c.query_one("SELECT COUNT(*) FROM request", datong_store::params![])
+            .unwrap()
+            .i64(0)
+            .unwrap()
+    })
+}
+
+both!(open311_every_endpoint_in_both_formats);
+async fn open311_every_endpoint_in_both_formats(mut app: TestApp) {
+    let f = fixture(&mut app).await;
+    let (s, ct, body) = open311(&app, "GET", "discovery.json", None).await;
+    assert_eq!((s, ct.as_str()), (200, "application/json; charset=utf-8"));
+    let d: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        d["endpoints"][0]["specification"],
+        "http://wiki.open311.org/GeoReport_v2"
+    );
+    let (s, ct, body) = open311(&app, "GET", "discovery.xml", None).await;
+    assert_eq!((s, ct.as_str()), (200, "text/xml; charset=utf-8"));
+    assert!(
+        body.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<discovery>"),
+        "{body}"
+    );
+    assert!(
+        body.contains(
+            "<formats><format>text/xml</format><format>application/json</format></formats>"
+        ),
+        "{body}"
+    );
+
+    let (s, _, body) = open311(&app, "GET", "services.json", None).await;
+    assert_eq!(s, 200);
+    let services: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(services[0]["service_code"], "sanitation");
+    assert_eq!(
+        (
+            services[0]["metadata"].as_bool(),
+            services[0]["type"].as_str()
+        ),
+        (Some(false), Some("realtime"))
+    );
+    let (_, _, body) = open311(&app, "GET", "services.xml", None).await;
+    assert!(body.contains("<services><service><service_code>sanitation</service_code><service_name>环境卫生</service_name>"), "{body}");
+    let (s, _, body) = open311(&app, "GET", "services/heating.json", None).await;
+    assert_eq!(
+        (s, serde_json::from_str::<Value>(&body).unwrap()),
+        (200, json!({ "service_code": "heating", "attributes": [] }))
+    );
+    let (_, _, body) = open311(&app, "GET", "services/heating.xml", None).await;
+    assert!(body.contains("<service_definition><service_code>heating</service_code><attributes></attributes></service_definition>"), "{body}");
+    let (s, _, body) = open311(&app, "GET", "services/nope.json", None).await;
+    assert_eq!(s, 404);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()[0]["code"],
+        404
+    );
+
+    // Filing: form-encoded, in either format, with the key.
+    let form = |code: &str, lat: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("api_key", f.key.clone()),
+            ("service_code", code.into()),
+            ("lat", lat.into()),
+            ("long", A1.1.to_string()),
+            ("description", "路灯不亮 <夜里很黑> & 危险".into()),
+            ("first_name", "三".into()),
+            ("last_name", "张".into()),
+            ("phone", "13800138000".into()),
+            ("email", "zhang@example.cn".into()),
+        ]
+    };
+    let (s, _, body) = open311(
+        &app,
+        "POST",
+        "requests.json",
+        Some(&form("facilities", &A1.0.to_string())),
+    )
+    .await;
+    assert_eq!(s, 201, "{body}");
+    let created: Value = serde_json::from_str(&body).unwrap();
+    let id = created[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token = created[0]["token"].as_str().unwrap().to_owned();
+    let (s, _, body) = open311(
+        &app,
+        "POST",
+        "requests.xml",
+        Some(&form("noise", &A1.0.to_string())),
+    )
+    .await;
+    assert_eq!(s, 201, "{body}");
+    assert!(
+        body.contains("<service_requests><request><service_request_id>"),
+        "{body}"
+    );
+
+    // Reading: one, many by id, by status and service, and the token.
+    let (s, _, body) = open311(&app, "GET", &format!("requests/{id}.json"), None).await;
+    assert_eq!(s, 200);
+    let one: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (one[0]["status"].as_str(), one[0]["service_code"].as_str()),
+        (Some("open"), Some("facilities"))
+    );
+    assert_eq!(one[0]["requested_datetime"], "2026-11-26T16:00:00+08:00");
+    assert!(!one[0]["address"].as_str().unwrap().is_empty());
+    assert!(
+        !body.contains("张") && !body.contains("13800138000") && !body.contains("路灯不亮"),
+        "public: {body}"
+    );
+    let (_, _, body) = open311(&app, "GET", &format!("requests/{id}.xml"), None).await;
+    assert!(
+        body.contains(&format!(
+            "<request><service_request_id>{id}</service_request_id><status>open</status>"
+        )),
+        "{body}"
+    );
+    let (_, _, body) = open311(
+        &app,
+        "GET",
+        "requests.json?status=open&service_code=noise",
+        None,
+    )
+    .await;
+    let list: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let (_, _, body) = open311(
+        &app,
+        "GET",
+        &format!("requests.json?service_request_id={id}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&body)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let (_, _, body) = open311(&app, "GET", "requests.json?status=closed", None).await;
+    assert_eq!(body, "[]");
+    let (_, _, body) = open311(
+        &app,
+        "GET",
+        "requests.xml?start_date=2026-11-27T00:00:00%2B08:00",
+        None,
+    )
+    .await;
+    assert!(
+        body.ends_with("<service_requests></service_requests>"),
+        "{body}"
+    );
+    let (s, _, body) = open311(&app, "GET", &format!("tokens/{token}.json"), None).await;
+    assert_eq!(
+        (s, serde_json::from_str::<Value>(&body).unwrap()),
+        (200, json!([{ "service_request_id": id, "token": token }]))
+    );
+    let (_, _, body) = open311(&app, "GET", &format!("tokens/{token}.xml"), None).await;
+    assert!(body.contains(&format!("<token>{token}</token>")), "{body}");
+    // The request is whole for its staff: the XML's escaped text came in as sent.
+    let full = app.get("a", &format!("/api/v1/requests/{id}")).await;
+    assert_eq!(
+        (
+            full.body["description"].as_str(),
+            full.body["channel"].as_str()
+        ),
+        (Some("路灯不亮 <夜里很黑> & 危险"), Some("open311"))
+    );
+    assert_eq!(full.body["reporter"]["name"], "张三");
+
+    // Bad posts: an error in the spec's shape and nothing written.
+    let before = request_count(&app);
+    let mut no_key = form("facilities", "40.08");
+    no_key.remove(0);
+    let mut bad_key = form("facilities", "40.08");
+    bad_key[0].1 = "0".repeat(48);
+    let cases: Vec<(&str, Vec<(&'static str, String)>, u16, &str)> = vec![
+        ("requests.json", no_key, 403, "api_key"),
+        ("requests.json", bad_key, 403, "api_key"),
+        ("requests.json", form("nope", "40.08"), 400, "service_code"),
+        ("requests.json", form("facilities", "95"), 400, "lat"),
+        ("requests.json", form("facilities", "abc"), 400, "lat"),
+        (
+            "requests.json",
+            form("facilities", &NOWHERE.0.to_string()),
+            400,
+            "lat",
+        ),
+        ("requests.xml", form("", "40.08"), 400, "service_code"),
+    ];
+    for (path, form, status, field) in cases {
+        let (s, _, body) = open311(&app, "POST", path, Some(&form)).await;
+        assert_eq!(s, status, "{path} {form:?}: {body}");
+        if path.ends_with(".json") {
+            let e: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(e[0]["code"], status);
+            assert!(
+                e[0]["description"].as_str().unwrap().starts_with(field),
+                "{body}"
+            );
+        } else {
+            assert!(
+                body.contains(&format!(
+                    "<errors><error><code>{status}</code><description>{field}"
+                )),
+                "{body}"
+            );
+        }
+    }
+    let (s, _, body) = open311(
+        &app,
+        "POST",
+        "requests.json",
+        Some(&[
+            ("api_key", f.key.clone()),
+            ("service_code", "noise".into()),
+            ("description", "没有位置".into()),
+        ]),
+    )
+    .await;
+    assert_eq!(s, 400, "{body}");
+    let raw = app
+        .http
+        .post(format!("{}/open311/v2/requests.json", app.base))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status().as_u16(), 415);
+    assert!(raw.text().await.unwrap().starts_with("[{\"code\":415"));
+    // Photos: too large, or not a photo.
+    let big = vec![0xFFu8; 7 << 20];
+    for (bytes, status) in [(big, 413u16), (b"%PDF-1.7 not a photo".to_vec(), 400)] {
+        let mut m = reqwest::multipart::Form::new();
+        for (k, v) in form("facilities", &A1.0.to_string()) {
+            m = m.text(k, v);
+        }
+        m = m.part(
+            "media",
+            reqwest::multipart::Part::bytes(bytes).file_name("x.jpg"),
+        );
+        let res = app
+            .http
+            .post(format!("{}/open311/v2/requests.json", app.base))
+            .multipart(m)
+            .send()
+            .await
+            .unwrap();
+        let s = res.status().as_u16();
+        let body = res.text().await.unwrap();
+        assert_eq!(s, status, "{body}");
+        assert_eq!(
+            serde_json::from_str::<Value>(&body).unwrap()[0]["code"],
+            status
+        );
+    }
+    assert_eq!(request_count(&app), before);
+    // A real photo goes in with the request.
+    let mut m = reqwest::multipart::Form::new();
+    for (k, v) in form("facilities", &A1.0.to_string()) {
+        m = m.text(k, v);
+    }
+    m = m.part(
+        "media",
+        reqwest::multipart::Part::bytes(b"\x89PNG\r\n\x1a\nrest".to_vec()).file_name("x.png"),
+    );
+    let res = app
+        .http
+        .post(format!("{}/open311/v2/requests.json", app.base))
+        .multipart(m)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let id: Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    let id = id[0]["service_request_id"].as_str().unwrap();
+    let full = app.get("a", &format!("/api/v1/requests/{id}")).await;
+    assert_eq!(
+        full.body["photos"][0]["kind"], "image/png",
+        "{:?}",
+        full.body
+    );
+    let _ = f.b1;
+}
