@@ -334,6 +334,7 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
         ok("督导", json!({ "type": "array", "items": reference("OversightRow") }))) })));
     paths.extend(projects_paths(&id, &code_param));
     paths.extend(streets_paths(&id, &code_param));
+    paths.extend(requests_paths(&id, &code_param));
     if let Some((_, tasks)) = paths.iter_mut().find(|(k, _)| *k == "/tasks") {
         tasks["post"]["responses"]["202"] = ok("定时下达：已排入作业队列", reference("Job"));
     }
@@ -532,6 +533,7 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
     ];
     schemas.extend(projects_schemas());
     schemas.extend(streets_schemas());
+    schemas.extend(requests_schemas());
     (paths, schemas)
 }
 
@@ -952,5 +954,247 @@ fn streets_schemas() -> Named {
                 "reported_late": { "type": "boolean" }, "resolved_late": { "type": "boolean" } })) } }),
             ),
         ),
+    ]
+}
+
+/// 接诉即办: the catalogue, filing, reading, the steps, agendas and figures.
+fn requests_paths(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> Named {
+    use datong_domain::request::Stage;
+    let array = |r: &str| json!({ "type": "array", "items": reference(r) });
+    let stages: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
+    let period = || {
+        p(
+            "period",
+            "query",
+            json!({ "type": "string", "examples": ["2026", "2026-Q4", "2026-11"] }),
+        )
+    };
+    let mut period_required = period();
+    period_required["required"] = json!(true);
+    let service_code = || {
+        p(
+            "code",
+            "path",
+            json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]{1,40}$" }),
+        )
+    };
+    vec![
+        (
+            "/request-services",
+            json!({ "get": op("诉求服务类别（含停用的）", "requests", json!([]), None, "200", ok("服务类别", array("Service"))) }),
+        ),
+        (
+            "/request-services/{code}",
+            json!({ "put": op("新增或修改服务类别（市级）", "requests", json!([service_code()]), Some("ServiceInput"), "200", ok("服务类别", reference("Service"))) }),
+        ),
+        (
+            "/request-services/{code}/rules/{scope}",
+            json!({ "put": { "summary": "设置某区划内该类别的首接层级与对口部门", "tags": ["requests"],
+            "parameters": [service_code(), p("scope", "path", code())],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": reference("RouteInput") } } },
+            "responses": { "204": { "description": "已设置" }, "400": ok("错误", reference("Error")), "401": ok("错误", reference("Error")),
+                "403": ok("错误", reference("Error")), "404": ok("错误", reference("Error")), "422": ok("错误", reference("Error")) } } }),
+        ),
+        (
+            "/request-settings",
+            json!({
+            "get": op("诉求时限与综合评分权重", "requests", json!([]), None, "200", ok("设置", reference("RequestSettings"))),
+            "put": op("设置诉求时限与综合评分权重（市级）", "requests", json!([]), Some("RequestSettings"), "200", ok("设置", reference("RequestSettings"))) }),
+        ),
+        (
+            "/requests",
+            json!({
+            "get": op("可见的诉求（工作人员：所辖区划；居民：本人的）", "requests", with_paging(vec![
+                p("under", "query", code()), p("service_code", "query", json!({ "type": "string" })),
+                p("stage", "query", enumeration(&stages)), p("status", "query", enumeration(&["open", "closed"]))]), None, "200", ok("诉求", list_of("Request"))),
+            "post": op("提交诉求（居民本人，或工作人员录入热线来电）", "requests", json!([]), Some("NewRequest"), "201", ok("受理回执", reference("Receipt"))) }),
+        ),
+        (
+            "/requests/{id}",
+            json!({ "get": op("诉求：有权者见全文，其他居民见公开摘要", "requests", json!([id(), p("unmask", "query", json!({ "type": "boolean" }))]), None, "200",
+            ok("诉求", json!({ "oneOf": [reference("Request"), reference("RequestSummary")] }))) }),
+        ),
+        (
+            "/requests/{id}/history",
+            json!({ "get": op("诉求的每一步", "requests", json!([id()]), None, "200", ok("历史", array("RequestStep"))) }),
+        ),
+        (
+            "/requests/{id}/photos/{photo}",
+            json!({ "get": { "summary": "诉求照片", "tags": ["requests"], "parameters": [id(), p("photo", "path", json!({ "type": "integer" }))],
+            "responses": { "200": { "description": "照片", "content": { "image/jpeg": {}, "image/png": {} } }, "401": ok("错误", reference("Error")), "404": ok("错误", reference("Error")) } } }),
+        ),
+        (
+            "/requests/{id}/steps",
+            json!({ "post": op("办理一步：派遣、签收、超职责退回、反馈、核查、评价、延期、升级、提交联席会议", "requests", json!([id()]), Some("RequestStepInput"), "200", ok("诉求", reference("Request"))) }),
+        ),
+        (
+            "/territories/{code}/request-figures",
+            json!({ "get": op("响应率、解决率、满意率、综合得分及结案、按期结案、返工、延期率，含逐月与下级", "requests", json!([code_param(), period_required.clone()]), None, "200", ok("指标", reference("RequestFigures"))) }),
+        ),
+        (
+            "/territories/{code}/request-map",
+            json!({ "get": op("所辖街道或社区的诉求量（地图）", "requests", json!([code_param(), period_required, p("level", "query", enumeration(&["street", "community"]))]), None, "200", ok("各点", array("RequestDot"))) }),
+        ),
+        (
+            "/territories/{code}/agenda",
+            json!({ "get": op("大党委、大工委联席会议待议诉求", "requests", with_paging(vec![code_param()]), None, "200", ok("议程", list_of("AgendaItem"))) }),
+        ),
+        (
+            "/open311-keys",
+            json!({ "post": op("签发 Open311 API 密钥（市级）", "requests", json!([]), Some("NewKey"), "201", ok("密钥（仅此一次显示）", object(&["api_key"], json!({ "api_key": { "type": "string" } })))) }),
+        ),
+    ]
+}
+
+fn requests_schemas() -> Named {
+    use datong_domain::request::{Channel, Event, Stage, Tier};
+    fn ids<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> Vec<&'static str> {
+        all.iter().map(|v| f(*v)).collect()
+    }
+    let integer = || json!({ "type": "integer" });
+    let string = || json!({ "type": "string" });
+    let number = || json!({ "type": "number" });
+    let stage = enumeration(&ids(Stage::ALL, Stage::as_str));
+    let tier = enumeration(&ids(Tier::ALL, Tier::as_str));
+    let channel = enumeration(&ids(Channel::ALL, Channel::as_str));
+    let event = enumeration(&ids(Event::ALL, Event::as_str));
+    let percent = || nullable(json!({ "type": "number", "minimum": 0, "maximum": 100 }));
+    let tally = object(
+        &["received"],
+        json!({ "received": integer(), "responded": integer(), "closed": integer(), "closed_on_time": integer(),
+        "reworked": integer(), "extended": integer(), "rated": integer(), "solved": integer(), "satisfied": integer() }),
+    );
+    let rates = json!({ "type": "object", "properties": { "response": percent(), "resolution": percent(), "satisfaction": percent(), "composite": percent(),
+        "closure": percent(), "on_time_closure": percent(), "rework": percent(), "extension": percent() } });
+    let node_figures = object(
+        &["code", "name", "tally", "rates"],
+        json!({ "code": code(), "name": string(), "tally": tally, "rates": rates }),
+    );
+    let hours = |max: u32| json!({ "type": "integer", "minimum": 1, "maximum": max });
+    vec![
+        (
+            "Service",
+            object(
+                &["code", "name", "group", "limit_hours", "tier", "active"],
+                json!({ "code": string(), "name": string(), "group": string(),
+            "description": string(), "keywords": string(), "limit_hours": integer(), "tier": tier.clone(), "department": nullable(string()), "active": { "type": "boolean" } }),
+            ),
+        ),
+        (
+            "ServiceInput",
+            object(
+                &["name", "group", "description", "limit_hours", "tier"],
+                json!({ "name": text(100), "group": text(100), "description": text(500),
+            "keywords": string(), "limit_hours": hours(2160), "tier": enumeration(&["grid", "community", "street", "department"]), "department": text(100), "active": { "type": "boolean" } }),
+            ),
+        ),
+        (
+            "RouteInput",
+            object(
+                &["tier"],
+                json!({ "tier": enumeration(&["grid", "community", "street", "department"]), "department": text(100) }),
+            ),
+        ),
+        (
+            "RequestSettings",
+            object(
+                &["limits", "weights"],
+                json!({
+            "limits": object(&["respond_hours", "verify_hours", "extend_hours"], json!({ "respond_hours": hours(720), "verify_hours": hours(720), "extend_hours": hours(720) })),
+            "weights": object(&["response", "resolution", "satisfaction"], json!({ "response": integer(), "resolution": integer(), "satisfaction": integer() })) }),
+            ),
+        ),
+        (
+            "NewRequest",
+            object(
+                &["service_code", "description"],
+                json!({ "service_code": string(), "lat": { "type": "number", "minimum": -90, "maximum": 90 },
+            "lon": { "type": "number", "minimum": -180, "maximum": 180 }, "address_id": code(), "address": text(200), "description": text(4000),
+            "name": text(50), "phone": string(), "email": string(), "channel": enumeration(&["api", "hotline"]) }),
+            ),
+        ),
+        (
+            "Receipt",
+            object(
+                &["id", "token", "stage", "received_at", "due_at"],
+                json!({ "id": integer(), "token": string(), "stage": stage.clone(),
+            "tier": nullable(tier.clone()), "handler_code": nullable(code()), "received_at": string(), "due_at": string() }),
+            ),
+        ),
+        (
+            "Request",
+            object(
+                &[
+                    "view",
+                    "id",
+                    "service_code",
+                    "stage",
+                    "node",
+                    "received_at",
+                    "due_at",
+                ],
+                json!({ "view": enumeration(&["full"]),
+            "id": integer(), "token": string(), "service_code": string(), "service_name": string(), "channel": channel, "node": code(), "node_name": string(),
+            "lon": nullable(number()), "lat": nullable(number()), "address": string(), "description": string(),
+            "reporter": object(&["phone_masked"], json!({ "login": nullable(string()), "name": nullable(string()), "phone": nullable(string()), "phone_masked": { "type": "boolean" }, "email": nullable(string()) })),
+            "stage": stage.clone(), "tier": nullable(tier.clone()), "handler_code": nullable(code()), "department_id": nullable(integer()), "handler": nullable(string()),
+            "summons_id": nullable(integer()), "received_at": string(), "due_at": string(), "step_due_at": nullable(string()), "responded_at": nullable(string()),
+            "closed_at": nullable(string()), "updated_at": string(), "reworks": integer(), "extensions": integer(), "score": nullable(integer()),
+            "solved": nullable(json!({ "type": "boolean" })), "rating_text": nullable(string()), "status_notes": string(), "overdue": { "type": "boolean" },
+            "photos": { "type": "array", "items": object(&["id", "kind", "size"], json!({ "id": integer(), "kind": string(), "size": integer() })) } }),
+            ),
+        ),
+        (
+            "RequestSummary",
+            object(
+                &["view", "id", "service_code", "stage"],
+                json!({ "view": enumeration(&["public"]), "id": integer(), "service_code": string(),
+            "service_name": string(), "stage": stage.clone(), "status_notes": string(), "area": string(), "agency_responsible": nullable(string()),
+            "received_at": string(), "updated_at": string(), "due_at": string(), "lat": nullable(number()), "lon": nullable(number()) }),
+            ),
+        ),
+        (
+            "RequestStep",
+            object(
+                &["at", "actor", "kind", "stage"],
+                json!({ "at": string(), "actor": string(), "kind": event, "stage": stage,
+            "tier": nullable(tier), "handler_code": nullable(code()), "department_id": nullable(integer()), "note": string() }),
+            ),
+        ),
+        (
+            "RequestStepInput",
+            json!({ "oneOf": [
+            object(&["step", "to"], json!({ "step": enumeration(&["dispatch"]), "to": code() })),
+            object(&["step"], json!({ "step": enumeration(&["take"]) })),
+            object(&["step", "reason"], json!({ "step": enumeration(&["decline", "escalate", "table"]), "reason": text(4000) })),
+            object(&["step", "text"], json!({ "step": enumeration(&["reply"]), "text": text(4000) })),
+            object(&["step", "passed"], json!({ "step": enumeration(&["verify"]), "passed": { "type": "boolean" }, "note": string() })),
+            object(&["step", "score", "solved"], json!({ "step": enumeration(&["rate"]), "score": { "type": "integer", "minimum": 1, "maximum": 5 }, "solved": { "type": "boolean" }, "text": string() })),
+            object(&["step", "hours", "reason"], json!({ "step": enumeration(&["extend"]), "hours": hours(720), "reason": text(4000) })) ] }),
+        ),
+        (
+            "RequestFigures",
+            object(
+                &["node", "weights", "months", "children"],
+                json!({ "node": node_figures.clone(),
+            "weights": object(&["response", "resolution", "satisfaction"], json!({ "response": integer(), "resolution": integer(), "satisfaction": integer() })),
+            "months": { "type": "array", "items": { "type": "array" } }, "children": { "type": "array", "items": node_figures } }),
+            ),
+        ),
+        (
+            "RequestDot",
+            object(
+                &["code", "name", "lon", "lat", "received"],
+                json!({ "code": code(), "name": string(), "lon": number(), "lat": number(), "received": integer() }),
+            ),
+        ),
+        (
+            "AgendaItem",
+            object(
+                &["id", "node", "request_id", "reason", "added_at"],
+                json!({ "id": integer(), "node": code(), "request_id": integer(), "reason": string(), "added_at": string() }),
+            ),
+        ),
+        ("NewKey", object(&["label"], json!({ "label": text(100) }))),
     ]
 }
