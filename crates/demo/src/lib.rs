@@ -163,6 +163,8 @@ pub fn build(db: &Db, opts: &Options, actor: &Actor) -> Result<Report, DemoError
         plan.tasks_per_district_month,
     )?;
     streets::build(c, opts.seed, opts.today, &districts, &streets, "department")?;
+    // Residents' requests find their grid among the places just drawn.
+    datong_store::request::catalogue::index_areas(c)?;
     // Fresh statistics, so the planners read rosters off the right index from the start.
     c.batch("ANALYZE")?;
     tracing::info!(elapsed = ?started.elapsed(), "demo city written");

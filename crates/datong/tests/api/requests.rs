@@ -1106,3 +1106,52 @@ async fn open311_every_endpoint_in_both_formats(mut app: TestApp) {
     );
     let _ = f.b1;
 }
+
+both!(open311_with_real_client_libraries);
+async fn open311_with_real_client_libraries(mut app: TestApp) {
+    let f = fixture(&mut app).await;
+    let python = std::env::var("DATONG_TEST_PYTHON").expect(
+        "DATONG_TEST_PYTHON is not set: run the tests with scripts/test, which installs the Open311 clients from PyPI",
+    );
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scripts/open311/client_check.py");
+    let args = vec![
+        script.display().to_string(),
+        app.base.clone(),
+        f.key.clone(),
+        A1.0.to_string(),
+        A1.1.to_string(),
+    ];
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python)
+            .args(args)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_str(stdout.trim()).unwrap();
+    // What the clients filed is in the store, whole, placed in grid A1.
+    for id in report["filed"].as_array().unwrap() {
+        let r = app
+            .get(
+                "grid_a1",
+                &format!("/api/v1/requests/{}", id.as_str().unwrap()),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(
+            (
+                r.body["channel"].as_str(),
+                r.body["reporter"]["name"].as_str()
+            ),
+            (Some("open311"), Some("张三"))
+        );
+    }
+}
