@@ -27,8 +27,6 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
     pub login_throttle: Arc<Throttle>,
-    /// Requests filed with no account or key, per address.
-    pub intake_throttle: Arc<Throttle>,
     /// Where intake batches its writes (see `intake`).
     pub intake: crate::intake::Intake,
     /// Mark the session cookie `Secure` (sent over HTTPS only).
@@ -46,7 +44,6 @@ impl App {
             clock,
             metrics: Arc::new(Metrics::default()),
             login_throttle: Arc::new(Throttle::logins()),
-            intake_throttle: Arc::new(Throttle::anonymous_intake()),
             intake,
             secure_cookies: false,
             map_tiles: None,

@@ -1,6 +1,6 @@
-//! Counting what one client address does in a window: failed logins (the per-account
-//! lock in the store stops guessing at one account; this stops one address from guessing
-//! across many), and requests filed with no account or key behind them.
+//! Counting what one client address does in a window. Failed logins: the per-account lock
+//! in the store stops guessing at one account; this stops one address from guessing
+//! across many.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -22,9 +22,6 @@ impl Throttle {
     /// Failed logins an address may make in one window.
     pub const LOGIN_LIMIT: u32 = 20;
     pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
-    /// Anonymous requests an address may file in one window.
-    pub const INTAKE_LIMIT: u32 = 10;
-    pub const INTAKE_WINDOW: Duration = Duration::from_secs(10 * 60);
     // Beyond this many addresses, windows that have ended are dropped.
     const PRUNE_AT: usize = 10_000;
 
@@ -76,9 +73,6 @@ impl Throttle {
 impl Throttle {
     pub fn logins() -> Self {
         Throttle::new(Self::LOGIN_LIMIT, Self::LOGIN_WINDOW)
-    }
-    pub fn anonymous_intake() -> Self {
-        Throttle::new(Self::INTAKE_LIMIT, Self::INTAKE_WINDOW)
     }
 }
 

@@ -997,7 +997,8 @@ async fn open311_every_endpoint_in_both_formats(mut app: TestApp) {
     no_key.remove(0);
     let mut bad_key = form("facilities", "40.08");
     bad_key[0].1 = "0".repeat(48);
-    let cases: Vec<(&str, Vec<(&'static str, String)>, u16, &str)> = vec![
+    type Case = (&'static str, Vec<(&'static str, String)>, u16, &'static str);
+    let cases: Vec<Case> = vec![
         ("requests.json", no_key, 403, "api_key"),
         ("requests.json", bad_key, 403, "api_key"),
         ("requests.json", form("nope", "40.08"), 400, "service_code"),
@@ -1053,8 +1054,9 @@ async fn open311_every_endpoint_in_both_formats(mut app: TestApp) {
     assert_eq!(raw.status().as_u16(), 415);
     assert!(raw.text().await.unwrap().starts_with("[{\"code\":415"));
     // Photos: too large, or not a photo.
-    let big = vec![0xFFu8; 7 << 20];
-    for (bytes, status) in [(big, 413u16), (b"%PDF-1.7 not a photo".to_vec(), 400)] {
+    // A photo over 5 MB (inside the 6 MB a post may carry), and a file that is no photo.
+    let big = vec![0xFFu8; (5 << 20) + (512 << 10)];
+    for (bytes, status) in [(big, 400u16), (b"%PDF-1.7 not a photo".to_vec(), 400)] {
         let mut m = reqwest::multipart::Form::new();
         for (k, v) in form("facilities", &A1.0.to_string()) {
             m = m.text(k, v);
