@@ -590,96 +590,48 @@ async fn figures_on_a_known_fixture(mut app: TestApp) {
     // r1: signed late (3 h, the scan not run), closed late, rated 4 not solved.
     // r2: signed in time, failed once, extended, closed in time.
     // r3: never signed.
-    advance(&app, 1);
-    step(&app, "grid_a1", ids[0], json!({ "step": "take" })).await;
-    step(
-        &app,
-        "a",
-        ids[2],
-        json!({ "step": "dispatch", "to": COMMUNITY_A }),
-    )
-    .await;
-    step(&app, "a", ids[2], json!({ "step": "take" })).await;
-    step(
-        &app,
-        "grid_a1",
-        ids[0],
-        json!({ "step": "reply", "text": "已办" }),
-    )
-    .await;
-    step(
-        &app,
-        "a",
-        ids[0],
-        json!({ "step": "verify", "passed": true }),
-    )
-    .await;
-    step(
-        &app,
-        "resident_a",
-        ids[0],
-        json!({ "step": "rate", "score": 5, "solved": true }),
-    )
-    .await;
-    advance(&app, 2);
-    step(&app, "grid_a1", ids[1], json!({ "step": "take" })).await;
-    step(
-        &app,
-        "a",
-        ids[2],
-        json!({ "step": "reply", "text": "已办" }),
-    )
-    .await;
-    step(
-        &app,
-        "street",
-        ids[2],
-        json!({ "step": "verify", "passed": false, "note": "未办好" }),
-    )
-    .await;
-    step(
-        &app,
-        "a",
-        ids[2],
-        json!({ "step": "extend", "hours": 24, "reason": "等配件" }),
-    )
-    .await;
-    advance(&app, 60);
-    step(
-        &app,
-        "a",
-        ids[2],
-        json!({ "step": "reply", "text": "已办好" }),
-    )
-    .await;
-    step(
-        &app,
-        "street",
-        ids[2],
-        json!({ "step": "verify", "passed": true }),
-    )
-    .await;
-    step(
-        &app,
-        "grid_a1",
-        ids[1],
-        json!({ "step": "reply", "text": "已办" }),
-    )
-    .await;
-    step(
-        &app,
-        "a",
-        ids[1],
-        json!({ "step": "verify", "passed": true }),
-    )
-    .await;
-    step(
-        &app,
-        "resident_a",
-        ids[1],
-        json!({ "step": "rate", "score": 4, "solved": false }),
-    )
-    .await;
+    // (hours to wait first, who, which request, the step)
+    let script = [
+        (1, "grid_a1", 0, json!({ "step": "take" })),
+        (0, "a", 2, json!({ "step": "dispatch", "to": COMMUNITY_A })),
+        (0, "a", 2, json!({ "step": "take" })),
+        (0, "grid_a1", 0, json!({ "step": "reply", "text": "已办" })),
+        (0, "a", 0, json!({ "step": "verify", "passed": true })),
+        (
+            0,
+            "resident_a",
+            0,
+            json!({ "step": "rate", "score": 5, "solved": true }),
+        ),
+        (2, "grid_a1", 1, json!({ "step": "take" })),
+        (0, "a", 2, json!({ "step": "reply", "text": "已办" })),
+        (
+            0,
+            "street",
+            2,
+            json!({ "step": "verify", "passed": false, "note": "未办好" }),
+        ),
+        (
+            0,
+            "a",
+            2,
+            json!({ "step": "extend", "hours": 24, "reason": "等配件" }),
+        ),
+        (60, "a", 2, json!({ "step": "reply", "text": "已办好" })),
+        (0, "street", 2, json!({ "step": "verify", "passed": true })),
+        (0, "grid_a1", 1, json!({ "step": "reply", "text": "已办" })),
+        (0, "a", 1, json!({ "step": "verify", "passed": true })),
+        (
+            0,
+            "resident_a",
+            1,
+            json!({ "step": "rate", "score": 4, "solved": false }),
+        ),
+    ];
+    for (wait, who, i, body) in script {
+        advance(&app, wait);
+        step(&app, who, ids[i], body).await;
+    }
 
     let expect_tally = json!({ "received": 4, "responded": 2, "closed": 3, "closed_on_time": 2, "reworked": 1,
         "extended": 1, "rated": 2, "solved": 1, "satisfied": 2 });

@@ -7,7 +7,8 @@
 //! one sync for the batch) and a bad one is answered alone without holding up the rest.
 
 use super::catalogue::{self, Route, Service};
-use super::{holder_at, tally, workflow};
+use super::workflow::{self, Standing};
+use super::{holder_at, tally};
 use crate::audit::{self, Actor};
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
@@ -206,33 +207,20 @@ fn write(
             ],
         )?
         .i64(0)?;
-    let event = "INSERT INTO request_event (request_id, at, actor, kind, stage, tier, handler_code, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-    c.execute(
-        event,
-        params![
-            id,
-            at,
-            &actor.login,
-            Event::Received.as_str(),
-            Stage::Accepted.as_str(),
-            None::<String>,
-            None::<String>,
-            d.channel.label()
-        ],
-    )?;
-    c.execute(
-        event,
-        params![
-            id,
-            at,
-            &actor.login,
-            Event::Dispatched.as_str(),
-            Stage::Dispatched.as_str(),
-            tier.as_str(),
-            handler.as_ref().map(|h| h.as_path().to_owned()),
-            ""
-        ],
-    )?;
+    let received = Standing {
+        stage: Stage::Accepted,
+        tier: None,
+        handler: None,
+        department: None,
+    };
+    workflow::log(c, id, actor, Event::Received, &received, d.channel.label())?;
+    let dispatched = Standing {
+        stage: Stage::Dispatched,
+        tier: Some(tier),
+        handler: handler.as_ref(),
+        department: None,
+    };
+    workflow::log(c, id, actor, Event::Dispatched, &dispatched, "")?;
     for p in &d.photos {
         workflow::add_photo(c, id, p, at)?;
     }

@@ -149,16 +149,42 @@ fn save(c: &mut Conn, s: &State, at: &str) -> StoreResult<()> {
     Ok(())
 }
 
-fn event(c: &mut Conn, s: &State, actor: &Actor, kind: Event, note: &str) -> StoreResult<()> {
+/// Where a request stands after a step: what its history row records.
+pub(crate) struct Standing<'a> {
+    pub stage: Stage,
+    pub tier: Option<Tier>,
+    pub handler: Option<&'a DivisionCode>,
+    pub department: Option<i64>,
+}
+
+/// Appends a step to a request's history.
+pub(crate) fn log(
+    c: &mut Conn,
+    id: i64,
+    actor: &Actor,
+    kind: Event,
+    at: &Standing<'_>,
+    note: &str,
+) -> StoreResult<()> {
     c.execute(
         "INSERT INTO request_event (request_id, at, actor, kind, stage, tier, handler_code, department_id, note) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         params![
-            s.id, &actor.at, &actor.login, kind.as_str(), s.stage.as_str(), s.tier.map(|t| t.as_str()),
-            s.handler_code.as_ref().map(|h| h.as_path().to_owned()), s.department_id, note
+            id, &actor.at, &actor.login, kind.as_str(), at.stage.as_str(), at.tier.map(|t| t.as_str()),
+            at.handler.map(|h| h.as_path().to_owned()), at.department, note
         ],
     )?;
     Ok(())
+}
+
+fn event(c: &mut Conn, s: &State, actor: &Actor, kind: Event, note: &str) -> StoreResult<()> {
+    let at = Standing {
+        stage: s.stage,
+        tier: s.tier,
+        handler: s.handler_code.as_ref(),
+        department: s.department_id,
+    };
+    log(c, s.id, actor, kind, &at, note)
 }
 
 pub(crate) fn add_photo(c: &mut Conn, id: i64, bytes: &[u8], at: &str) -> StoreResult<()> {
