@@ -16,7 +16,6 @@ use datong_domain::accountability::Period;
 use datong_domain::request::{Channel, Point, Stage, Tier};
 use datong_domain::{DivisionCode, Level, Phone};
 use datong_store::access::Caller;
-use datong_store::audit::Actor;
 use datong_store::request::catalogue::{self, Route, Service, Settings};
 use datong_store::request::intake::{Draft, Receipt};
 use datong_store::request::tally::{self, Dot, Figures, Months};
@@ -229,13 +228,9 @@ async fn file(
         device_id: None,
         photos: Vec::new(),
     };
-    let actor = Actor {
-        login: caller.actor.login.clone(),
-        at: app.now_text(),
-    };
     Ok((
         StatusCode::CREATED,
-        Json(app.intake.file(actor, draft).await?),
+        Json(app.intake.file(caller.actor, draft).await?),
     ))
 }
 
@@ -392,11 +387,10 @@ impl From<StepBody> for Action {
 
 async fn step(
     State(app): State<App>,
-    Authenticated(mut caller): Authenticated,
+    Authenticated(caller): Authenticated,
     PathParam(id): PathParam<i64>,
     JsonBody(b): JsonBody<StepBody>,
 ) -> ApiResult<Json<Request>> {
-    caller.actor.at = app.now_text();
     let action = Action::from(b);
     Ok(Json(
         app.run(move |c| workflow::act(c, &caller, id, &action))
