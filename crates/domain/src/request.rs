@@ -250,6 +250,20 @@ impl Tally {
     }
 }
 
+impl std::ops::AddAssign for Tally {
+    fn add_assign(&mut self, o: Tally) {
+        self.received += o.received;
+        self.responded += o.responded;
+        self.closed += o.closed;
+        self.closed_on_time += o.closed_on_time;
+        self.reworked += o.reworked;
+        self.extended += o.extended;
+        self.rated += o.rated;
+        self.solved += o.solved;
+        self.satisfied += o.satisfied;
+    }
+}
+
 /// The weights of the composite score (响应, 解决, 满意), in percent, summing to 100.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Weights {

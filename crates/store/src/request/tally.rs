@@ -121,25 +121,9 @@ fn read(
 fn total(rows: &[(String, String, Tally)], node: &str) -> Tally {
     let mut t = Tally::default();
     for (_, _, x) in rows.iter().filter(|(n, _, _)| n == node) {
-        for m in Measure::ALL {
-            t.add(*m, get(x, *m));
-        }
+        t += *x;
     }
     t
-}
-
-fn get(t: &Tally, m: Measure) -> i64 {
-    match m {
-        Measure::Received => t.received,
-        Measure::Responded => t.responded,
-        Measure::Closed => t.closed,
-        Measure::ClosedOnTime => t.closed_on_time,
-        Measure::Reworked => t.reworked,
-        Measure::Extended => t.extended,
-        Measure::Rated => t.rated,
-        Measure::Solved => t.solved,
-        Measure::Satisfied => t.satisfied,
-    }
 }
 
 /// The figures of `node` over `months`: its rates, its trend month by month, and the same

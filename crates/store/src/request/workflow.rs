@@ -8,7 +8,7 @@
 
 use super::catalogue::{self, Settings};
 use super::intake::later;
-use super::{Request, holder_at, tally};
+use super::{Request, acts_for_department, code, holder_at, tally};
 use crate::access::Caller;
 use crate::audit::{self, Actor};
 use crate::db::{Conn, Engine, Row};
@@ -82,10 +82,6 @@ pub(crate) struct State {
     solved: Option<bool>,
     rating_text: Option<String>,
     status_notes: String,
-}
-
-fn code(s: &str) -> StoreResult<DivisionCode> {
-    DivisionCode::from_path(s).map_err(|_| StoreError::invalid("code", "stored code invalid"))
 }
 
 fn state_from(r: &Row) -> StoreResult<State> {
@@ -237,15 +233,9 @@ const DISPATCHERS: &[Role] = &[
 fn holds(c: &mut Conn, caller: &Caller, s: &State) -> StoreResult<bool> {
     let Some(tier) = s.tier else { return Ok(false) };
     if tier == Tier::Department {
-        let Some(d) = s.department_id else {
-            return Ok(false);
-        };
-        return Ok(caller.assignments.is_empty()
-            || c.query_opt(
-                "SELECT 1 FROM department_account WHERE department_id = $1 AND login = $2",
-                params![d, &caller.actor.login],
-            )?
-            .is_some());
+        return Ok(s.department_id.is_some()
+            && (caller.assignments.is_empty()
+                || acts_for_department(c, caller, s.department_id)?));
     }
     Ok(s.handler_code
         .as_ref()
