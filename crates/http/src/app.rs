@@ -27,6 +27,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
     pub login_throttle: Arc<Throttle>,
+    /// Residents' form posts per address: anonymous intake is bounded.
+    pub report_throttle: Arc<Throttle>,
     /// Where intake batches its writes (see `intake`).
     pub intake: crate::intake::Intake,
     /// Mark the session cookie `Secure` (sent over HTTPS only).
@@ -44,6 +46,7 @@ impl App {
             clock,
             metrics: Arc::new(Metrics::default()),
             login_throttle: Arc::new(Throttle::logins()),
+            report_throttle: Arc::new(Throttle::reports()),
             intake,
             secure_cookies: false,
             map_tiles: None,

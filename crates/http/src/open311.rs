@@ -502,16 +502,7 @@ async fn token(State(app): State<App>, Path(file): Path<String>) -> Response {
     };
     let token = token.to_owned();
     let found = app
-        .run(move |c| {
-            Ok(c.query_opt(
-                "SELECT id FROM request WHERE token = $1",
-                datong_store::params![token.as_str()],
-            )?
-            .map(|r| r.i64(0))
-            .transpose()
-            .map_err(datong_store::StoreError::from)?
-            .map(|id| (id, token)))
-        })
+        .run(move |c| Ok(datong_store::request::by_token(c, &token)?.map(|id| (id, token))))
         .await;
     match found {
         Ok(Some((id, token))) => respond(

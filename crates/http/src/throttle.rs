@@ -1,6 +1,7 @@
 //! Counting what one client address does in a window. Failed logins: the per-account lock
 //! in the store stops guessing at one account; this stops one address from guessing
-//! across many.
+//! across many. Residents' form: anyone may file without an account, so one address may
+//! file only so many requests an hour.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -22,6 +23,10 @@ impl Throttle {
     /// Failed logins an address may make in one window.
     pub const LOGIN_LIMIT: u32 = 20;
     pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+    /// Requests an address may file through the residents' form in one window: a
+    /// household with several needs, not a script.
+    pub const REPORT_LIMIT: u32 = 10;
+    pub const REPORT_WINDOW: Duration = Duration::from_secs(60 * 60);
     // Beyond this many addresses, windows that have ended are dropped.
     const PRUNE_AT: usize = 10_000;
 
@@ -73,6 +78,10 @@ impl Throttle {
 impl Throttle {
     pub fn logins() -> Self {
         Throttle::new(Self::LOGIN_LIMIT, Self::LOGIN_WINDOW)
+    }
+
+    pub fn reports() -> Self {
+        Throttle::new(Self::REPORT_LIMIT, Self::REPORT_WINDOW)
     }
 }
 

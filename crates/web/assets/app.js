@@ -101,7 +101,46 @@
     });
   }
 
-  function start() { drawCharts(); startTree(); }
+  // The residents' form: a tap on the community's map becomes the request's point (the
+  // SVG carries its Web Mercator projection), and the phone's own position can choose
+  // the community.
+  function startReport() {
+    var map = document.querySelector("#report-form svg#map");
+    var form = document.getElementById("report-form");
+    if (map && form) {
+      map.addEventListener("click", function (ev) {
+        var pt = map.createSVGPoint();
+        pt.x = ev.clientX; pt.y = ev.clientY;
+        var p = pt.matrixTransform(map.getScreenCTM().inverse());
+        var scale = Math.pow(2, Number(map.dataset.zoom));
+        var wx = (p.x + Number(map.dataset.left)) / scale, wy = (p.y + Number(map.dataset.top)) / scale;
+        var lon = wx / 256 * 360 - 180;
+        var lat = Math.atan(Math.sinh(Math.PI * (1 - 2 * wy / 256))) * 180 / Math.PI;
+        form.elements.lat.value = lat.toFixed(6);
+        form.elements.lon.value = lon.toFixed(6);
+        var pin = document.getElementById("pin");
+        if (!pin) {
+          pin = document.createElementNS("http://www.w3.org/2000/svg", "circle");
+          pin.id = "pin"; pin.setAttribute("r", "9");
+          map.appendChild(pin);
+        }
+        pin.setAttribute("cx", p.x); pin.setAttribute("cy", p.y);
+        document.getElementById("picked").textContent = lat.toFixed(5) + ", " + lon.toFixed(5);
+        form.elements.building.value = "";
+      });
+    }
+    var locate = document.getElementById("locate");
+    if (locate && navigator.geolocation) {
+      locate.hidden = false;
+      locate.addEventListener("click", function () {
+        navigator.geolocation.getCurrentPosition(function (pos) {
+          location.href = "/report?lat=" + pos.coords.latitude + "&lon=" + pos.coords.longitude;
+        });
+      });
+    }
+  }
+
+  function start() { drawCharts(); startTree(); startReport(); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

@@ -139,6 +139,12 @@ pub fn tabs(t: &Text, code: &DivisionCode, on: &str) -> Markup {
             @if code.level() < Level::Street {
                 a.on[on == "oversight"] href={ "/t/" (code) "/oversight" } { (t.oversight) }
             }
+            @if code.level() >= Level::City && code.level() <= Level::Grid {
+                a.on[on == "requests"] href={ "/t/" (code) "/requests" } { (t.requests) }
+            }
+            @if code.level() >= Level::Province && code.level() <= Level::Community {
+                a.on[on == "request-figures"] href={ "/t/" (code) "/request-figures" } { (t.request_figures) }
+            }
             @if code.level() >= Level::Community && code.level() <= Level::Grid {
                 a.on[on == "map"] href={ "/t/" (code) "/map" } { (t.map) }
             }

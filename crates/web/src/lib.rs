@@ -17,6 +17,8 @@ mod login;
 mod map;
 mod member;
 mod oversight;
+mod report;
+mod requests;
 mod roster;
 mod street;
 mod viewer;
@@ -75,5 +77,20 @@ pub fn routes() -> Router<App> {
         .route("/admissions/{id}", get(admissions::show_one))
         .route("/admissions/{id}/opinion", post(admissions::answer))
         .route("/admissions/{id}/decision", post(admissions::decide))
+        .route("/t/{code}/requests", get(requests::list))
+        .route(
+            "/t/{code}/requests/new",
+            get(requests::hotline_form).post(requests::hotline),
+        )
+        .route("/t/{code}/request-figures", get(requests::figures))
+        .route("/requests/{id}", get(requests::detail))
+        .route("/requests/{id}/steps", post(requests::step))
+        .route(
+            "/report",
+            get(report::show)
+                .post(report::file)
+                .layer(axum::extract::DefaultBodyLimit::max(report::MAX_BODY)),
+        )
+        .route("/report/r/{token}", get(report::receipt))
         .route("/assets/{file}", get(assets::serve))
 }

@@ -87,7 +87,9 @@ fn rings(polygon: &str) -> Vec<Vec<(f64, f64)>> {
     serde_json::from_str::<Vec<Vec<(f64, f64)>>>(polygon).unwrap_or_default()
 }
 
-fn svg(places: &[Placed], tiles: Option<&str>) -> Markup {
+/// The places as an SVG map. The projection rides on the element (`data-zoom`,
+/// `data-left`, `data-top`), so a script can turn a tap back into a longitude and latitude.
+pub(crate) fn svg(places: &[Placed], tiles: Option<&str>) -> Markup {
     let mut points: Vec<(f64, f64)> = places.iter().map(|p| (p.lon, p.lat)).collect();
     for p in places {
         if let Some(poly) = &p.polygon {
@@ -119,7 +121,8 @@ fn svg(places: &[Placed], tiles: Option<&str>) -> Markup {
             .filter(move |p| p.level == l && p.polygon.is_some())
     };
     html! {
-        svg #map viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } width="100%" role="img" xmlns="http://www.w3.org/2000/svg" {
+        svg #map viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } width="100%" role="img" xmlns="http://www.w3.org/2000/svg"
+            data-zoom=(view.zoom) data-left=(format!("{:.3}", view.left)) data-top=(format!("{:.3}", view.top)) {
             @if let Some(t) = tiles {
                 @for (x, y, url) in view.tiles(t) {
                     image.tile href=(url) x=(format!("{x:.1}")) y=(format!("{y:.1}")) width=(TILE) height=(TILE) {}

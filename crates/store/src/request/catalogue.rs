@@ -310,3 +310,44 @@ pub fn locate(conn: &mut Conn, p: Point) -> StoreResult<Option<DivisionCode>> {
     }
     Ok(best)
 }
+
+/// What anyone filing a request may read of the territory: place names down to the
+/// community, and a community's grids and buildings on the map. Households are people's
+/// homes and never listed.
+fn public() -> Caller {
+    Caller::system(audit::Actor {
+        login: "public".into(),
+        at: String::new(),
+    })
+}
+
+/// The current children of `under` a resident chooses among, down to communities.
+pub fn places(
+    conn: &mut Conn,
+    under: &DivisionCode,
+) -> StoreResult<Vec<crate::territory::Territory>> {
+    if under.level() >= datong_domain::Level::Community {
+        return Ok(Vec::new());
+    }
+    let page = crate::sql::Page {
+        limit: 1000,
+        offset: 0,
+    };
+    crate::territory::children(conn, &public(), under, &page)
+}
+
+/// A community's outline, grids and buildings, for a resident to point at.
+pub fn community_map(
+    conn: &mut Conn,
+    community: &DivisionCode,
+) -> StoreResult<Vec<crate::territory::Placed>> {
+    if community.level() != datong_domain::Level::Community {
+        return Err(StoreError::invalid("community", "应为社区（村）"));
+    }
+    crate::territory::placed_below(
+        conn,
+        &public(),
+        community,
+        datong_domain::Level::Building,
+    )
+}
