@@ -11,6 +11,7 @@ mod duties;
 mod geo;
 mod people;
 mod plan;
+mod requests;
 mod rng;
 mod streets;
 
@@ -177,6 +178,33 @@ pub fn build(db: &Db, opts: &Options, actor: &Actor) -> Result<Report, DemoError
         &communities,
         &password(opts.seed),
     )?;
+    let buildings: Vec<String> = drawn
+        .territories
+        .iter()
+        .filter(|t| t.level == Level::Building)
+        .map(|t| t.code.clone())
+        .collect();
+    let resident = accounts
+        .iter()
+        .find(|a| a.role == Role::Resident)
+        .expect("the demo has a resident");
+    let resident_building = DivisionCode::parse(&resident.scope)
+        .ok()
+        .and_then(|h| h.parent())
+        .map(|b| b.as_path().to_owned())
+        .unwrap_or_default();
+    let filed = requests::file(
+        c,
+        &requests::Inputs {
+            seed: opts.seed,
+            today: opts.today,
+            per_year: plan.requests_per_year,
+            buildings: &buildings,
+            resident_building: &resident_building,
+            resident_login: &resident.login,
+        },
+    )?;
+    tracing::info!(elapsed = ?started.elapsed(), requests = filed.requests, open = filed.open, "demo requests filed");
     Ok(Report {
         accounts,
         password: password(opts.seed),

@@ -40,6 +40,8 @@ pub struct Plan {
     pub building_orgs: u32,
     /// Tasks each district sends its streets in a month, over the demo's half year.
     pub tasks_per_district_month: u32,
+    /// Residents' requests over the demo's year (接诉即办).
+    pub requests_per_year: u32,
 }
 
 impl Plan {
@@ -71,6 +73,7 @@ impl Plan {
                 coverage_social: 0.932,
                 building_orgs: 12,
                 tasks_per_district_month: 4,
+                requests_per_year: 40_000,
             },
             Scale::Small => Plan {
                 residents: 6_000,
@@ -96,6 +99,7 @@ impl Plan {
                 coverage_social: 0.8,
                 building_orgs: 2,
                 tasks_per_district_month: 3,
+                requests_per_year: 400,
             },
         }
     }

@@ -37,7 +37,9 @@ impl FromRequestParts<App> for MaybeViewer {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
-        Ok(MaybeViewer(Viewer::from_request_parts(parts, app).await.ok()))
+        Ok(MaybeViewer(
+            Viewer::from_request_parts(parts, app).await.ok(),
+        ))
     }
 }
 
@@ -167,8 +169,14 @@ pub async fn show(
 ) -> Response {
     let lang = Lang::from_headers(&headers);
     match app.run(move |c| step(c, &w)).await {
-        Ok(s) => render(lang, viewer.as_ref(), &s, &Filled::default(), &Errors::new())
-            .into_response(),
+        Ok(s) => render(
+            lang,
+            viewer.as_ref(),
+            &s,
+            &Filled::default(),
+            &Errors::new(),
+        )
+        .into_response(),
         Err(e) => crate::layout::failure(lang, e),
     }
 }
@@ -225,7 +233,7 @@ fn form(
             (crumbs(path, lang))
             h1 { (title(lang)) }
             @if !errors.is_empty() { p.error role="alert" { (lang.text().fix_errors) } }
-            form #report-form method="post" action="/report" enctype="multipart/form-data" {
+            form #report-form method="post" action="/report" enctype="multipart/form-data" novalidate {
                 input type="hidden" name="community" value=(community);
                 @if let Some(v) = viewer { input type="hidden" name="csrf_token" value=(v.csrf); }
                 (field(lang.pick("类别", "Category"), "service_code", errors, html! {
@@ -429,9 +437,7 @@ pub async fn file(
         at: app.now_text(),
     };
     match app.intake.file(actor, d).await {
-        Ok(receipt) => {
-            Redirect::to(&format!("/report/r/{}", receipt.token)).into_response()
-        }
+        Ok(receipt) => Redirect::to(&format!("/report/r/{}", receipt.token)).into_response(),
         Err(e) if e.status.is_client_error() => {
             let errors = Errors::from([(form_field(&e), e.message.clone())]);
             refused(&app, lang, viewer, f, errors).await

@@ -38,7 +38,11 @@ fn beijing() -> FixedOffset {
 pub fn local_time(stored: &str) -> String {
     DateTime::parse_from_rfc3339(stored).map_or_else(
         |_| stored.to_owned(),
-        |t| t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M").to_string(),
+        |t| {
+            t.with_timezone(&beijing())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        },
     )
 }
 
@@ -145,7 +149,14 @@ pub async fn list(
             @if more { a #next href=(here(q.offset + PAGE)) { (lang.pick("下一页", "Next")) } }
         }
     };
-    page(lang, Some(&viewer), lang.pick("诉求", "Requests"), false, body).into_response()
+    page(
+        lang,
+        Some(&viewer),
+        lang.pick("诉求", "Requests"),
+        false,
+        body,
+    )
+    .into_response()
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]
@@ -354,9 +365,7 @@ async fn show_one(
         Ok(x) => x,
         Err(e) => return failure(viewer.lang, e),
     };
-    let status = refusal
-        .as_ref()
-        .map_or(StatusCode::OK, |e| e.status);
+    let status = refusal.as_ref().map_or(StatusCode::OK, |e| e.status);
     (status, render_one(viewer, &r, &steps, refusal.as_ref())).into_response()
 }
 
@@ -698,7 +707,8 @@ pub async fn figures(
     };
     let (lang, t) = (viewer.lang, viewer.lang.text());
     let n = &f.node;
-    let figure = |v: String, k: &str, id: &str| html! { div.figure id=(id) { div.n { (v) } div.k { (k) } } };
+    let figure =
+        |v: String, k: &str, id: &str| html! { div.figure id=(id) { div.n { (v) } div.k { (k) } } };
     let w = &f.weights;
     let body = html! {
         (crumbs(&lineage, &node))
@@ -743,5 +753,12 @@ pub async fn figures(
             } }
         }
     };
-    page(lang, Some(&viewer), lang.pick("接诉即办", "Requests answered"), true, body).into_response()
+    page(
+        lang,
+        Some(&viewer),
+        lang.pick("接诉即办", "Requests answered"),
+        true,
+        body,
+    )
+    .into_response()
 }

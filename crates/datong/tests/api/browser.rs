@@ -377,3 +377,133 @@ async fn a_refused_task_and_an_admission_end_to_end() {
         b.quit().await;
     }
 }
+
+/// The stage a request page shows.
+async fn stage(b: &Browser) -> String {
+    b.text("#stage").await
+}
+
+/// Takes the step `step` on the request page open in `b`, with `text` where it asks.
+async fn take_step(b: &Browser, step: &str, text: Option<&str>) {
+    let form = format!("form.step[data-step={step}]");
+    if let Some(t) = text {
+        b.type_into(&format!("{form} [name=text]"), t).await;
+    }
+    b.click(&format!("{form} button[type=submit]")).await;
+    b.find("#facts").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_reports_on_a_phone_and_the_grid_answers() {
+    let app = demo_app(Engine::Sqlite).await;
+    let grid = "140213050001001";
+
+    // A resident with no account, on a phone: taps down to the community.
+    let phone = Browser::phone().await;
+    phone.goto(&format!("{}/report", app.base)).await;
+    phone.click("#places a[href='/report?at=140213']").await;
+    // The district has one street here: the form goes straight on to its communities.
+    phone
+        .click("#places a[href='/report?at=140213050001']")
+        .await;
+    phone.find("#report-form").await;
+    let wide = phone
+        .run("return document.documentElement.scrollWidth <= window.innerWidth")
+        .await;
+    assert_eq!(wide, true, "nothing wider than the phone's screen");
+
+    // Submitted with no category and no place: the form says what is missing.
+    phone.click("#report-form button[type=submit]").await;
+    assert!(phone.text("#err-service_code").await.contains("类别"));
+    assert!(phone.text("#err-lat").await.contains("地图"));
+
+    // A tap on the map sets the point; choosing a building wins over it.
+    phone.click("#report-form svg#map").await;
+    let lat = phone
+        .run("return document.querySelector('[name=lat]').value")
+        .await;
+    let lat: f64 = lat.as_str().unwrap().parse().unwrap();
+    assert!((39.0..42.0).contains(&lat), "a point in Datong: {lat}");
+    assert!(phone.text("#picked").await.contains(&lat.to_string()[..5]));
+    let chosen = phone
+        .run(&format!(
+            "const s = document.querySelector('[name=building]');
+             const o = [...s.options].find(o => o.value.startsWith('{grid}'));
+             s.value = o.value; return o.value;"
+        ))
+        .await;
+    assert!(chosen.as_str().unwrap().starts_with(grid), "{chosen}");
+    phone
+        .run("document.querySelector('[name=service_code]').value = 'sanitation';")
+        .await;
+    phone
+        .type_into("[name=description]", "楼下垃圾桶满了，浏览器测试")
+        .await;
+    phone.click("#report-form button[type=submit]").await;
+    let id = phone.text("#request-id").await;
+    assert!(
+        phone.url().await.contains("/report/r/"),
+        "{}",
+        phone.url().await
+    );
+    assert_eq!(phone.text("#stage").await, "派遣");
+    save_screenshot(&phone, "report-receipt-phone.png").await;
+    phone.quit().await;
+
+    // The grid worker signs for it and reports back; the community verifies it.
+    let worker = Browser::start().await;
+    log_in(&worker, &app.base, "grid").await;
+    worker
+        .goto(&format!("{}/t/{grid}/requests", app.base))
+        .await;
+    worker
+        .click(&format!("#requests a[href='/requests/{id}']"))
+        .await;
+    assert_eq!(stage(&worker).await, "派遣");
+    assert!(worker.text("#description").await.contains("浏览器测试"));
+    take_step(&worker, "take", None).await;
+    assert_eq!(stage(&worker).await, "处置");
+    worker
+        .type_into("form.step[data-step=reply] [name=text]", "已清运")
+        .await;
+    worker
+        .click("form.step[data-step=reply] button[type=submit]")
+        .await;
+    worker.find("#facts").await;
+    assert_eq!(stage(&worker).await, "反馈");
+    // Verifying is for the level above: the grid's try is refused, and nothing changes.
+    take_step(&worker, "verify_pass", None).await;
+    assert!(!worker.text("#refused").await.is_empty());
+    assert_eq!(stage(&worker).await, "反馈");
+    worker.quit().await;
+
+    let community = Browser::start().await;
+    log_in(&community, &app.base, "community").await;
+    community.goto(&format!("{}/requests/{id}", app.base)).await;
+    take_step(&community, "verify_pass", None).await;
+    assert_eq!(stage(&community).await, "结案");
+    let history = community.text("#history").await;
+    for step in ["受理", "派遣", "签收处置", "反馈", "核查通过"] {
+        assert!(history.contains(step), "{step} in {history}");
+    }
+    community.quit().await;
+
+    // The city's dashboard: the year of demo requests, drawn.
+    let city = Browser::start().await;
+    log_in(&city, &app.base, "city").await;
+    city.goto(&format!("{}/t/1402/request-figures", app.base))
+        .await;
+    let received: i64 = city.text("#fig-received .n").await.parse().unwrap();
+    assert!(received > 100, "a year of requests: {received}");
+    assert!(city.text("#fig-composite .n").await.ends_with('%'));
+    city.wait_until("return document.querySelector('#chart-trend').dataset.drawn === 'true'")
+        .await;
+    city.wait_until("return document.querySelector('#chart-map').dataset.drawn === 'true'")
+        .await;
+    let months = city
+        .run("return JSON.parse(document.querySelector('#chart-trend').dataset.chart).xAxis.data.length")
+        .await;
+    assert_eq!(months, 12, "twelve months of trend");
+    save_screenshot(&city, "request-dashboard.png").await;
+    city.quit().await;
+}

@@ -22,4 +22,5 @@ mod rollup;
 mod search;
 mod session;
 mod streets;
+mod transactions;
 mod webdriver;

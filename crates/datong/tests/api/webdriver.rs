@@ -29,8 +29,17 @@ fn driver() -> String {
 
 impl Browser {
     /// Headless Debian Chromium with a fresh profile and no background networking (the
-    /// machine has no internet).
+    /// machine has no internet), in a desktop-sized window.
     pub async fn start() -> Browser {
+        Browser::sized(1280, 900).await
+    }
+
+    /// The same in a phone-sized window, as a resident sees the site.
+    pub async fn phone() -> Browser {
+        Browser::sized(390, 844).await
+    }
+
+    async fn sized(width: u32, height: u32) -> Browser {
         let profile = std::env::temp_dir().join(format!(
             "datong-chromium-{}-{}",
             std::process::id(),
@@ -49,12 +58,14 @@ impl Browser {
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
-            "--window-size=1280,900",
             "--lang=zh-CN",
         ]
         .iter()
         .map(|s| s.to_string())
-        .chain([format!("--user-data-dir={}", profile.display())])
+        .chain([
+            format!("--user-data-dir={}", profile.display()),
+            format!("--window-size={width},{height}"),
+        ])
         .collect::<Vec<_>>();
         let http = reqwest::Client::new();
         let caps = json!({ "capabilities": { "alwaysMatch": {

@@ -344,10 +344,5 @@ pub fn community_map(
     if community.level() != datong_domain::Level::Community {
         return Err(StoreError::invalid("community", "应为社区（村）"));
     }
-    crate::territory::placed_below(
-        conn,
-        &public(),
-        community,
-        datong_domain::Level::Building,
-    )
+    crate::territory::placed_below(conn, &public(), community, datong_domain::Level::Building)
 }

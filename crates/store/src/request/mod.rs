@@ -325,13 +325,10 @@ pub fn summary(conn: &mut Conn, id: i64) -> StoreResult<Summary> {
 
 /// The request a GeoReport token (the reporter's receipt) names.
 pub fn by_token(conn: &mut Conn, token: &str) -> StoreResult<Option<i64>> {
-    conn.query_opt(
-        "SELECT id FROM request WHERE token = $1",
-        params![token],
-    )?
-    .map(|r| r.i64(0))
-    .transpose()
-    .map_err(StoreError::from)
+    conn.query_opt("SELECT id FROM request WHERE token = $1", params![token])?
+        .map(|r| r.i64(0))
+        .transpose()
+        .map_err(StoreError::from)
 }
 
 /// Which requests a list shows.
