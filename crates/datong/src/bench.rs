@@ -190,3 +190,119 @@ fn bench_actor(at: &str) -> datong_store::audit::Actor {
         at: at.to_owned(),
     }
 }
+
+/// `bench requests`: on a database holding the demo city (it adds requests: use a copy),
+/// files requests through intake until there are `total`, spread over the last year and
+/// the city's buildings, then prints `load …` and `figures …` lines: the city's
+/// dashboard figures (its rates, each month and each district) and its map (each
+/// street), warm, against the same counts aggregated from the request rows.
+pub fn requests(db: &Db, total: usize) -> Result<()> {
+    use chrono::{Duration as Span, Utc};
+    use datong_domain::request::Channel;
+    use datong_store::request::intake::{self, Draft};
+    use datong_store::request::tally::{self, Months};
+    let c = &mut *db.get()?;
+    let city = DivisionCode::parse("1402")?;
+    let (lo, hi) = city.subtree_range();
+    let buildings: Vec<DivisionCode> = c
+        .query(
+            "SELECT code FROM territory WHERE code > $1 AND code < $2 AND level = 'building' AND valid_to IS NULL",
+            datong_store::params![lo.as_str(), hi.as_str()],
+        )?
+        .iter()
+        .map(|r| Ok(DivisionCode::from_path(&r.str(0)?)?))
+        .collect::<Result<_>>()?;
+    anyhow::ensure!(!buildings.is_empty(), "no buildings: build the demo first");
+    let services: Vec<String> = datong_store::request::catalogue::services(c, false)?
+        .into_iter()
+        .map(|s| s.code)
+        .collect();
+    let have = usize::try_from(c.query_one("SELECT COUNT(*) FROM request", &[])?.i64(0)?)?;
+    let now = Utc::now();
+    // A fixed-step walk through buildings, services and the year's seconds: spread, and
+    // the same on every run.
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let started = Instant::now();
+    let mut added = 0;
+    while have + added < total {
+        let n = (total - have - added).min(5000);
+        let batch: Vec<_> = (0..n)
+            .map(|_| {
+                let at = now - Span::seconds(next(365 * 86_400) as i64 + 60);
+                let actor = datong_store::audit::Actor {
+                    login: "bench".into(),
+                    at: datong_store::audit::timestamp(at),
+                };
+                let draft = Draft {
+                    service_code: services[next(services.len())].clone(),
+                    channel: Channel::Api,
+                    point: None,
+                    place: Some(buildings[next(buildings.len())].clone()),
+                    address: String::new(),
+                    description: "基准诉求".into(),
+                    reporter_login: None,
+                    reporter_name: None,
+                    reporter_phone: None,
+                    reporter_email: None,
+                    device_id: None,
+                    photos: Vec::new(),
+                };
+                (actor, draft)
+            })
+            .collect();
+        for r in intake::receive(c, &batch)? {
+            r?;
+        }
+        added += n;
+    }
+    let took = started.elapsed().as_secs_f64();
+    println!(
+        "load requests={} added={added} seconds={took:.1} per_s={:.0}",
+        have + added,
+        added as f64 / took.max(1e-9)
+    );
+
+    let today = now.date_naive();
+    let months = Months {
+        first: (today - Span::days(365)).format("%Y-%m").to_string(),
+        last: today.format("%Y-%m").to_string(),
+    };
+    let caller =
+        datong_store::access::Caller::system(bench_actor(&datong_store::audit::timestamp(now)));
+    let figures = time(21, || {
+        tally::figures(c, &caller, &city, &months)?;
+        Ok(())
+    })?;
+    let map = time(21, || {
+        tally::dots(c, &caller, &city, datong_domain::Level::Street, &months)?;
+        Ok(())
+    })?;
+    let counted = tally::figures(c, &caller, &city, &months)?
+        .node
+        .tally
+        .received;
+    // The floor without counters: the city's districts counted from the rows themselves.
+    let rows = time(5, || {
+        c.query(
+            "SELECT substr(node_code, 1, 6), COUNT(*), COUNT(responded_at), COUNT(closed_at), COUNT(score), \
+               SUM(CASE WHEN score >= 4 THEN 1 ELSE 0 END) FROM request \
+             WHERE node_code > $1 AND node_code < $2 AND month >= $3 AND month <= $4 GROUP BY 1",
+            datong_store::params![lo.as_str(), hi.as_str(), months.first.as_str(), months.last.as_str()],
+        )?;
+        Ok(())
+    })?;
+    println!(
+        "figures received={counted} city_ms={:.2} map_ms={:.2} rows_ms={:.0} ratio={:.0}",
+        figures.as_secs_f64() * 1e3,
+        map.as_secs_f64() * 1e3,
+        rows.as_secs_f64() * 1e3,
+        rows.as_secs_f64() / (figures + map).as_secs_f64()
+    );
+    Ok(())
+}

@@ -127,6 +127,12 @@ enum Bench {
         #[arg(long, default_value_t = 100_000)]
         open: usize,
     },
+    /// On a database holding the demo city (it adds requests: use a copy): fills it to a
+    /// number of residents' requests, then times the city's 接诉即办 figures and map.
+    Requests {
+        #[arg(long, default_value_t = 1_000_000)]
+        total: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -541,6 +547,7 @@ fn main() -> Result<()> {
             bench::rollup(&db, &nodes, runs.max(1))?;
         }
         Command::Bench(Bench::Duties { open }) => bench::duties(&db, open)?,
+        Command::Bench(Bench::Requests { total }) => bench::requests(&db, total)?,
     }
     Ok(())
 }

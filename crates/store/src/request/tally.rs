@@ -199,9 +199,23 @@ pub fn dots(
             "应为街道或社区，且低于所选区划",
         ));
     }
-    let placed = crate::territory::placed_below(conn, caller, node, level)?;
-    let placed: Vec<_> = placed.into_iter().filter(|p| p.level == level).collect();
-    let codes: Vec<DivisionCode> = placed.iter().map(|p| p.code.clone()).collect();
+    // The nodes level by level through the parent index, then their places by key: a
+    // city's streets without reading the places of every building below them.
+    let nodes = crate::territory::at_level(conn, caller, node, level)?;
+    let mut at: std::collections::HashMap<String, (f64, f64)> = std::collections::HashMap::new();
+    for batch in nodes.chunks(500) {
+        let mut q = Sql::new("SELECT code, lon, lat FROM territory_geo WHERE code IN (");
+        for (i, (c, _)) in batch.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(c.as_path());
+        }
+        q.push(")");
+        for r in conn.query(&q.text, &q.params)? {
+            at.insert(r.str(0)?, (r.f64(1)?, r.f64(2)?));
+        }
+    }
     let mut q =
         Sql::new("SELECT node_code, CAST(SUM(n) AS BIGINT) FROM request_tally WHERE level = ");
     q.bind(level.as_str())
@@ -218,15 +232,17 @@ pub fn dots(
         .iter()
         .map(|r| Ok((r.str(0)?, r.i64(1)?)))
         .collect::<StoreResult<_>>()?;
-    Ok(placed
+    Ok(nodes
         .into_iter()
-        .zip(codes)
-        .map(|(p, c)| Dot {
-            received: counts.get(c.as_path()).copied().unwrap_or(0),
-            code: c,
-            name: p.name,
-            lon: p.lon,
-            lat: p.lat,
+        .filter_map(|(code, name)| {
+            let &(lon, lat) = at.get(code.as_path())?;
+            Some(Dot {
+                received: counts.get(code.as_path()).copied().unwrap_or(0),
+                code,
+                name,
+                lon,
+                lat,
+            })
         })
         .collect())
 }
