@@ -1109,3 +1109,146 @@ async fn open311_with_real_client_libraries(mut app: TestApp) {
         );
     }
 }
+
+/// The residents' form without an account: a request filed with a tapped point and a
+/// photo, read back by its receipt; bad posts refused with the field named and nothing
+/// written; and an address that posts too often told to wait.
+async fn residents_form_without_an_account(mut app: TestApp) {
+    let fx = fixture(&mut app).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = http
+        .get(format!("{}/report?at={COMMUNITY_A}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("report-form") && html.contains("sanitation"),
+        "{html}"
+    );
+
+    let form = |fields: &[(&str, &str)], photos: Vec<Vec<u8>>| {
+        let mut m = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            m = m.text(k.to_string(), v.to_string());
+        }
+        for p in photos {
+            m = m.part(
+                "media",
+                reqwest::multipart::Part::bytes(p).file_name("p.png"),
+            );
+        }
+        m
+    };
+    let (lat, lon) = (A1.0.to_string(), A1.1.to_string());
+    let good = [
+        ("community", COMMUNITY_A),
+        ("service_code", "sanitation"),
+        ("lat", lat.as_str()),
+        ("lon", lon.as_str()),
+        ("description", "楼下垃圾没人收"),
+        ("phone", "10012345678"),
+    ];
+    let png = b"\x89PNG\r\n\x1a\nrest".to_vec();
+    let posted = http
+        .post(format!("{}/report", app.base))
+        .multipart(form(&good, vec![png.clone()]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 303);
+    let receipt = posted.headers()["location"].to_str().unwrap().to_owned();
+    assert!(receipt.starts_with("/report/r/"), "{receipt}");
+    let shown = http
+        .get(format!("{}{receipt}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shown.status(), 200);
+    let shown = shown.text().await.unwrap();
+    assert!(
+        shown.contains("环境卫生") && !shown.contains("10012345678"),
+        "{shown}"
+    );
+    let stored = app.with_db(|c| {
+        let r = c
+            .query_one(
+                "SELECT channel, node_code, reporter_login, (SELECT COUNT(*) FROM request_photo p WHERE p.request_id = r.id) \
+                 FROM request r ORDER BY id DESC LIMIT 1",
+                &[],
+            )
+            .unwrap();
+        (r.str(0).unwrap(), r.str(1).unwrap(), r.opt_str(2).unwrap(), r.i64(3).unwrap())
+    });
+    assert_eq!(stored, ("web".into(), fx.a1.clone(), None, 1));
+
+    // Each bad post: 400, the form again with the field marked, nothing written.
+    let before = request_count(&app);
+    let no_text: Vec<(&str, &str)> = good
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "description")
+        .collect();
+    let no_place: Vec<(&str, &str)> = good
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "lat" && *k != "lon")
+        .collect();
+    let bad_phone: Vec<(&str, &str)> = good
+        .iter()
+        .map(|&(k, v)| if k == "phone" { (k, "12345") } else { (k, v) })
+        .collect();
+    let cases: Vec<(Vec<(&str, &str)>, Vec<Vec<u8>>, &str)> = vec![
+        (no_text, vec![], "err-description"),
+        (no_place, vec![], "err-lat"),
+        (bad_phone, vec![], "err-phone"),
+        (good.to_vec(), vec![b"%PDF-1.7".to_vec()], "err-media"),
+        (good.to_vec(), vec![png.clone(); 5], "err-media"),
+    ];
+    for (fields, photos, marked) in cases {
+        let r = http
+            .post(format!("{}/report", app.base))
+            .multipart(form(&fields, photos))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{marked}");
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains(&format!("id=\"{marked}\"")),
+            "{marked}: {body}"
+        );
+    }
+    assert_eq!(request_count(&app), before, "a refused post writes nothing");
+
+    // Six posts so far from this address; the limit is ten an hour.
+    let limit = datong_http::throttle::Throttle::REPORT_LIMIT as usize;
+    for _ in 6..limit {
+        let r = http
+            .post(format!("{}/report", app.base))
+            .multipart(form(&good, vec![]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+    }
+    let r = http
+        .post(format!("{}/report", app.base))
+        .multipart(form(&good, vec![]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait > 0 && wait <= 3600, "{wait}");
+    assert_eq!(request_count(&app), before + limit as i64 - 6);
+}
+both!(residents_form_without_an_account);
