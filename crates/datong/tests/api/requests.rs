@@ -1202,7 +1202,8 @@ async fn residents_form_without_an_account(mut app: TestApp) {
         .iter()
         .map(|&(k, v)| if k == "phone" { (k, "12345") } else { (k, v) })
         .collect();
-    let cases: Vec<(Vec<(&str, &str)>, Vec<Vec<u8>>, &str)> = vec![
+    type Fields<'a> = Vec<(&'a str, &'a str)>;
+    let cases: Vec<(Fields, Vec<Vec<u8>>, &str)> = vec![
         (no_text, vec![], "err-description"),
         (no_place, vec![], "err-lat"),
         (bad_phone, vec![], "err-phone"),
