@@ -386,6 +386,10 @@ pub fn update(
 ) -> StoreResult<Territory> {
     let before = get_in_scope(conn, caller, code)?;
     caller.may_write(code)?;
+    if code.is_nation() {
+        // The nation is the tree's root, not a stored node.
+        return Err(StoreError::invalid("code", "全国不可修改"));
+    }
     if member_centre == Some(true) && before.level != Level::Household {
         return Err(StoreError::invalid(
             "member_centre",
