@@ -727,10 +727,11 @@ impl Db {
                      PRAGMA cache_size = -65536;
                      PRAGMA temp_store = MEMORY;",
                 )?;
-                // One plan per statement, whatever is bound: otherwise SQLite (3.54) marks
-                // statements whose plan could depend on a bound integer, and re-prepares
-                // them at each new value — most statements with a join or an ORDER BY,
-                // which made re-parsing a third of a workflow step's time.
+                // One plan per statement, whatever is bound (QPSG): otherwise SQLite 3.54
+                // marks statements whose estimates read a bound integer (`x = ?` as a
+                // residual filter, LIMIT), and rusqlite's statement cache clears bindings
+                // on every reuse, so each reuse re-prepared — a third of a workflow step's
+                // time. See ARCHITECTURE.md, Decisions.
                 c.set_db_config(
                     rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
                     true,
