@@ -169,8 +169,8 @@ pub fn file(c: &mut Conn, inp: &Inputs) -> Result<Filed, StoreError> {
     let mut rng = Rng::new(inp.seed).fork(0x12345);
     let now = Utc.from_utc_datetime(&inp.today.and_hms_opt(4, 0, 0).expect("a valid time"));
     let start = now - Duration::days(365);
-    // Requests by day: more in winter (heating) and in summer evenings; drawn day by day
-    // so that times come in order, as they would.
+    // Requests by day, more in the heating season; drawn day by day so that times come in
+    // order, as they would.
     let mut drafts: Vec<(Actor, Draft, bool)> = Vec::new();
     let per_day = f64::from(inp.per_year) / 365.0;
     for day in 0..365 {
@@ -252,9 +252,8 @@ pub fn file(c: &mut Conn, inp: &Inputs) -> Result<Filed, StoreError> {
     }
     let mut open = 0;
     let mut filed = 0;
-    // A day's worth of requests and their whole workflow in one transaction: each step's
-    // own transaction is a savepoint inside it, so the disk is synced per chunk, not per
-    // step.
+    // Two hundred requests and their whole workflows in one transaction: each step's own
+    // transaction is a savepoint inside it, so the disk is synced per chunk, not per step.
     for chunk in drafts.chunks(200) {
         let batch: Vec<(Actor, Draft)> = chunk
             .iter()

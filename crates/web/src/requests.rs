@@ -453,7 +453,9 @@ fn step_forms(viewer: &Viewer, r: &Request, own: bool) -> Markup {
                     (form("verify_fail", lang.pick("核查不通过（返工）", "Failed (rework)"), html! { input name="note" required maxlength="4000" placeholder=(lang.pick("问题", "what is still wrong")); }))
                 }
                 Stage::Closed => {
-                    @if own || r.channel == Channel::Hotline {
+                    // The reporter rates; staff record the rating of a reporter with no
+                    // account here, on calling them back.
+                    @if own || r.reporter.login.is_none() {
                         (form("rate", lang.pick("评价", "Rate"), html! {
                             select name="score" required {
                                 @for s in (1..=5).rev() { option value=(s) { (s) " ★" } }
