@@ -21,10 +21,11 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+/// `?unmask=true` on a page that shows personal numbers (the read is audited).
 #[derive(Deserialize)]
 pub struct DetailQuery {
     #[serde(default)]
-    unmask: bool,
+    pub unmask: bool,
 }
 
 pub async fn detail(

@@ -330,6 +330,33 @@ async fn read_form(mut m: Multipart) -> Result<(Filled, Vec<Vec<u8>>), Errors> {
     Ok((f, photos))
 }
 
+/// A form's point from its latitude and longitude fields: none when both are empty, an
+/// error at `lat` when only one is given or either is not a possible coordinate.
+pub(crate) fn point_of(e: &mut Errors, lat: &str, lon: &str) -> Option<Point> {
+    match (lat.trim(), lon.trim()) {
+        ("", "") => None,
+        (lat, lon) => match (lat.parse::<f64>(), lon.parse::<f64>()) {
+            (Ok(lat), Ok(lon)) => Point::new(lat, lon)
+                .map_err(|err| e.insert("lat", err.to_string()))
+                .ok(),
+            _ => {
+                e.insert("lat", "纬度和经度应为数字，且同时给出".into());
+                None
+            }
+        },
+    }
+}
+
+/// A form's optional phone number, or an error at `phone`.
+pub(crate) fn phone_of(e: &mut Errors, phone: &str) -> Option<Phone> {
+    match phone.trim() {
+        "" => None,
+        p => Phone::parse(p)
+            .map_err(|err| e.insert("phone", err.to_string()))
+            .ok(),
+    }
+}
+
 /// The draft a filled form makes, or the fields to correct.
 fn draft(f: &Filled, photos: Vec<Vec<u8>>, login: Option<String>) -> Result<Draft, Errors> {
     let mut e = Errors::new();
@@ -343,21 +370,11 @@ fn draft(f: &Filled, photos: Vec<Vec<u8>>, login: Option<String>) -> Result<Draf
         e.insert("media", format!("最多 {MAX_PHOTOS} 张照片"));
     }
     let place = DivisionCode::parse(f.building.trim()).ok();
-    let point = match (number(&f.lat), number(&f.lon)) {
-        (Some(lat), Some(lon)) => Point::new(lat, lon)
-            .map_err(|err| e.insert("lat", err.to_string()))
-            .ok(),
-        _ => None,
-    };
+    let point = point_of(&mut e, &f.lat, &f.lon);
     if place.is_none() && point.is_none() && !e.contains_key("lat") {
         e.insert("lat", "请在地图上点选位置，或选择楼栋".into());
     }
-    let phone = match f.phone.trim() {
-        "" => None,
-        p => Phone::parse(p)
-            .map_err(|err| e.insert("phone", err.to_string()))
-            .ok(),
-    };
+    let phone = phone_of(&mut e, &f.phone);
     if !e.is_empty() {
         return Err(e);
     }

@@ -8,6 +8,7 @@ use crate::dashboard::{NodePath, crumbs, head, tabs};
 use crate::i18n::Lang;
 use crate::layout::{failure, page};
 use crate::member::{Errors, field};
+use crate::report::{phone_of, point_of};
 use crate::viewer::Viewer;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -15,8 +16,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Datelike, FixedOffset, Months as CalendarMonths, Utc};
 use datong_domain::accountability::Period;
-use datong_domain::request::{Channel, Point, Rates, Stage, rates};
-use datong_domain::{DivisionCode, Level, Phone};
+use datong_domain::request::{Channel, Rates, Stage, rates};
+use datong_domain::{DivisionCode, Level};
 use datong_http::App;
 use datong_http::error::ApiError;
 use datong_store::request::catalogue::{self, Service};
@@ -250,22 +251,11 @@ fn hotline_draft(f: &HotlineForm) -> Result<Draft, Errors> {
             .map_err(|err| e.insert("address_id", err.to_string()))
             .ok(),
     };
-    let number = |s: &str| s.trim().parse::<f64>().ok();
-    let point = match (number(&f.lat), number(&f.lon)) {
-        (Some(lat), Some(lon)) => Point::new(lat, lon)
-            .map_err(|err| e.insert("lat", err.to_string()))
-            .ok(),
-        _ => None,
-    };
+    let point = point_of(&mut e, &f.lat, &f.lon);
     if place.is_none() && point.is_none() && !e.contains_key("address_id") {
         e.insert("address_id", "请填写楼栋编码或坐标".into());
     }
-    let phone = match f.phone.trim() {
-        "" => None,
-        p => Phone::parse(p)
-            .map_err(|err| e.insert("phone", err.to_string()))
-            .ok(),
-    };
+    let phone = phone_of(&mut e, &f.phone);
     if !e.is_empty() {
         return Err(e);
     }
@@ -331,17 +321,11 @@ pub async fn hotline(
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct DetailQuery {
-    unmask: bool,
-}
-
 pub async fn detail(
     State(app): State<App>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Query(q): Query<DetailQuery>,
+    Query(q): Query<crate::member::DetailQuery>,
 ) -> Response {
     show_one(&app, &viewer, id, q.unmask, None).await
 }
