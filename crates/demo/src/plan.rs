@@ -73,7 +73,7 @@ impl Plan {
                 coverage_social: 0.932,
                 building_orgs: 12,
                 tasks_per_district_month: 4,
-                requests_per_year: 40_000,
+                requests_per_year: 30_000,
             },
             Scale::Small => Plan {
                 residents: 6_000,
