@@ -327,10 +327,53 @@ pub enum Conn {
     Postgres(Box<PgConn>),
 }
 
-/// A PostgreSQL client and how deep in [`Conn::tx`] it is (SQLite says so itself).
+/// A PostgreSQL client, how deep in [`Conn::tx`] it is (SQLite says so itself), and its
+/// prepared statements.
 pub struct PgConn {
     client: postgres::Client,
     depth: u32,
+    /// By SQL text: each statement is parsed once a connection, not at every call, which
+    /// was most of a short query's time (planning a five-table read took 0.5 ms warm).
+    statements: std::collections::HashMap<String, postgres::Statement>,
+}
+
+/// Past this many texts (dynamic SQL: IN lists of every length) the cache starts over.
+const MAX_STATEMENTS: usize = 512;
+
+impl PgConn {
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, postgres::Error> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        if self.statements.len() >= MAX_STATEMENTS {
+            self.statements.clear();
+        }
+        let s = self.client.prepare(sql)?;
+        self.statements.insert(sql.to_owned(), s.clone());
+        Ok(s)
+    }
+
+    /// Runs `f` with the statement for `sql`; a statement that failed is prepared afresh
+    /// next time. A schema change since it was prepared ("cached plan must not change
+    /// result type") is retried at once outside a transaction; inside one the transaction
+    /// is already aborted, and the error goes to its caller.
+    fn with_statement<T>(
+        &mut self,
+        sql: &str,
+        f: impl Fn(&mut postgres::Client, &postgres::Statement) -> Result<T, postgres::Error>,
+    ) -> Result<T, postgres::Error> {
+        let st = self.statement(sql)?;
+        let out = f(&mut self.client, &st);
+        if let Err(e) = &out {
+            self.statements.remove(sql);
+            let stale = e.code() == Some(&postgres::error::SqlState::FEATURE_NOT_SUPPORTED);
+            if stale && self.depth == 0 {
+                let st = self.statement(sql)?;
+                return f(&mut self.client, &st);
+            }
+        }
+        out
+    }
 }
 
 impl std::ops::Deref for PgConn {
@@ -365,7 +408,7 @@ impl Conn {
                     .iter()
                     .map(|v| v as &(dyn postgres::types::ToSql + Sync))
                     .collect();
-                Ok(c.execute(sql, &p)?)
+                Ok(c.with_statement(sql, |client, st| client.execute(st, &p))?)
             }
         }
     }
@@ -374,9 +417,11 @@ impl Conn {
         match self {
             Conn::Sqlite(c) => {
                 let mut st = c.prepare_cached(&sqlite_sql(sql))?;
-                let n = st.column_count();
-                let rows =
-                    st.query_map(rusqlite::params_from_iter(params), |r| sqlite_row(r, n))?;
+                // Counted per row: a cached statement re-prepared after a schema change
+                // may have more columns than when it was fetched from the cache.
+                let rows = st.query_map(rusqlite::params_from_iter(params), |r| {
+                    sqlite_row(r, r.as_ref().column_count())
+                })?;
                 Ok(rows.map(|r| r.map(Row)).collect::<Result<_, _>>()?)
             }
             Conn::Postgres(c) => {
@@ -384,7 +429,7 @@ impl Conn {
                     .iter()
                     .map(|v| v as &(dyn postgres::types::ToSql + Sync))
                     .collect();
-                c.query(sql, &p)?
+                c.with_statement(sql, |client, st| client.query(st, &p))?
                     .iter()
                     .map(|r| Ok(Row(pg_value::row(r)?)))
                     .collect()
@@ -744,6 +789,7 @@ impl Db {
                 Ok(Conn::Postgres(Box::new(PgConn {
                     client: c,
                     depth: 0,
+                    statements: std::collections::HashMap::new(),
                 })))
             }
         }

@@ -1,5 +1,6 @@
 //! Transactions inside transactions are savepoints, on both engines: an inner failure
-//! undoes only its own writes, and everything waits for the outermost commit.
+//! undoes only its own writes, and everything waits for the outermost commit. And kept
+//! prepared statements follow a table that changed shape.
 
 use crate::both;
 use crate::helpers::TestApp;
@@ -58,3 +59,20 @@ async fn a_nested_transaction_is_a_savepoint(app: TestApp) {
 }
 
 both!(a_nested_transaction_is_a_savepoint);
+
+/// A statement read again after its table changed shape sees the new shape (PostgreSQL
+/// connections keep prepared statements; SQLite re-prepares by itself).
+async fn a_changed_table_is_read_in_its_new_shape(app: TestApp) {
+    app.with_db(|c| {
+        c.batch("CREATE TABLE shape_probe (a INTEGER)").unwrap();
+        c.execute("INSERT INTO shape_probe (a) VALUES (1)", params![])
+            .unwrap();
+        let read = |c: &mut Conn| c.query("SELECT * FROM shape_probe", params![]).unwrap();
+        assert_eq!(read(c)[0].i64(0).unwrap(), 1);
+        c.batch("ALTER TABLE shape_probe ADD COLUMN b INTEGER NOT NULL DEFAULT 2")
+            .unwrap();
+        assert_eq!(read(c)[0].i64(1).unwrap(), 2);
+    });
+}
+
+both!(a_changed_table_is_read_in_its_new_shape);
