@@ -279,7 +279,7 @@ pub fn file(c: &mut Conn, inp: &Inputs) -> Result<Filed, StoreError> {
         login: "system".into(),
         at: timestamp(now),
     };
-    workflow::scan(c, &scan)?;
+    workflow::scan(c, &scan, usize::MAX)?;
     Ok(Filed {
         requests: filed,
         open,

@@ -1253,3 +1253,37 @@ async fn residents_form_without_an_account(mut app: TestApp) {
     assert_eq!(request_count(&app), before + limit as i64 - 6);
 }
 both!(residents_form_without_an_account);
+
+/// A backlog climbs a bounded number at a time, the longest overdue first, so one run of
+/// the clock never keeps intake waiting behind all of it.
+async fn a_backlog_climbs_a_bounded_number_at_a_time(mut app: TestApp) {
+    fixture(&mut app).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(
+            file(&app, "resident_a", "sanitation", A1).await["id"]
+                .as_i64()
+                .unwrap(),
+        );
+        advance(&app, 1);
+    }
+    advance(&app, 4);
+    let actor = datong_store::audit::Actor {
+        login: "job".into(),
+        at: datong_store::audit::timestamp(*app.clock.0.lock().unwrap()),
+    };
+    let climbed = |most| {
+        let actor = actor.clone();
+        app.with_db(move |c| datong_store::request::workflow::scan(c, &actor, most).unwrap())
+    };
+    assert_eq!(climbed(2), 2);
+    assert!(kinds(&app, ids[0]).await.contains("escalated"));
+    assert!(kinds(&app, ids[1]).await.contains("escalated"));
+    assert!(
+        !kinds(&app, ids[2]).await.contains("escalated"),
+        "the newest waits"
+    );
+    assert_eq!(climbed(2), 1);
+    assert_eq!(climbed(2), 0, "nothing more at the same moment");
+}
+both!(a_backlog_climbs_a_bounded_number_at_a_time);

@@ -626,16 +626,24 @@ pub(crate) fn climb(
     Ok(s)
 }
 
-/// The clock's climb: every request whose holder let its step's time pass (not signed
-/// for, or not answered) goes one rung up. Returns how many climbed. Idempotent: a
-/// climbed request has a fresh time limit, so a second run at the same moment does nothing.
-pub fn scan(conn: &mut Conn, actor: &Actor) -> StoreResult<usize> {
+/// The clock's climb: each request whose holder let its step's time pass (not signed
+/// for, or not answered) goes one rung up, the longest overdue first and at most `most`
+/// of them, so a backlog climbs over several runs instead of keeping intake waiting
+/// behind minutes of writes. Returns how many climbed. Idempotent: a climbed request has
+/// a fresh time limit, so a second run at the same moment does nothing more.
+pub fn scan(conn: &mut Conn, actor: &Actor, most: usize) -> StoreResult<usize> {
     let settings = catalogue::settings(conn)?;
     let mut climbed = 0;
     loop {
+        let take = (most - climbed).min(500);
+        if take == 0 {
+            return Ok(climbed);
+        }
         let due = conn.query(
-            "SELECT id, stage FROM request WHERE step_due_at < $1 AND stage IN ('dispatched', 'handling') \
-             ORDER BY step_due_at LIMIT 500",
+            &format!(
+                "SELECT id, stage FROM request WHERE step_due_at < $1 AND stage IN ('dispatched', 'handling') \
+                 ORDER BY step_due_at LIMIT {take}"
+            ),
             params![&actor.at],
         )?;
         if due.is_empty() {
