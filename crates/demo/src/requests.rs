@@ -182,8 +182,13 @@ pub fn file(c: &mut Conn, inp: &Inputs) -> Result<Filed, StoreError> {
         for _ in 0..n {
             let hour = *rng.weighted(HOURS);
             // Beijing hours, stored in UTC.
-            let at = Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight"))
-                + Duration::hours(i64::from(hour) - 8)
+            let at = date
+                .and_hms_opt(hour, 0, 0)
+                .expect("an hour of the day")
+                .and_local_timezone(datong_domain::china_time())
+                .single()
+                .expect("a fixed offset has one time")
+                .with_timezone(&Utc)
                 + Duration::seconds(rng.below(3600) as i64);
             if at >= now {
                 continue;

@@ -22,6 +22,12 @@ pub mod synthetic;
 pub mod unit;
 pub mod vocab;
 
+/// China Standard Time (UTC+8, no daylight saving): the wall clock every page, Open311
+/// answer and working day is in; times are stored in UTC.
+pub fn china_time() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).expect("a valid offset")
+}
+
 pub use credit_code::CreditCode;
 pub use division::{DivisionCode, Level};
 pub use id_number::IdNumber;

@@ -249,10 +249,9 @@ fn write_fields(x: &mut Xml, r: &[(&str, &Value)]) {
 
 /// A stored time in China Standard Time, to the second.
 fn cst(stored: &str) -> String {
-    let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("a valid offset");
     chrono::DateTime::parse_from_rfc3339(stored)
         .map(|t| {
-            t.with_timezone(&offset)
+            t.with_timezone(&datong_domain::china_time())
                 .format("%Y-%m-%dT%H:%M:%S%:z")
                 .to_string()
         })

@@ -108,9 +108,6 @@ fn step(c: &mut datong_store::Conn, w: &Where) -> datong_store::StoreResult<Step
     };
     if let Some(community) = at.ancestor_at(Level::Community) {
         let path = lineage(c, &community)?;
-        if path.last().map(|t| &t.code) != Some(&community) {
-            return Err(datong_store::StoreError::NotFound);
-        }
         let map = catalogue::community_map(c, &community)?;
         let services = catalogue::services(c, false)?;
         return Ok(Step::Form {
@@ -134,22 +131,17 @@ fn step(c: &mut datong_store::Conn, w: &Where) -> datong_store::StoreResult<Step
     })
 }
 
-/// `code` and its ancestors below the nation, from the top.
+/// `code` and its ancestors below the nation, from the top; a code that names no place
+/// is not found.
 fn lineage(
     c: &mut datong_store::Conn,
     code: &DivisionCode,
 ) -> datong_store::StoreResult<Vec<Territory>> {
-    let mut path = Vec::new();
-    for a in code.lineage().into_iter().filter(|a| !a.is_nation()) {
-        if let Some(parent) = a.parent()
-            && let Some(t) = catalogue::places(c, &parent)?
-                .into_iter()
-                .find(|t| t.code == a)
-        {
-            path.push(t);
-        }
-    }
-    Ok(path)
+    code.lineage()
+        .iter()
+        .filter(|a| !a.is_nation())
+        .map(|a| catalogue::place(c, a))
+        .collect()
 }
 
 fn crumbs(path: &[Territory], lang: Lang) -> Markup {

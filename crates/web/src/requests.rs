@@ -14,11 +14,12 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, Datelike, FixedOffset, Months as CalendarMonths, Utc};
+use chrono::{DateTime, Datelike, Months as CalendarMonths, Utc};
 use datong_domain::accountability::Period;
 use datong_domain::request::{Channel, Rates, Stage, rates};
 use datong_domain::{DivisionCode, Level};
 use datong_http::App;
+use datong_http::api::requests::may_take_calls;
 use datong_http::error::ApiError;
 use datong_store::request::catalogue::{self, Service};
 use datong_store::request::intake::Draft;
@@ -30,17 +31,12 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// Beijing time, which every page shows.
-fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("a valid offset")
-}
-
 /// A stored UTC time as Beijing wall-clock time, to the minute.
 pub fn local_time(stored: &str) -> String {
     DateTime::parse_from_rfc3339(stored).map_or_else(
         |_| stored.to_owned(),
         |t| {
-            t.with_timezone(&beijing())
+            t.with_timezone(&datong_domain::china_time())
                 .format("%Y-%m-%d %H:%M")
                 .to_string()
         },
@@ -284,21 +280,13 @@ pub async fn hotline(
     if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {
         return r;
     }
+    if let Err(e) = may_take_calls(&viewer.caller) {
+        return failure(viewer.lang, e);
+    }
     let services = match active_services(&app).await {
         Ok(s) => s,
         Err(e) => return failure(viewer.lang, e),
     };
-    if !viewer
-        .caller
-        .assignments
-        .iter()
-        .any(|a| a.role.manages_records())
-    {
-        return failure(
-            viewer.lang,
-            ApiError::new(StatusCode::FORBIDDEN, "forbidden", "热线诉求由工作人员录入"),
-        );
-    }
     let draft = match hotline_draft(&f) {
         Ok(d) => d,
         Err(errors) => return hotline_page(&viewer, &code, &services, &f, &errors),
@@ -341,7 +329,7 @@ async fn show_one(
     let loaded = app
         .run(move |c| {
             let r = store::get(c, &caller, id, unmask)?;
-            let steps = store::history(c, &caller, id)?;
+            let steps = store::steps(c, &r)?;
             Ok((r, steps))
         })
         .await;
@@ -577,7 +565,7 @@ fn months_of(period: &str, now: DateTime<Utc>) -> Result<Months, ApiError> {
         let p = Period::parse(period).map_err(|e| ApiError::invalid("period", e.to_string()))?;
         return Ok(Months::of(&p));
     }
-    let today = now.with_timezone(&beijing()).date_naive();
+    let today = now.with_timezone(&datong_domain::china_time()).date_naive();
     let first = today
         .with_day(1)
         .and_then(|d| d.checked_sub_months(CalendarMonths::new(11)))

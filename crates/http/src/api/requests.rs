@@ -192,8 +192,18 @@ pub fn phone_of(phone: Option<&str>) -> ApiResult<Option<Phone>> {
         .transpose()
 }
 
-fn is_staff(caller: &Caller) -> bool {
-    caller.assignments.iter().any(|a| a.role.manages_records())
+/// Hotline calls are entered by staff (a role that manages records), for callers with no
+/// account here.
+pub fn may_take_calls(caller: &Caller) -> ApiResult<()> {
+    if caller.assignments.iter().any(|a| a.role.manages_records()) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "热线诉求由工作人员录入",
+        ))
+    }
 }
 
 async fn file(
@@ -205,12 +215,8 @@ async fn file(
     if !matches!(channel, Channel::Api | Channel::Hotline) {
         return Err(ApiError::bad_request("channel", "应为 api 或 hotline"));
     }
-    if channel == Channel::Hotline && !is_staff(&caller) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "热线诉求由工作人员录入",
-        ));
+    if channel == Channel::Hotline {
+        may_take_calls(&caller)?;
     }
     let (point, place) = place_of(b.lat, b.lon, b.address_id.as_deref())?;
     let draft = Draft {

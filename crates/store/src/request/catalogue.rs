@@ -336,6 +336,14 @@ pub fn places(
     crate::territory::children(conn, &public(), under, &page)
 }
 
+/// One place a resident may name, down to the community.
+pub fn place(conn: &mut Conn, code: &DivisionCode) -> StoreResult<crate::territory::Territory> {
+    if code.level() > datong_domain::Level::Community {
+        return Err(StoreError::NotFound);
+    }
+    crate::territory::get(conn, &public(), code)
+}
+
 /// A community's outline, grids and buildings, for a resident to point at.
 pub fn community_map(
     conn: &mut Conn,

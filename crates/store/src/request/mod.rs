@@ -448,10 +448,16 @@ pub struct Step {
 
 /// Every step taken on a request, oldest first, for whoever may see it whole.
 pub fn history(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Vec<Step>> {
-    get(conn, caller, id, false)?;
+    let r = get(conn, caller, id, false)?;
+    steps(conn, &r)
+}
+
+/// The steps of a request the caller has already read whole (a `Request` comes only from
+/// `get` and `list`, which decide who may see it).
+pub fn steps(conn: &mut Conn, r: &Request) -> StoreResult<Vec<Step>> {
     conn.query(
         "SELECT at, actor, kind, stage, tier, handler_code, department_id, note FROM request_event WHERE request_id = $1 ORDER BY id",
-        params![id],
+        params![r.id],
     )?
     .iter()
     .map(|r| {
