@@ -18,13 +18,16 @@ fuzz_api() {
     sleep 0.1
   done
   local status=0
+  # One worker: on CPython 3.11 two threads building ASTs at once (hypothesis describing
+  # its strategies) can trip "AST constructor recursion depth mismatch" inside the tool
+  # (python/cpython#106905), failing the run with no fault of the server's.
   "$TOOLS_BIN/st" run "$base/api/v1/openapi.json" --checks not_a_server_error \
     --header "Authorization: Bearer $token" --seed "${SCHEMATHESIS_SEED:-1}" \
-    --max-examples "${SCHEMATHESIS_EXAMPLES:-25}" --workers 2 --no-color >"$dir/st.log" 2>&1 || status=$?
+    --max-examples "${SCHEMATHESIS_EXAMPLES:-25}" --workers 1 --no-color >"$dir/st.log" 2>&1 || status=$?
   kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true
   if [ "$status" -ne 0 ]; then
     cat "$dir/st.log"
-    echo "schemathesis found server errors (log above; the server's in $dir/serve.log)" >&2
+    echo "schemathesis failed: a 5xx, or the tool itself (log above; the server's in $dir/serve.log)" >&2
     return 1
   fi
   sed -n '/SUMMARY/,$p' "$dir/st.log"
