@@ -21,6 +21,9 @@ Environment (each overrides the default; a command-line option overrides it):
   DATONG_SEED_SCOPE       serve: the subtree of it to import (default 1402)
   DATONG_SECURE_COOKIES   serve: true behind HTTPS, so session cookies are marked Secure
   DATONG_JOB_INTERVAL     serve: seconds between job-queue runs (default 60; 0: none)
+  DATONG_TRUSTED_PROXIES  serve: reverse proxies whose X-Forwarded-For names the client,
+                          as addresses or networks, e.g. 127.0.0.1,10.0.0.0/8 (none by
+                          default: the connection's address is the client's)
   DATONG_MAP_TILES        serve: map tile URL template ({z}/{x}/{y}) under community
                           maps; none by default (pages need no internet)
   DATONG_DEMO             serve: true to serve the demo city, built on first run
@@ -81,6 +84,11 @@ enum Command {
         /// tasks); 0 runs no jobs in this process.
         #[arg(long, env = "DATONG_JOB_INTERVAL", default_value_t = 60)]
         job_interval: u64,
+        /// Reverse proxies in front of the server (comma-separated addresses or networks):
+        /// on their connections the client is read from X-Forwarded-For, so the login and
+        /// residents' form throttles count each resident, not the proxy.
+        #[arg(long, env = "DATONG_TRUSTED_PROXIES", default_value = "")]
+        trusted_proxies: datong_http::client_addr::TrustedProxies,
     },
     /// Build the demo city (Datong's divisions with synthetic people) into an empty
     /// database, with one account for each role.
@@ -419,6 +427,7 @@ fn main() -> Result<()> {
             secure_cookies,
             map_tiles,
             job_interval,
+            trusted_proxies,
         } => {
             if demo {
                 serve_demo(&db, &demo_scale)?;
@@ -435,7 +444,8 @@ fn main() -> Result<()> {
             }
             let app = datong_http::App::new(db, Arc::new(datong_http::SystemClock))
                 .with_secure_cookies(secure_cookies)
-                .with_map_tiles(map_tiles);
+                .with_map_tiles(map_tiles)
+                .with_trusted_proxies(trusted_proxies);
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(&addr)

@@ -1,5 +1,6 @@
 //! Application state and the router.
 
+use crate::client_addr::TrustedProxies;
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::Metrics;
 use crate::throttle::Throttle;
@@ -36,6 +37,8 @@ pub struct App {
     /// A map tile URL template (`…/{z}/{x}/{y}.png`) drawn under community maps; none by
     /// default, since an intranet usually has no tile server.
     pub map_tiles: Option<String>,
+    /// Proxies whose `X-Forwarded-For` names the client (see `client_addr`).
+    pub trusted_proxies: Arc<TrustedProxies>,
 }
 
 impl App {
@@ -50,7 +53,13 @@ impl App {
             intake,
             secure_cookies: false,
             map_tiles: None,
+            trusted_proxies: Arc::default(),
         }
+    }
+
+    pub fn with_trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.trusted_proxies = Arc::new(proxies);
+        self
     }
 
     pub fn with_map_tiles(mut self, template: Option<String>) -> Self {

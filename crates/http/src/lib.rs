@@ -8,6 +8,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod client_addr;
 pub mod error;
 pub mod extract;
 pub mod intake;

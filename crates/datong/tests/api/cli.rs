@@ -68,6 +68,21 @@ fn secrets_in_the_database_url_are_not_printed() {
     assert!(!printed.contains("s3cret"), "{printed}");
 }
 
+#[test]
+fn a_bad_proxy_list_stops_the_server_naming_the_entry() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_datong"))
+        .args(["--db", ":memory:", "serve", "--addr", "127.0.0.1:0"])
+        .env("DATONG_TRUSTED_PROXIES", "10.0.0.0/8, proxy.intranet")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "a usage error");
+    let printed = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        printed.contains("--trusted-proxies") && printed.contains("proxy.intranet"),
+        "{printed}"
+    );
+}
+
 fn datong(url: &str, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_datong"))
         .args(["--db", url])

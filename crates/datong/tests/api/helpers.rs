@@ -112,12 +112,20 @@ pub fn blocking<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 }
 
 pub async fn spawn_app(engine: Engine) -> TestApp {
+    spawn_app_with(engine, |app| app).await
+}
+
+/// [`spawn_app`] with the server's settings changed by `configure`.
+pub async fn spawn_app_with(
+    engine: Engine,
+    configure: impl FnOnce(datong_http::App) -> datong_http::App,
+) -> TestApp {
     let (url, db, tokens) = blocking(|| {
         let url = fresh_db_url(engine);
         let (db, tokens) = setup(&url);
         (url, db, tokens)
     });
-    serve(url, db, tokens).await
+    serve_with(url, db, tokens, configure).await
 }
 
 /// The server on a fresh small demo city (seed 1, the fixture divisions): its accounts are
@@ -140,10 +148,19 @@ pub async fn demo_app(engine: Engine) -> TestApp {
 
 /// The server on a database the test prepared itself.
 pub async fn serve(url: String, db: Db, tokens: Tokens) -> TestApp {
+    serve_with(url, db, tokens, |app| app).await
+}
+
+async fn serve_with(
+    url: String,
+    db: Db,
+    tokens: Tokens,
+    configure: impl FnOnce(datong_http::App) -> datong_http::App,
+) -> TestApp {
     let clock = Arc::new(TestClock(Mutex::new(
         Utc.with_ymd_and_hms(2026, 11, 26, 8, 0, 0).unwrap(),
     )));
-    let app = datong_http::App::new(db.clone(), clock.clone());
+    let app = configure(datong_http::App::new(db.clone(), clock.clone()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {

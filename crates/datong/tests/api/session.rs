@@ -241,6 +241,43 @@ async fn one_address_cannot_guess_across_accounts(app: TestApp) {
 }
 both!(one_address_cannot_guess_across_accounts);
 
+/// Behind a trusted reverse proxy each resident has their own allowance, read from the
+/// hop the proxy appended to `X-Forwarded-For`; without one, the header changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttles_count_the_client_a_trusted_proxy_names() {
+    let behind = crate::helpers::spawn_app_with(datong_store::Engine::Sqlite, |app| {
+        app.with_trusted_proxies("127.0.0.1".parse().unwrap())
+    })
+    .await;
+    let direct = crate::helpers::spawn_app(datong_store::Engine::Sqlite).await;
+    let http = reqwest::Client::new();
+    // Unknown logins, so no account lock answers first.
+    let guess = |app: &TestApp, forwarded_for: &'static str| {
+        http.post(format!("{}/api/v1/session", app.base))
+            .header("x-forwarded-for", forwarded_for)
+            .json(&json!({ "login": "nobody", "password": "Wrong-Passw0rd" }))
+            .send()
+    };
+    let limit = datong_http::throttle::Throttle::LOGIN_LIMIT;
+    for app in [&behind, &direct] {
+        for _ in 0..limit {
+            // A client's own header comes first; the proxy appends the address it saw.
+            let r = guess(app, "10.9.9.9, 198.51.100.1").await.unwrap();
+            assert_eq!(r.status(), 401);
+        }
+        let r = guess(app, "198.51.100.1").await.unwrap();
+        assert_eq!(r.status(), 429, "the same client is throttled");
+    }
+    let r = guess(&behind, "10.9.9.9, 198.51.100.2").await.unwrap();
+    assert_eq!(r.status(), 401, "another resident behind the proxy is not");
+    let r = guess(&direct, "198.51.100.2").await.unwrap();
+    assert_eq!(
+        r.status(),
+        429,
+        "an untrusted header cannot choose the address"
+    );
+}
+
 async fn login_input_is_checked_field_by_field(app: TestApp) {
     let mut b = Browser::new(&app);
     for (body, field) in [

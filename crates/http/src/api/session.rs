@@ -58,19 +58,22 @@ struct SessionView {
     expires_at: Option<String>,
 }
 
-/// The client's address, when the server was started with connection info.
+/// The client's address, when the server was started with connection info: the
+/// connection's, or the one a trusted proxy names for it.
 pub struct ClientIp(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<App> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(ClientIp(peer.map(|peer| {
+            app.trusted_proxies
+                .client(peer, parts.headers.get_all("x-forwarded-for").iter())
+        })))
     }
 }
 
