@@ -162,8 +162,7 @@ pub async fn show(
     let lang = Lang::from_headers(&headers);
     match app.run(move |c| step(c, &w)).await {
         Ok(s) => render(
-            lang,
-            viewer.as_ref(),
+            Shown::new(lang, viewer.as_ref(), &app),
             &s,
             &Filled::default(),
             &Errors::new(),
@@ -177,13 +176,27 @@ fn title(lang: Lang) -> &'static str {
     lang.pick("我要反映", "Report a problem")
 }
 
-fn render(
+/// Who the form is shown to, and how.
+#[derive(Clone, Copy)]
+struct Shown<'a> {
     lang: Lang,
-    viewer: Option<&Viewer>,
-    s: &Step,
-    f: &Filled,
-    errors: &Errors,
-) -> axum::response::Html<String> {
+    viewer: Option<&'a Viewer>,
+    /// The map tile template drawn under the community's map, if the city has one.
+    tiles: Option<&'a str>,
+}
+
+impl<'a> Shown<'a> {
+    fn new(lang: Lang, viewer: Option<&'a Viewer>, app: &'a App) -> Self {
+        Shown {
+            lang,
+            viewer,
+            tiles: app.map_tiles.as_deref(),
+        }
+    }
+}
+
+fn render(shown: Shown, s: &Step, f: &Filled, errors: &Errors) -> axum::response::Html<String> {
+    let lang = shown.lang;
     let body = match s {
         Step::Choose { path, places, note } => html! {
             div.report {
@@ -202,20 +215,24 @@ fn render(
             path,
             map,
             services,
-        } => form(lang, viewer, path, map, services, f, errors),
+        } => form(shown, path, map, services, f, errors),
     };
     page(lang, None, title(lang), false, body)
 }
 
 fn form(
-    lang: Lang,
-    viewer: Option<&Viewer>,
+    shown: Shown,
     path: &[Territory],
     map: &[Placed],
     services: &[Service],
     f: &Filled,
     errors: &Errors,
 ) -> Markup {
+    let Shown {
+        lang,
+        viewer,
+        tiles,
+    } = shown;
     let community = path.last().map(|t| t.code.to_string()).unwrap_or_default();
     let buildings: Vec<&Placed> = map.iter().filter(|p| p.level == Level::Building).collect();
     let mut groups: Vec<&str> = services.iter().map(|s| s.group.as_str()).collect();
@@ -243,7 +260,7 @@ fn form(
                 @if !map.is_empty() {
                     div.map-box.pick {
                         p.muted { (lang.pick("在地图上点一下问题所在的位置：", "Tap the map where the problem is:")) }
-                        (crate::map::svg(map, None))
+                        (crate::map::svg(map, tiles))
                     }
                 }
                 input type="hidden" name="lat" value=(f.lat);
@@ -470,7 +487,7 @@ async fn refused(
     match app.run(move |c| step(c, &w)).await {
         Ok(s) => (
             StatusCode::BAD_REQUEST,
-            render(lang, viewer.as_ref(), &s, &f, &errors),
+            render(Shown::new(lang, viewer.as_ref(), app), &s, &f, &errors),
         )
             .into_response(),
         Err(e) => crate::layout::failure(lang, e),

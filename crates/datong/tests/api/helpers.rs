@@ -131,6 +131,14 @@ pub async fn spawn_app_with(
 /// The server on a fresh small demo city (seed 1, the fixture divisions): its accounts are
 /// the demo logins, with password `Demo-1-Datong`.
 pub async fn demo_app(engine: Engine) -> TestApp {
+    demo_app_with(engine, |app| app).await
+}
+
+/// [`demo_app`] with the server's settings changed by `configure`.
+pub async fn demo_app_with(
+    engine: Engine,
+    configure: impl FnOnce(datong_http::App) -> datong_http::App,
+) -> TestApp {
     let (url, db) = blocking(move || {
         let url = fresh_db_url(engine);
         let db = datong_store::open(&url).unwrap();
@@ -143,7 +151,7 @@ pub async fn demo_app(engine: Engine) -> TestApp {
         datong_demo::build(&db, &options, &system().actor).unwrap();
         (url, db)
     });
-    serve(url, db, Tokens::new()).await
+    serve_with(url, db, Tokens::new(), configure).await
 }
 
 /// The server on a database the test prepared itself.

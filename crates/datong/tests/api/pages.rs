@@ -333,6 +333,35 @@ async fn exports_keep_ids_as_text_and_masked_without_the_right() {
     );
 }
 
+/// A city that has a tile server sees it under the staff's community map and under the
+/// residents' form alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_tile_layer_lies_under_both_community_maps() {
+    let app = crate::helpers::demo_app_with(Engine::Sqlite, |app| {
+        app.with_map_tiles(Some("http://tiles.intranet/{z}/{x}/{y}.png".into()))
+    })
+    .await;
+    let mut b = Browser {
+        ids: std::sync::Arc::new(Vec::new()),
+        base: app.base.clone(),
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        cookie: None,
+    };
+    let tiles = |body: &str| {
+        body.matches("<image class=\"tile\" href=\"http://tiles.intranet/")
+            .count()
+    };
+    let residents = b.get("/report?at=140213050001").await;
+    assert_eq!(residents.status, 200);
+    assert!(tiles(&residents.body) > 0, "{}", residents.body);
+    b.log_in("community").await;
+    let staff = b.get("/t/140213050001/map").await;
+    assert_eq!(tiles(&staff.body), tiles(&residents.body), "the same view");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_community_map_draws_its_grids_and_buildings_without_tiles() {
     let app = crate::helpers::demo_app(Engine::Sqlite).await;
