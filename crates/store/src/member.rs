@@ -230,12 +230,9 @@ fn list_as(
     unmask: bool,
 ) -> StoreResult<Vec<Member>> {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM member WHERE 1 = 1"));
-    q.and_in_scope("territory_code", &caller.scope);
+    q.and_in_scope_under("territory_code", &caller.scope, f.territory.as_ref());
     if let Some(o) = f.org_id {
         q.push(" AND org_id = ").bind(o);
-    }
-    if let Some(t) = &f.territory {
-        q.and_in_subtree("territory_code", t);
     }
     if let Some(s) = f.status {
         q.push(" AND status = ").bind(s.as_str());

@@ -94,12 +94,9 @@ pub fn list(conn: &mut Conn, caller: &Caller, f: &OrgFilter, page: &Page) -> Sto
     let mut q = Sql::new(&format!(
         "SELECT {COLUMNS} FROM party_org WHERE valid_to IS NULL"
     ));
-    q.and_in_scope("territory_code", &caller.scope);
+    q.and_in_scope_under("territory_code", &caller.scope, f.territory.as_ref());
     if let Some(k) = f.kind {
         q.push(" AND kind = ").bind(k.as_str());
-    }
-    if let Some(t) = &f.territory {
-        q.and_in_subtree("territory_code", t);
     }
     if let Some(p) = f.parent_id {
         q.push(" AND parent_id = ").bind(p);
@@ -293,8 +290,7 @@ pub fn findings_summary(
            LEFT JOIN (SELECT org_id, COUNT(*) AS n FROM unit WHERE org_id IS NOT NULL GROUP BY org_id) u ON u.org_id = o.id
           WHERE o.valid_to IS NULL",
     );
-    q.and_in_scope("o.territory_code", &caller.scope);
-    q.and_in_subtree("o.territory_code", code);
+    q.and_in_scope_under("o.territory_code", &caller.scope, Some(code));
     let today = caller.today();
     let mut out = std::collections::BTreeMap::new();
     for r in conn.query(&q.text, &q.params)? {

@@ -48,14 +48,38 @@ impl Sql {
     /// Architecture invariant: this is the only place a scope becomes SQL. Every
     /// repository read of a scoped table goes through it, so a handler cannot forget it.
     pub fn and_in_scope(&mut self, column: &str, scope: &Scope) -> &mut Self {
+        self.and_in_scope_under(column, scope, None)
+    }
+
+    /// Appends `AND (<column> in one of the scope's subtrees, and under <under>)`, written
+    /// as the intersection: one range a root, the narrower of the root's and `under`'s.
+    /// Two ranges on one column would leave the planner to guess which to search by, and
+    /// with bound values SQLite takes the first: the caller's whole city, to find one
+    /// community's rows.
+    pub fn and_in_scope_under(
+        &mut self,
+        column: &str,
+        scope: &Scope,
+        under: Option<&DivisionCode>,
+    ) -> &mut Self {
+        let ranges: Vec<&DivisionCode> = scope
+            .roots()
+            .iter()
+            .filter_map(|root| match under {
+                None => Some(root),
+                Some(u) if root.contains(u) => Some(u),
+                Some(u) if u.contains(root) => Some(root),
+                Some(_) => None,
+            })
+            .collect();
         self.push(" AND (");
-        for (i, root) in scope.roots().iter().enumerate() {
+        for (i, code) in ranges.iter().enumerate() {
             if i > 0 {
                 self.push(" OR ");
             }
-            self.prefix_range(column, root.as_path());
+            self.prefix_range(column, code.as_path());
         }
-        if scope.roots().is_empty() {
+        if ranges.is_empty() {
             self.push("1 = 0");
         }
         self.push(")")
@@ -132,5 +156,47 @@ impl ListOrder {
             ListOrder::Place => " ORDER BY territory_code, id",
             ListOrder::Name => " ORDER BY name, id",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The scope's roots, the subtree asked for, and the prefixes searched.
+    fn check(roots: &[&str], under: Option<&str>, expect: &[&str]) {
+        let code = |c: &str| DivisionCode::parse(c).unwrap();
+        let scope = Scope::new(roots.iter().map(|r| code(r)).collect());
+        let under = under.map(code);
+        let mut q = Sql::new("");
+        q.and_in_scope_under("c", &scope, under.as_ref());
+        let searched: Vec<String> = q
+            .params
+            .iter()
+            .step_by(2)
+            .map(|v| match v {
+                Value::Text(t) => t.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(searched, expect, "{roots:?} under {under:?}: {}", q.text);
+        if expect.is_empty() {
+            assert_eq!(q.text, " AND (1 = 0)");
+        }
+    }
+
+    #[test]
+    fn a_scope_under_a_node_is_searched_as_the_narrower_range() {
+        check(&["1402"], None, &["1402"]);
+        check(&["1402"], Some("140213050001"), &["140213050001"]);
+        check(&["140213050001"], Some("1402"), &["140213050001"]);
+        check(&["140213050001"], Some("140213050002"), &[]);
+        check(
+            &["140213050001", "140214"],
+            Some("140213"),
+            &["140213050001"],
+        );
+        check(&["140213", "140214"], Some("1402"), &["140213", "140214"]);
+        check(&[], Some("1402"), &[]);
     }
 }

@@ -517,8 +517,7 @@ pub fn placed_below(
         "SELECT g.code, t.name, t.level, g.lon, g.lat, g.polygon FROM territory_geo g
            JOIN territory t ON t.code = g.code WHERE t.valid_to IS NULL",
     );
-    q.and_in_scope("g.code", &caller.scope);
-    q.and_in_subtree("g.code", code);
+    q.and_in_scope_under("g.code", &caller.scope, Some(code));
     let levels: Vec<Level> = Level::ALL
         .into_iter()
         .filter(|l| *l >= code.level() && *l <= deepest)

@@ -69,15 +69,12 @@ pub fn list(
     page: &Page,
 ) -> StoreResult<Vec<Unit>> {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM unit WHERE 1 = 1"));
-    q.and_in_scope("territory_code", &caller.scope);
+    q.and_in_scope_under("territory_code", &caller.scope, f.territory.as_ref());
     if let Some(k) = f.kind {
         q.push(" AND kind = ").bind(k.as_str());
     }
     if let Some(c) = f.coverage {
         q.push(" AND coverage = ").bind(c.as_str());
-    }
-    if let Some(t) = &f.territory {
-        q.and_in_subtree("territory_code", t);
     }
     if let Some(n) = &f.name {
         q.and_contains("name", n);

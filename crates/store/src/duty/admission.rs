@@ -134,10 +134,7 @@ pub fn list(
     page: &Page,
 ) -> StoreResult<Vec<Admission>> {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} {FROM} WHERE 1 = 1"));
-    q.and_in_scope("a.street_code", &caller.scope);
-    if let Some(t) = &f.territory {
-        q.and_in_subtree("a.street_code", t);
-    }
+    q.and_in_scope_under("a.street_code", &caller.scope, f.territory.as_ref());
     if let Some(s) = f.stage {
         q.push(" AND a.stage = ").bind(s.as_str());
     }

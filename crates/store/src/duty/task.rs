@@ -340,10 +340,7 @@ pub fn targets(
     let mut q = Sql::new(&format!(
         "SELECT {TARGET_COLUMNS} {TARGET_FROM} WHERE 1 = 1"
     ));
-    q.and_in_scope("tt.territory_code", &caller.scope);
-    if let Some(t) = &f.territory {
-        q.and_in_subtree("tt.territory_code", t);
-    }
+    q.and_in_scope_under("tt.territory_code", &caller.scope, f.territory.as_ref());
     if let Some(s) = f.status {
         q.push(" AND tt.status = ").bind(s.as_str());
     }

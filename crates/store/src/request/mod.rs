@@ -496,8 +496,7 @@ pub fn agenda(
     crate::territory::get_in_scope(conn, caller, under)?;
     let mut q =
         Sql::new("SELECT id, node_code, request_id, reason, added_at FROM agenda_item WHERE 1 = 1");
-    q.and_in_scope("node_code", &caller.write_scope)
-        .and_in_subtree("node_code", under);
+    q.and_in_scope_under("node_code", &caller.write_scope, Some(under));
     q.push(" ORDER BY id DESC").page(page);
     conn.query(&q.text, &q.params)?
         .iter()
