@@ -40,7 +40,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             .map_err(|e| {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
-                let field = if path == "." { String::new() } else { path };
+                let field = field_named(&path, &inner.to_string());
                 let message = if inner.is_syntax() || inner.is_eof() {
                     format!("JSON 格式错误：{inner}")
                 } else {
@@ -67,8 +67,25 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
 
 fn serde_urlencoded_deserializer<T: DeserializeOwned>(q: &str) -> Result<T, (String, String)> {
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
-    serde_path_to_error::deserialize(de)
-        .map_err(|e| (e.path().to_string(), e.into_inner().to_string()))
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let message = e.inner().to_string();
+        (field_named(&e.path().to_string(), &message), message)
+    })
+}
+
+/// The field an error is about: where the deserializer stood, and for a missing field
+/// (reported at the object that lacks it) that field's own name.
+fn field_named(path: &str, message: &str) -> String {
+    let path = if path == "." { "" } else { path };
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(name, _)| name);
+    match (path, missing) {
+        ("", Some(name)) => name.to_owned(),
+        (p, Some(name)) => format!("{p}.{name}"),
+        (p, None) => p.to_owned(),
+    }
 }
 
 /// A path segment, 404 when it does not parse (an id that cannot exist is not there).

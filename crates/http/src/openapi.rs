@@ -45,6 +45,11 @@ fn p(name: &str, location: &str, schema: Value) -> Value {
     json!({ "name": name, "in": location, "required": location == "path", "schema": schema })
 }
 
+fn with_example(mut param: Value, example: Value) -> Value {
+    param["example"] = example;
+    param
+}
+
 fn paging() -> Vec<Value> {
     vec![
         p(
@@ -102,8 +107,10 @@ pub fn document() -> Value {
     let educations: Vec<&str> = Education::ALL.iter().map(|e| e.as_str()).collect();
     let unit_kinds: Vec<&str> = UnitKind::ALL.iter().map(|k| k.as_str()).collect();
     let coverages: Vec<&str> = Coverage::ALL.iter().map(|c| c.as_str()).collect();
-    let id = || p("id", "path", json!({ "type": "integer" }));
-    let code_param = || p("code", "path", code());
+    // Examples name objects the demo city has, so a reader (or a fuzzer) starts from
+    // something that exists.
+    let id = || with_example(p("id", "path", json!({ "type": "integer" })), json!(1));
+    let code_param = || with_example(p("code", "path", code()), json!("140213"));
 
     let mut doc = json!({
         "openapi": "3.1.0",

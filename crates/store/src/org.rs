@@ -140,7 +140,7 @@ fn check_write(caller: &Caller, territory: &DivisionCode) -> StoreResult<()> {
 
 pub fn create(conn: &mut Conn, caller: &Caller, n: NewOrg) -> StoreResult<Org> {
     check_write(caller, &n.territory)?;
-    crate::territory::get_in_scope(conn, caller, &n.territory)
+    crate::territory::stored_in_scope(conn, caller, &n.territory)
         .map_err(|_| StoreError::invalid("territory", "所在区划不存在或不在权限范围内"))?;
     let parent =
         match n.parent_id {

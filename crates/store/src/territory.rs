@@ -87,6 +87,19 @@ pub fn get_in_scope(
     get(conn, caller, code)
 }
 
+/// A stored node inside the caller's scope, for a write that records its code: the nation
+/// is the root of every scope but no stored row, so it is refused as not found.
+pub fn stored_in_scope(
+    conn: &mut Conn,
+    caller: &Caller,
+    code: &DivisionCode,
+) -> StoreResult<Territory> {
+    if code.is_nation() {
+        return Err(StoreError::NotFound);
+    }
+    get_in_scope(conn, caller, code)
+}
+
 /// A street (街道, 镇 or 乡) in the caller's scope, named in a request's `street` field:
 /// anything else is that field's error.
 pub fn street_in_scope(

@@ -106,7 +106,7 @@ fn check(conn: &mut Conn, caller: &Caller, u: &UnitInput) -> StoreResult<()> {
         ));
     }
     caller.may_write(&u.territory)?;
-    crate::territory::get_in_scope(conn, caller, &u.territory)
+    crate::territory::stored_in_scope(conn, caller, &u.territory)
         .map_err(|_| StoreError::invalid("territory", "所在区划不存在或不在权限范围内"))?;
     match (u.coverage.is_org_coverage(), u.org_id) {
         (true, None) => {

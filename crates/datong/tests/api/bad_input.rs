@@ -194,7 +194,7 @@ async fn bad_codes_and_params(app: TestApp) {
     let r = app
         .http
         .patch(format!("{}/api/v1/territories/CN", app.base))
-        .bearer_auth(admin)
+        .bearer_auth(&admin)
         .json(&json!({}))
         .send()
         .await
@@ -206,6 +206,60 @@ async fn bad_codes_and_params(app: TestApp) {
         .call("city", "PATCH", "/api/v1/territories/CN", Some(json!({})))
         .await;
     assert_eq!(r.status, 404);
+    assert_eq!(app.counts(), before);
+    // Nor can anything be placed at the nation (a PUT of a unit there was a 500).
+    let unit = app.post("city", "/api/v1/units", json!({ "name": "单位", "credit_code": credit_code(2), "kind": "other", "territory": COMMUNITY_A, "coverage": "none" })).await;
+    assert_eq!(unit.status, 201, "{}", unit.body);
+    let before = app.counts();
+    let unit_path = format!("/api/v1/units/{}", unit.body["id"]);
+    for (method, path, body) in [
+        (
+            "PUT",
+            unit_path.as_str(),
+            json!({ "name": "单位", "credit_code": credit_code(2), "kind": "other", "territory": "CN", "coverage": "none" }),
+        ),
+        (
+            "POST",
+            "/api/v1/units",
+            json!({ "name": "单位", "credit_code": credit_code(3), "kind": "other", "territory": "CN", "coverage": "none" }),
+        ),
+        (
+            "POST",
+            "/api/v1/orgs",
+            json!({ "name": "党委", "kind": "committee", "territory": "CN" }),
+        ),
+    ] {
+        let r = app
+            .http
+            .request(method.parse().unwrap(), format!("{}{path}", app.base))
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "{method} {path}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["field"], "territory", "{method} {path}");
+    }
+    // A missing field is named, in a body and in a query.
+    let r = app
+        .post(
+            "city",
+            "/api/v1/orgs",
+            json!({ "name": "支部", "territory": COMMUNITY_A }),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["error"]["field"].as_str()),
+        (400, Some("kind"))
+    );
+    let r = app
+        .get("city", "/api/v1/territories/1402/request-figures")
+        .await;
+    assert_eq!(
+        (r.status, r.body["error"]["field"].as_str()),
+        (400, Some("period"))
+    );
     assert_eq!(app.counts(), before);
 }
 both!(bad_codes_and_params);

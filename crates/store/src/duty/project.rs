@@ -227,7 +227,7 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<ProjectView
 }
 
 pub fn create(conn: &mut Conn, caller: &Caller, d: &ProjectDraft) -> StoreResult<ProjectView> {
-    crate::territory::get_in_scope(conn, caller, &d.territory)
+    crate::territory::stored_in_scope(conn, caller, &d.territory)
         .map_err(|_| StoreError::invalid("territory", "所在区划不存在或不在权限范围内"))?;
     caller.may_write(&d.territory)?;
     if d.name.trim().is_empty() || d.owner.trim().is_empty() {

@@ -143,7 +143,7 @@ fn check(conn: &mut Conn, caller: &Caller, d: &TaskDraft) -> StoreResult<Divisio
         if !seen.insert(t) {
             return Err(StoreError::invalid(&field, "接收单位重复"));
         }
-        crate::territory::get_in_scope(conn, caller, t)
+        crate::territory::stored_in_scope(conn, caller, t)
             .map_err(|_| StoreError::invalid(&field, "接收单位不存在或不在权限范围内"))?;
         match caller.acting_as(&SENDERS, t) {
             Some(s) if s != *t => {
