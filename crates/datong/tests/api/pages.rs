@@ -20,6 +20,19 @@ struct Browser {
 }
 
 impl Browser {
+    /// A browser on `app` that does not follow redirects, checking pages against `ids`.
+    fn at(app: &crate::helpers::TestApp, ids: Vec<String>) -> Self {
+        Browser {
+            ids: std::sync::Arc::new(ids),
+            base: app.base.clone(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookie: None,
+        }
+    }
+
     async fn get(&self, path: &str) -> Page {
         let mut req = self.http.get(format!("{}{path}", self.base));
         if let Some(c) = &self.cookie {
@@ -78,15 +91,7 @@ async fn demo_site(engine: Engine) -> Browser {
             .collect::<Vec<_>>()
     });
     assert!(!ids.is_empty());
-    Browser {
-        ids: std::sync::Arc::new(ids),
-        base: app.base.clone(),
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        cookie: None,
-    }
+    Browser::at(&app, ids)
 }
 
 async fn pages_show_the_viewers_subtree_only(engine: Engine) {
@@ -341,15 +346,7 @@ async fn a_configured_tile_layer_lies_under_both_community_maps() {
         app.with_map_tiles(Some("http://tiles.intranet/{z}/{x}/{y}.png".into()))
     })
     .await;
-    let mut b = Browser {
-        ids: std::sync::Arc::new(Vec::new()),
-        base: app.base.clone(),
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        cookie: None,
-    };
+    let mut b = Browser::at(&app, Vec::new());
     let tiles = |body: &str| {
         body.matches("<image class=\"tile\" href=\"http://tiles.intranet/")
             .count()
@@ -377,15 +374,7 @@ async fn a_community_map_draws_its_grids_and_buildings_without_tiles() {
         };
         (count("grid"), count("building"))
     });
-    let mut b = Browser {
-        ids: std::sync::Arc::new(Vec::new()),
-        base: app.base.clone(),
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        cookie: None,
-    };
+    let mut b = Browser::at(&app, Vec::new());
     b.log_in("community").await;
     let r = b.get("/t/140213050001/map").await;
     assert_eq!(r.status, 200);
