@@ -21,9 +21,10 @@ fuzz_api() {
   # One worker: on CPython 3.11 two threads building ASTs at once (hypothesis describing
   # its strategies) can trip "AST constructor recursion depth mismatch" inside the tool
   # (python/cpython#106905), failing the run with no fault of the server's.
-  "$TOOLS_BIN/st" run "$base/api/v1/openapi.json" --checks not_a_server_error \
+  # From the temp dir, so its cache (.schemathesis/, replaying past crashes) stays there.
+  (cd "$dir" && "$TOOLS_BIN/st" run "$base/api/v1/openapi.json" --checks not_a_server_error \
     --header "Authorization: Bearer $token" --seed "${SCHEMATHESIS_SEED:-1}" \
-    --max-examples "${SCHEMATHESIS_EXAMPLES:-25}" --workers 1 --no-color >"$dir/st.log" 2>&1 || status=$?
+    --max-examples "${SCHEMATHESIS_EXAMPLES:-25}" --workers 1 --no-color) >"$dir/st.log" 2>&1 || status=$?
   kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true
   if [ "$status" -ne 0 ]; then
     cat "$dir/st.log"
