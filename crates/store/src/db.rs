@@ -525,11 +525,13 @@ impl Conn {
 
     /// Loads many rows into one table: a prepared statement in SQLite, `COPY` in
     /// PostgreSQL. Call inside a transaction.
-    pub fn bulk_insert<'r, C: AsCell + 'r>(
+    /// Rows may be made as they are taken (arrays of `Cell`s borrowing the caller's data),
+    /// so a large load never holds them all at once.
+    pub fn bulk_insert<C: AsCell, R: AsRef<[C]>>(
         &mut self,
         table: &str,
         columns: &[&str],
-        rows: impl Iterator<Item = &'r [C]>,
+        rows: impl Iterator<Item = R>,
     ) -> DbResult<u64> {
         match self {
             Conn::Sqlite(c) => {
@@ -542,7 +544,9 @@ impl Conn {
                 let mut st = c.prepare_cached(&sql)?;
                 let mut n = 0;
                 for r in rows {
-                    st.execute(rusqlite::params_from_iter(r.iter().map(AsCell::cell)))?;
+                    st.execute(rusqlite::params_from_iter(
+                        r.as_ref().iter().map(AsCell::cell),
+                    ))?;
                     n += 1;
                 }
                 Ok(n)
@@ -553,7 +557,7 @@ impl Conn {
                 let mut w = c.copy_in(&sql)?;
                 let mut buf = Vec::with_capacity(1 << 16);
                 for r in rows {
-                    copy_text_row(&mut buf, r);
+                    copy_text_row(&mut buf, r.as_ref());
                     if buf.len() > 1 << 16 {
                         w.write_all(&buf)?;
                         buf.clear();

@@ -76,6 +76,12 @@ impl Deltas {
         self.add(territory_metric(level), prefixes(path, false), d);
     }
 
+    /// `n` new children of `level` under `parent` count at the parent and its ancestors:
+    /// what `territory` does for each, in one step.
+    pub fn territory_children(&mut self, parent: &str, level: Level, n: i64) {
+        self.add(territory_metric(level), prefixes(parent, true), n);
+    }
+
     /// An organisation, member or unit counts at the node it sits at and every ancestor.
     pub fn at(&mut self, path: &str, metric: &str, d: i64) {
         self.add(metric, prefixes(path, true), d);

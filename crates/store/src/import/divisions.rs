@@ -461,31 +461,53 @@ pub fn apply(
             ..Report::default()
         };
         let mut deltas = Deltas::default();
-        let mut new_rows: Vec<[Cell; 8]> = Vec::new();
+        // New nodes count at their parent and its ancestors. Sorted codes put most siblings
+        // side by side (a street's villages), so they are counted a run at a time.
+        let mut run: Option<(&str, Level, i64)> = None;
+        let mut new = 0i64;
         for r in records {
-            let level = r.code.level();
-            let kind = Kind::classify(level, &r.name);
             match existing.get(r.code.as_path()) {
                 None => {
-                    deltas.territory(r.code.as_path(), level, 1);
-                    new_rows.push([
-                        Cell::Text(r.code.as_path()),
-                        r.code.parent_path().filter(|p| !p.is_empty()).into(),
-                        Cell::Text(&r.name),
-                        Cell::Text(level.as_str()),
-                        Cell::Text(kind.as_str()),
-                        Cell::Bool(false),
-                        Cell::Text(valid_from),
-                        Cell::Text(&r.initials),
-                    ]);
+                    new += 1;
+                    let (parent, level) =
+                        (r.code.parent_path().unwrap_or_default(), r.code.level());
+                    match &mut run {
+                        Some((p, l, n)) if *p == parent && *l == level => *n += 1,
+                        _ => {
+                            if let Some((p, l, n)) = run.replace((parent, level, 1)) {
+                                deltas.territory_children(p, l, n);
+                            }
+                        }
+                    }
                 }
                 Some(old) if *old == r.name => report.unchanged += 1,
                 Some(old) => {
+                    let kind = Kind::classify(r.code.level(), &r.name);
                     crate::territory::rename(c, actor, &r.code, old, &r.name, kind, valid_from)?;
                     report.renamed += 1;
                 }
             }
         }
+        if let Some((p, l, n)) = run {
+            deltas.territory_children(p, l, n);
+        }
+        // Rows are made as the engine takes them, never all held at once.
+        let new_rows = records
+            .iter()
+            .filter(|r| !existing.contains_key(r.code.as_path()))
+            .map(|r| {
+                let level = r.code.level();
+                [
+                    Cell::Text(r.code.as_path()),
+                    r.code.parent_path().filter(|p| !p.is_empty()).into(),
+                    Cell::Text(&r.name),
+                    Cell::Text(level.as_str()),
+                    Cell::Text(Kind::classify(level, &r.name).as_str()),
+                    Cell::Bool(false),
+                    Cell::Text(valid_from),
+                    Cell::Text(&r.initials),
+                ]
+            });
         let insert = |c: &mut Conn| {
             c.bulk_insert(
                 "territory",
@@ -499,11 +521,11 @@ pub fn apply(
                     "valid_from",
                     "initials",
                 ],
-                new_rows.iter().map(|r| &r[..]),
+                new_rows,
             )
         };
         let stored = c.query_one("SELECT count(*) FROM territory", &[])?.i64(0)?;
-        report.inserted = if new_rows.len() as i64 >= stored.max(BULK_LOAD) {
+        report.inserted = if new >= stored.max(BULK_LOAD) {
             c.rebuilding_index("territory_parent", insert)?
         } else {
             insert(c)?
