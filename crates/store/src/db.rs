@@ -573,9 +573,10 @@ impl Conn {
 impl Conn {
     /// Adds each row's last column onto the stored row with the same key (the other
     /// columns), inserting the rows that are new. Rows are applied in the order given, so
-    /// callers that always give keys in one order never deadlock each other. PostgreSQL
-    /// takes many rows in one `COPY` to a session temp table and one `INSERT … SELECT`,
-    /// instead of a round trip a row.
+    /// callers that always give keys in one order never deadlock each other. No key may
+    /// come twice: one statement may not update a row twice. PostgreSQL takes a few rows
+    /// in one multi-row statement, and many in one `COPY` to a session temp table and one
+    /// `INSERT … SELECT`, instead of a round trip a row.
     pub fn bulk_add(&mut self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> DbResult<()> {
         let (add, keys) = columns.split_last().expect("a key and a value column");
         let upsert = format!(
@@ -583,14 +584,32 @@ impl Conn {
             cols = columns.join(", "),
             keys = keys.join(", "),
         );
-        const ROW_BY_ROW: usize = 64;
-        if matches!(self, Conn::Sqlite(_)) || rows.len() < ROW_BY_ROW {
-            let marks: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
-            let sql = upsert.replace("{}", &format!("VALUES ({})", marks.join(", ")));
+        let values = |rows: usize| {
+            let tuples: Vec<String> = (0..rows)
+                .map(|r| {
+                    let marks: Vec<String> = (1..=columns.len())
+                        .map(|i| format!("${}", r * columns.len() + i))
+                        .collect();
+                    format!("({})", marks.join(", "))
+                })
+                .collect();
+            upsert.replace("{}", &format!("VALUES {}", tuples.join(", ")))
+        };
+        const ONE_STATEMENT: usize = 64;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        if matches!(self, Conn::Sqlite(_)) {
+            // In process, a statement a row costs no round trip and one cached plan.
+            let sql = values(1);
             for r in rows {
                 self.execute(&sql, r)?;
             }
             return Ok(());
+        }
+        if rows.len() < ONE_STATEMENT {
+            let params: Vec<Value> = rows.iter().flatten().cloned().collect();
+            return self.execute(&values(rows.len()), &params).map(drop);
         }
         let staging = format!("bulk_{table}");
         self.batch(&format!(

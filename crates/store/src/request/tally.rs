@@ -17,9 +17,18 @@ pub(crate) fn add(
     month: &str,
     deltas: &[(Measure, i64)],
 ) -> StoreResult<()> {
+    // One change a measure (a new rating replaces the old: -1 and +1), as each counter
+    // may be written once.
+    let mut by_measure: Vec<(Measure, i64)> = Vec::new();
+    for &(m, d) in deltas {
+        match by_measure.iter_mut().find(|(seen, _)| *seen == m) {
+            Some((_, sum)) => *sum += d,
+            None => by_measure.push((m, d)),
+        }
+    }
     let mut rows: Vec<Vec<Value>> = Vec::new();
     for n in node.lineage().iter().filter(|n| !n.is_nation()) {
-        for (m, d) in deltas.iter().filter(|(_, d)| *d != 0) {
+        for (m, d) in by_measure.iter().filter(|(_, d)| *d != 0) {
             rows.push(vec![
                 n.level().as_str().into(),
                 n.as_path().into(),
