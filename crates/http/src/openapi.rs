@@ -45,6 +45,12 @@ fn p(name: &str, location: &str, schema: Value) -> Value {
     json!({ "name": name, "in": location, "required": location == "path", "schema": schema })
 }
 
+/// A query parameter the handler cannot do without.
+fn required(mut param: Value) -> Value {
+    param["required"] = json!(true);
+    param
+}
+
 fn with_example(mut param: Value, example: Value) -> Value {
     param["example"] = example;
     param
@@ -333,11 +339,11 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
         ),
         (
             "/territories/{code}/assessments",
-            json!({ "get": op("考核得分与排名：所选节点以下某一层级、某一考核期", "duties", json!([code_param(), p("level", "query", enumeration(&["district", "street", "community"])), p("period", "query", json!({ "type": "string", "pattern": "^[0-9]{4}(-Q[1-4]|-[0-9]{2})?$" }))]), None, "200", ok("考核结果", json!({ "type": "array", "items": reference("Assessment") }))) }),
+            json!({ "get": op("考核得分与排名：所选节点以下某一层级、某一考核期", "duties", json!([code_param(), required(p("level", "query", enumeration(&["district", "street", "community"]))), required(p("period", "query", json!({ "type": "string", "pattern": "^[0-9]{4}(-Q[1-4]|-[0-9]{2})?$" })))]), None, "200", ok("考核结果", json!({ "type": "array", "items": reference("Assessment") }))) }),
         ),
     ];
     paths.push(("/territories/{code}/oversight", json!({ "get": op("两级督导：下一级各单位的清单覆盖、准入、任务按期、逾期升级、得分与排名", "duties",
-        json!([code_param(), p("period", "query", json!({ "type": "string", "pattern": "^[0-9]{4}(-Q[1-4]|-[0-9]{2})?$" }))]), None, "200",
+        json!([code_param(), required(p("period", "query", json!({ "type": "string", "pattern": "^[0-9]{4}(-Q[1-4]|-[0-9]{2})?$" })))]), None, "200",
         ok("督导", json!({ "type": "array", "items": reference("OversightRow") }))) })));
     paths.extend(projects_paths(&id, &code_param));
     paths.extend(streets_paths(&id, &code_param));
@@ -567,7 +573,7 @@ fn projects_paths(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> Nam
         (
             "/milestones/{id}/evidence",
             json!({ "post": { "summary": "上传佐证材料：请求体为文件本身，按内容识别类型（PDF、JPEG、PNG、Word/Excel），不超过 10 MB", "tags": ["projects"],
-            "parameters": [id(), p("name", "query", text(200))],
+            "parameters": [id(), required(p("name", "query", text(200)))],
             "requestBody": { "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
             "responses": { "201": ok("佐证", reference("Evidence")), "401": ok("错误", reference("Error")), "403": ok("错误", reference("Error")), "404": ok("错误", reference("Error")),
                 "413": ok("文件过大", reference("Error")), "422": ok("类型不符", reference("Error")) } } }),
@@ -976,8 +982,7 @@ fn requests_paths(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> Nam
             json!({ "type": "string", "examples": ["2026", "2026-Q4", "2026-11"] }),
         )
     };
-    let mut period_required = period();
-    period_required["required"] = json!(true);
+    let period_required = required(period());
     let service_code = || {
         p(
             "code",
@@ -1040,7 +1045,7 @@ fn requests_paths(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> Nam
         ),
         (
             "/territories/{code}/request-map",
-            json!({ "get": op("所辖街道或社区的诉求量（地图）", "requests", json!([code_param(), period_required, p("level", "query", enumeration(&["street", "community"]))]), None, "200", ok("各点", array("RequestDot"))) }),
+            json!({ "get": op("所辖街道或社区的诉求量（地图）", "requests", json!([code_param(), period_required, required(p("level", "query", enumeration(&["street", "community"])))]), None, "200", ok("各点", array("RequestDot"))) }),
         ),
         (
             "/territories/{code}/agenda",
