@@ -222,7 +222,7 @@ pub fn document() -> Value {
                     "last_activity_on": nullable(date()), "version": { "type": "integer" } })),
                 "NewMember": object(&["name", "sex", "ethnicity", "birth_date", "id_number", "education", "joined_on", "status", "org_id"], json!({
                     "name": text(100), "sex": enumeration(&["male", "female"]), "ethnicity": text(20), "birth_date": date(),
-                    "id_number": { "type": "string", "pattern": "^[0-9]{17}[0-9Xx]$" }, "education": enumeration(&educations), "joined_on": date(),
+                    "id_number": { "type": "string", "pattern": "^[0-9]{17}[0-9Xx]$", "example": "990000198001010012" }, "education": enumeration(&educations), "joined_on": date(),
                     "full_on": date(), "status": enumeration(&statuses), "org_id": { "type": "integer" }, "phone": { "type": "string" },
                     "work_unit": text(100), "home_community": code(), "mobile": { "type": "boolean" }, "mobile_note": text(500) })),
                 "MemberChange": object(&[], json!({ "phone": nullable(json!({ "type": "string" })), "work_unit": nullable(text(100)), "education": enumeration(&educations),
@@ -237,7 +237,7 @@ pub fn document() -> Value {
                     "territory": code(), "address": nullable(json!({ "type": "string" })), "coverage": enumeration(&coverages),
                     "org_id": nullable(json!({ "type": "integer" })), "version": { "type": "integer" } })),
                 "UnitInput": object(&["name", "credit_code", "kind", "territory", "coverage"], json!({
-                    "name": text(100), "credit_code": { "type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$" }, "kind": enumeration(&unit_kinds),
+                    "name": text(100), "credit_code": { "type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$", "example": "91990000MA0000001B" }, "kind": enumeration(&unit_kinds),
                     "territory": code(), "address": text(500), "coverage": enumeration(&coverages), "org_id": { "type": "integer" }, "version": { "type": "integer" } }))
             }
         }
