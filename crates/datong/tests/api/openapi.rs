@@ -47,31 +47,44 @@ fn sample(param: &serde_json::Value) -> String {
     }
 }
 
-/// Every query parameter a handler cannot do without is marked required in the document:
-/// each read, called with only its required parameters, is never refused for a missing one.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_document_names_every_required_query_parameter() {
+/// The small demo city, and a token of its administrator over the whole tree.
+async fn demo_as_admin() -> (crate::helpers::TestApp, String) {
     let app = crate::helpers::demo_app(datong_store::Engine::Sqlite).await;
     let token = app.with_db(|c| {
         datong_store::account::create_token(c, &crate::helpers::system().actor, "admin").unwrap()
     });
+    (app, token)
+}
+
+/// An operation's address under `/api/v1`, its path parameters filled with samples.
+fn url_of(path: &str, parameters: &serde_json::Value) -> String {
+    let mut url = format!("/api/v1{path}");
+    for p in parameters.as_array().into_iter().flatten() {
+        if p["in"] == "path" {
+            let name = p["name"].as_str().unwrap();
+            url = url.replace(&format!("{{{name}}}"), &sample(p));
+        }
+    }
+    url
+}
+
+/// Every query parameter a handler cannot do without is marked required in the document:
+/// each read, called with only its required parameters, is never refused for a missing one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_document_names_every_required_query_parameter() {
+    let (app, token) = demo_as_admin().await;
     let doc = datong_http::openapi::document();
     let mut called = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
         let Some(get) = item.get("get") else { continue };
-        let params = get["parameters"].as_array().cloned().unwrap_or_default();
-        let mut url = format!("/api/v1{path}");
-        let mut query = Vec::new();
-        for p in &params {
-            let name = p["name"].as_str().unwrap();
-            match p["in"].as_str() {
-                Some("path") => url = url.replace(&format!("{{{name}}}"), &sample(p)),
-                Some("query") if p["required"] == true => {
-                    query.push(format!("{name}={}", sample(p)))
-                }
-                _ => {}
-            }
-        }
+        let mut url = url_of(path, &get["parameters"]);
+        let query: Vec<String> = get["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "query" && p["required"] == true)
+            .map(|p| format!("{}={}", p["name"].as_str().unwrap(), sample(p)))
+            .collect();
         if !query.is_empty() {
             url = format!("{url}?{}", query.join("&"));
         }
@@ -146,10 +159,7 @@ fn sample_value(doc: &serde_json::Value, schema: &serde_json::Value) -> serde_js
 /// field.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_document_names_every_required_body_field() {
-    let app = crate::helpers::demo_app(datong_store::Engine::Sqlite).await;
-    let token = app.with_db(|c| {
-        datong_store::account::create_token(c, &crate::helpers::system().actor, "admin").unwrap()
-    });
+    let (app, token) = demo_as_admin().await;
     let doc = datong_http::openapi::document();
     let mut checked = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -158,13 +168,7 @@ async fn the_document_names_every_required_body_field() {
             else {
                 continue;
             };
-            let mut url = format!("/api/v1{path}");
-            for p in op["parameters"].as_array().into_iter().flatten() {
-                if p["in"] == "path" {
-                    let name = p["name"].as_str().unwrap();
-                    url = url.replace(&format!("{{{name}}}"), &sample(p));
-                }
-            }
+            let url = url_of(path, &op["parameters"]);
             let body = sample_value(&doc, resolved(&doc, schema));
             let r = app
                 .http
