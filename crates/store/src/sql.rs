@@ -45,8 +45,9 @@ impl Sql {
 
     /// Appends `AND (<column> in one of the scope's subtrees)`.
     ///
-    /// Architecture invariant: this is the only place a scope becomes SQL. Every
-    /// repository read of a scoped table goes through it, so a handler cannot forget it.
+    /// Architecture invariant: this and `and_in_scope_under` are the only places a scope
+    /// becomes SQL. Every repository read of a scoped table goes through one of them, so a
+    /// handler cannot forget it.
     pub fn and_in_scope(&mut self, column: &str, scope: &Scope) -> &mut Self {
         self.and_in_scope_under(column, scope, None)
     }
