@@ -75,14 +75,8 @@ pub fn names(
     if ids.is_empty() {
         return Ok(Default::default());
     }
-    let mut q = Sql::new("SELECT id, name FROM party_org WHERE id IN (");
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(*id);
-    }
-    q.push(")");
+    let mut q = Sql::new("SELECT id, name FROM party_org WHERE id IN ");
+    q.bind_list(ids.iter().copied());
     q.and_in_scope("territory_code", &caller.scope);
     conn.query(&q.text, &q.params)?
         .iter()

@@ -242,14 +242,8 @@ pub fn read_many(conn: &mut Conn, codes: &[DivisionCode]) -> DbResult<Vec<Rollup
     if codes.is_empty() {
         return Ok(Vec::new());
     }
-    let mut q = crate::sql::Sql::new("SELECT node, metric, n FROM rollup_counter WHERE node IN (");
-    for (i, c) in codes.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(c.as_path());
-    }
-    q.push(")");
+    let mut q = crate::sql::Sql::new("SELECT node, metric, n FROM rollup_counter WHERE node IN ");
+    q.bind_list(codes.iter().map(DivisionCode::as_path));
     let mut by_node: std::collections::HashMap<String, Vec<(String, i64)>> = Default::default();
     for r in conn.query(&q.text, &q.params)? {
         by_node

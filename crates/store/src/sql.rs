@@ -121,6 +121,24 @@ impl Sql {
             .bind(format!("%{}%", text.replace(['%', '_'], "")))
     }
 
+    /// Appends `(<placeholder>, …)` bound to `values`, for `IN`; `(NULL)`, which matches
+    /// nothing, when there are none.
+    pub fn bind_list<V: Into<Value>>(&mut self, values: impl IntoIterator<Item = V>) -> &mut Self {
+        self.push("(");
+        let mut any = false;
+        for v in values {
+            if any {
+                self.push(", ");
+            }
+            self.bind(v);
+            any = true;
+        }
+        if !any {
+            self.push("NULL");
+        }
+        self.push(")")
+    }
+
     /// Appends `LIMIT/OFFSET` for a page.
     ///
     /// The two numbers are written into the SQL, not bound: they are integers the server
@@ -199,5 +217,15 @@ mod tests {
         );
         check(&["140213", "140214"], Some("1402"), &["140213", "140214"]);
         check(&[], Some("1402"), &[]);
+    }
+
+    #[test]
+    fn a_list_binds_each_value_and_an_empty_one_matches_nothing() {
+        let mut q = Sql::new("x IN ");
+        q.bind_list(["a", "b"]);
+        assert_eq!((q.text.as_str(), q.params.len()), ("x IN ($1, $2)", 2));
+        let mut q = Sql::new("x IN ");
+        q.bind_list(Vec::<i64>::new());
+        assert_eq!(q.text, "x IN (NULL)");
     }
 }

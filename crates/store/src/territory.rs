@@ -149,15 +149,9 @@ pub fn at_level(
         // Batches keep the statement's parameters well under both engines' limits.
         for batch in frontier.chunks(500) {
             let mut q = Sql::new(
-                "SELECT code, name FROM territory WHERE valid_to IS NULL AND parent_code IN (",
+                "SELECT code, name FROM territory WHERE valid_to IS NULL AND parent_code IN ",
             );
-            for (i, p) in batch.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(p.as_str());
-            }
-            q.push(")");
+            q.bind_list(batch.iter().map(String::as_str));
             for r in conn.query(&q.text, &q.params)? {
                 found.push((r.str(0)?, r.str(1)?));
             }
@@ -197,15 +191,9 @@ pub fn children(
             .iter()
             .filter(|r| code.contains(r))
             .collect();
-        q.push(" AND code IN (");
-        for (i, r) in visible.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            let child_len = code.level().child().map_or(0, Level::code_len);
-            q.bind(&r.as_path()[..child_len]);
-        }
-        q.push(")");
+        let child_len = code.level().child().map_or(0, Level::code_len);
+        q.push(" AND code IN ")
+            .bind_list(visible.iter().map(|r| &r.as_path()[..child_len]));
     }
     q.push(" ORDER BY code").page(page);
     conn.query(&q.text, &q.params)?
@@ -261,17 +249,8 @@ fn search_initials(
         if caller.scope.roots().iter().any(DivisionCode::is_nation) {
             q.push("parent_code IS NULL");
         } else {
-            q.push("code IN (");
-            for (i, root) in caller.scope.roots().iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(root.as_path());
-            }
-            if caller.scope.roots().is_empty() {
-                q.push("NULL");
-            }
-            q.push(")");
+            q.push("code IN ")
+                .bind_list(caller.scope.roots().iter().map(DivisionCode::as_path));
         }
         q.push(&format!(
             " UNION ALL SELECT t.code, t.level FROM territory t JOIN walk w ON t.parent_code = w.code
@@ -535,14 +514,9 @@ pub fn placed_below(
         .into_iter()
         .filter(|l| *l >= code.level() && *l <= deepest)
         .collect();
-    q.push(" AND t.level IN (");
-    for (i, l) in levels.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(l.as_str());
-    }
-    q.push(") ORDER BY g.code");
+    q.push(" AND t.level IN ")
+        .bind_list(levels.iter().map(|l| l.as_str()))
+        .push(" ORDER BY g.code");
     conn.query(&q.text, &q.params)?
         .iter()
         .map(|r| {

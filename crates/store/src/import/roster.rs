@@ -245,14 +245,8 @@ pub fn check(
     }
     // Numbers already in the register.
     for chunk in out.chunks(500) {
-        let mut q = crate::sql::Sql::new("SELECT id_number FROM member WHERE id_number IN (");
-        for (i, n) in chunk.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(n.id_number.as_str());
-        }
-        q.push(")");
+        let mut q = crate::sql::Sql::new("SELECT id_number FROM member WHERE id_number IN ");
+        q.bind_list(chunk.iter().map(|n| n.id_number.as_str()));
         for r in conn.query(&q.text, &q.params)? {
             let id = r.str(0)?;
             errors.push(CellError {

@@ -126,14 +126,10 @@ pub struct Route {
 pub fn route(conn: &mut Conn, service: &Service, node: &DivisionCode) -> StoreResult<Route> {
     let mut q =
         crate::sql::Sql::new("SELECT tier, department FROM routing_rule WHERE service_code = ");
-    q.bind(service.code.as_str()).push(" AND scope_code IN (");
-    for (i, c) in node.lineage().iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(c.as_path());
-    }
-    q.push(") ORDER BY length(scope_code) DESC LIMIT 1");
+    q.bind(service.code.as_str())
+        .push(" AND scope_code IN ")
+        .bind_list(node.lineage().iter().map(DivisionCode::as_path))
+        .push(" ORDER BY length(scope_code) DESC LIMIT 1");
     Ok(match conn.query_opt(&q.text, &q.params)? {
         Some(r) => Route {
             tier: Tier::parse(&r.str(0)?).unwrap_or(service.tier),

@@ -370,14 +370,7 @@ fn and_filter(q: &mut Sql, f: &Filter) {
         q.push(" AND r.received_at < ").bind(t.as_str());
     }
     if !f.ids.is_empty() {
-        q.push(" AND r.id IN (");
-        for (i, id) in f.ids.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(*id);
-        }
-        q.push(")");
+        q.push(" AND r.id IN ").bind_list(f.ids.iter().copied());
     }
 }
 

@@ -103,14 +103,10 @@ fn read(
         return Ok(Vec::new());
     }
     let mut q = Sql::new("SELECT node_code, month, measure, n FROM request_tally WHERE level = ");
-    q.bind(level.as_str()).push(" AND node_code IN (");
-    for (i, n) in nodes.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(n.as_path());
-    }
-    q.push(") AND month >= ")
+    q.bind(level.as_str())
+        .push(" AND node_code IN ")
+        .bind_list(nodes.iter().map(DivisionCode::as_path))
+        .push(" AND month >= ")
         .bind(months.first.as_str())
         .push(" AND month <= ")
         .bind(months.last.as_str());
@@ -213,14 +209,8 @@ pub fn dots(
     let nodes = crate::territory::at_level(conn, caller, node, level)?;
     let mut at: std::collections::HashMap<String, (f64, f64)> = std::collections::HashMap::new();
     for batch in nodes.chunks(500) {
-        let mut q = Sql::new("SELECT code, lon, lat FROM territory_geo WHERE code IN (");
-        for (i, (c, _)) in batch.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(c.as_path());
-        }
-        q.push(")");
+        let mut q = Sql::new("SELECT code, lon, lat FROM territory_geo WHERE code IN ");
+        q.bind_list(batch.iter().map(|(c, _)| c.as_path()));
         for r in conn.query(&q.text, &q.params)? {
             at.insert(r.str(0)?, (r.f64(1)?, r.f64(2)?));
         }
