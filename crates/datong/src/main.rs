@@ -310,25 +310,42 @@ fn parse_scope(s: &str) -> Result<DivisionCode> {
     DivisionCode::parse(s).map_err(|e| anyhow::anyhow!("scope {s}: {e}"))
 }
 
+/// The division files, read and checked, and how long that took.
+struct ReadDivisions {
+    records: Vec<datong_store::import::divisions::Record>,
+    started: std::time::Instant,
+    read_in: std::time::Duration,
+}
+
+fn read_divisions(dir: &std::path::Path, scope: &DivisionCode) -> Result<ReadDivisions> {
+    let started = std::time::Instant::now();
+    let records = datong_store::import::divisions::read(dir, scope)?;
+    Ok(ReadDivisions {
+        records,
+        started,
+        read_in: started.elapsed(),
+    })
+}
+
 fn import_divisions(
     db: &datong_store::Db,
-    dir: &std::path::Path,
-    scope: &DivisionCode,
+    read: ReadDivisions,
     valid_from: Option<chrono::NaiveDate>,
 ) -> Result<()> {
-    use datong_store::import::divisions;
-    let start = std::time::Instant::now();
-    let records = divisions::read(dir, scope)?;
-    let read_in = start.elapsed();
     let valid_from = valid_from
         .unwrap_or_else(|| chrono::Local::now().date_naive())
         .to_string();
-    let report = divisions::apply(&mut *db.get()?, &operator(), &records, &valid_from)?;
+    let report = datong_store::import::divisions::apply(
+        &mut *db.get()?,
+        &operator(),
+        &read.records,
+        &valid_from,
+    )?;
     eprintln!(
         "imported {} rows in {:.2?} (read {:.2?}): {} new, {} renamed, {} unchanged",
         report.read,
-        start.elapsed(),
-        read_in,
+        read.started.elapsed(),
+        read.read_in,
         report.inserted,
         report.renamed,
         report.unchanged
@@ -416,7 +433,27 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let db = datong_store::open(&cli.db).context("opening the database")?;
+    let open = || datong_store::open(&cli.db).context("opening the database");
+    if let Command::Import(Import::Divisions {
+        dir,
+        scope,
+        valid_from,
+    }) = &cli.command
+    {
+        // The nation's files take about as long to read as a new database takes to open
+        // and migrate: both at once.
+        let scope = parse_scope(scope)?;
+        let (db, read) = std::thread::scope(|s| {
+            let reading = s.spawn(|| read_divisions(dir, &scope));
+            let db = open();
+            (
+                db,
+                reading.join().expect("the reading thread does not panic"),
+            )
+        });
+        return import_divisions(&db?, read?, *valid_from);
+    }
+    let db = open()?;
     match cli.command {
         Command::Serve {
             addr,
@@ -439,7 +476,8 @@ fn main() -> Result<()> {
                     .i64(0)?
                     == 0;
                 if empty {
-                    import_divisions(&db, &dir, &parse_scope(&seed_scope)?, None)?;
+                    let read = read_divisions(&dir, &parse_scope(&seed_scope)?)?;
+                    import_divisions(&db, read, None)?;
                 }
             }
             let app = datong_http::App::new(db, Arc::new(datong_http::SystemClock))
@@ -469,11 +507,9 @@ fn main() -> Result<()> {
             })?;
         }
         Command::Demo(args) => build_demo(&db, &args)?,
-        Command::Import(Import::Divisions {
-            dir,
-            scope,
-            valid_from,
-        }) => import_divisions(&db, &dir, &parse_scope(&scope)?, valid_from)?,
+        Command::Import(Import::Divisions { .. }) => {
+            unreachable!("imported above, while the database opened")
+        }
         Command::Import(Import::Tasks { file, login }) => import_tasks(&db, &file, login)?,
         Command::Import(Import::Duties { file, valid_from }) => {
             import_duties(&db, &file, valid_from)?

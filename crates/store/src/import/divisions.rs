@@ -388,7 +388,9 @@ pub fn read(path: &Path, scope: &DivisionCode) -> Result<Vec<Record>, ImportErro
         errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
         return Err(ImportError::Lines(errors));
     }
-    records.retain(|r| scope.contains(&r.code) || r.code.contains(scope));
+    if !scope.is_nation() {
+        records.retain(|r| scope.contains(&r.code) || r.code.contains(scope));
+    }
     Ok(records)
 }
 
