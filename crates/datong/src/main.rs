@@ -108,6 +108,12 @@ enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(Audit),
+    /// Write the whole database to FILE (gzip-compressed JSON lines; - for standard
+    /// output) from one snapshot, while the server runs. Either engine restores it.
+    Backup { file: PathBuf },
+    /// Fill a new database from a backup FILE taken on either engine: all or nothing, and
+    /// only if its audit chain verifies.
+    Restore { file: PathBuf },
     /// Recompute every roll-up counter from the tables.
     RollupRebuild,
     /// Create or upgrade the schema and exit.
@@ -353,6 +359,50 @@ fn import_divisions(
     Ok(())
 }
 
+/// Writes a backup to `file` (or standard output): into a temporary file beside it, made
+/// readable by its owner alone (it holds every ID number), renamed into place when whole.
+fn backup(db: &datong_store::Db, file: &std::path::Path) -> Result<()> {
+    use std::io::Write;
+    let summary = if file.as_os_str() == "-" {
+        let out = std::io::stdout().lock();
+        datong_store::backup::write(&mut *db.get()?, &operator(), out)?
+    } else {
+        let shown = file.display().to_string();
+        let mut partial = file.as_os_str().to_owned();
+        partial.push(".partial");
+        let partial = std::path::PathBuf::from(partial);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let out = options
+            .open(&partial)
+            .with_context(|| format!("writing {shown}"))?;
+        let mut out = std::io::BufWriter::new(out);
+        let written =
+            datong_store::backup::write(&mut *db.get()?, &operator(), &mut out).and_then(|s| {
+                out.flush()?;
+                out.get_ref().sync_all()?;
+                Ok(s)
+            });
+        match written {
+            Ok(s) => {
+                std::fs::rename(&partial, file).with_context(|| format!("writing {shown}"))?;
+                s
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&partial);
+                return Err(e).with_context(|| format!("writing {shown}"));
+            }
+        }
+    };
+    eprintln!(
+        "backed up {} rows in {} tables",
+        summary.rows, summary.tables
+    );
+    Ok(())
+}
+
 /// A spreadsheet file the command line imports: its name as shown in errors, and the
 /// refusal that prints every bad cell as `file:line: column: reason`.
 struct SheetFile {
@@ -578,6 +628,14 @@ fn main() -> Result<()> {
                 );
             }
             println!("audit log intact: {} rows", v.rows);
+        }
+        Command::Backup { file } => backup(&db, &file)?,
+        Command::Restore { file } => {
+            let shown = file.display().to_string();
+            let input = std::fs::File::open(&file).with_context(|| format!("reading {shown}"))?;
+            let s = datong_store::backup::restore(&mut *db.get()?, &operator(), input)
+                .map_err(|e| anyhow::anyhow!("{shown}: {e}; nothing was restored"))?;
+            eprintln!("restored {} rows in {} tables", s.rows, s.tables);
         }
         Command::RollupRebuild => {
             let mut c = db.get()?;

@@ -158,6 +158,10 @@ macro_rules! params {
 pub struct Row(Vec<Value>);
 
 impl Row {
+    /// Every column's value, in the query's order.
+    pub fn values(&self) -> &[Value] {
+        &self.0
+    }
     fn at(&self, i: usize) -> DbResult<&Value> {
         self.0.get(i).ok_or(DbError::Decode(i, "no such column"))
     }
@@ -488,6 +492,33 @@ impl Conn {
                 // The original error is what the caller needs; a failed rollback on a broken
                 // connection gets the connection discarded by the pool.
                 let _ = self.batch(rollback);
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs `f` in a read-only transaction that sees one state of the whole database while
+    /// writers go on: a deferred `BEGIN` in SQLite (a WAL reader keeps its snapshot; `tx`
+    /// would take the write lock), repeatable read in PostgreSQL.
+    pub fn snapshot<T, E: From<DbError>>(
+        &mut self,
+        f: impl FnOnce(&mut Conn) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let begin = match self.engine() {
+            Engine::Sqlite => "BEGIN DEFERRED",
+            Engine::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        };
+        self.batch(begin)?;
+        self.deepen(1);
+        let out = f(self);
+        self.deepen(-1);
+        match out {
+            Ok(v) => {
+                self.batch("COMMIT")?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.batch("ROLLBACK");
                 Err(e)
             }
         }

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod account;
 pub mod audit;
+pub mod backup;
 pub mod db;
 pub mod duty;
 pub mod error;

@@ -54,6 +54,17 @@ fn fill_initials(conn: &mut Conn) -> DbResult<()> {
     Ok(())
 }
 
+/// The names of the migrations applied, in order: the schema a backup was taken from.
+pub fn applied(conn: &mut Conn) -> DbResult<Vec<String>> {
+    conn.query(
+        "SELECT name FROM schema_migration ORDER BY version",
+        params![],
+    )?
+    .iter()
+    .map(|r| r.str(0))
+    .collect()
+}
+
 /// Brings the schema up to date; each migration runs in its own transaction.
 pub fn run(conn: &mut Conn) -> DbResult<()> {
     conn.batch(

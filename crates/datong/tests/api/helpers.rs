@@ -139,19 +139,22 @@ pub async fn demo_app_with(
     engine: Engine,
     configure: impl FnOnce(datong_http::App) -> datong_http::App,
 ) -> TestApp {
-    let (url, db) = blocking(move || {
-        let url = fresh_db_url(engine);
-        let db = datong_store::open(&url).unwrap();
-        let options = datong_demo::Options {
-            scale: datong_demo::Scale::Small,
-            seed: 1,
-            divisions: fixtures().join("divisions"),
-            today: chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
-        };
-        datong_demo::build(&db, &options, &system().actor).unwrap();
-        (url, db)
-    });
+    let (url, db) = blocking(move || demo_db(engine));
     serve_with(url, db, Tokens::new(), configure).await
+}
+
+/// A fresh small demo city (seed 1, the fixture divisions) on `engine`, and its URL.
+pub fn demo_db(engine: Engine) -> (String, Db) {
+    let url = fresh_db_url(engine);
+    let db = datong_store::open(&url).unwrap();
+    let options = datong_demo::Options {
+        scale: datong_demo::Scale::Small,
+        seed: 1,
+        divisions: fixtures().join("divisions"),
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
+    };
+    datong_demo::build(&db, &options, &system().actor).unwrap();
+    (url, db)
 }
 
 /// The server on a database the test prepared itself.

@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod audit;
+mod backup;
 mod bad_input;
 mod browser;
 mod cli;

@@ -1,0 +1,260 @@
+//! Backups restore: on the other engine, with every row and the audit chain as they were,
+//! and the restored database takes new writes. A file cut short, changed in its audit
+//! log, from another schema, or not a backup at all, and a restore into a database that
+//! holds data, restore nothing.
+
+use crate::helpers::{demo_db, fresh_db_url};
+use datong_store::db::Value;
+use datong_store::{Conn, Engine, params};
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Runs `datong --db URL ARGS…` with `stdin`; whether it succeeded, and what it printed.
+fn datong(url: &str, args: &[&str], stdin: &str) -> (bool, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_datong"))
+        .args(["--db", url])
+        .args(args)
+        .env("DATONG_LOG", "warn")
+        .env_remove("RUST_BACKTRACE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let printed =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), printed)
+}
+
+fn temp_file(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join("datong-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(format!("{}-{name}", std::process::id()))
+}
+
+/// Every table's rows but the restore's own audit entry, sorted, with booleans as the
+/// integers SQLite keeps them as. The audit head is left out: the restore moved it on.
+fn contents(conn: &mut Conn) -> BTreeMap<String, Vec<String>> {
+    let tables = match conn.engine() {
+        Engine::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        }
+        Engine::Postgres => {
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema()"
+        }
+    };
+    let names: Vec<String> = conn
+        .query(tables, &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.str(0).unwrap())
+        .filter(|t| t != "audit_head")
+        .collect();
+    let restore = Value::Text("restore".into());
+    names
+        .into_iter()
+        .map(|t| {
+            let mut rows: Vec<String> = conn
+                .query(&format!("SELECT * FROM {t}"), &[])
+                .unwrap()
+                .iter()
+                .filter(|r| !(t == "audit_log" && r.values()[3] == restore))
+                .map(|r| {
+                    let values: Vec<Value> = r
+                        .values()
+                        .iter()
+                        .map(|v| match v {
+                            Value::Bool(b) => Value::Int(i64::from(*b)),
+                            v => v.clone(),
+                        })
+                        .collect();
+                    format!("{values:?}")
+                })
+                .collect();
+            rows.sort();
+            (t, rows)
+        })
+        .collect()
+}
+
+fn restores_on_the_other_engine(from: Engine, to: Engine) {
+    let (source_url, source) = demo_db(from);
+    // A photo, so that bytes make the trip too.
+    source
+        .get()
+        .unwrap()
+        .execute(
+            "INSERT INTO request_photo (request_id, kind, sm3, size, bytes, added_at)
+             SELECT MIN(id), 'image/png', 'test', 3, $1, '2026-11-26' FROM request",
+            params![vec![0u8, 255, 10]],
+        )
+        .unwrap();
+    // An organisation whose parent was made after it: rows cannot simply go in id order.
+    source
+        .get()
+        .unwrap()
+        .execute(
+            "UPDATE party_org SET parent_id = (SELECT MAX(id) FROM party_org)
+              WHERE id = (SELECT MIN(id) FROM party_org WHERE parent_id IS NOT NULL)",
+            &[],
+        )
+        .unwrap();
+    let before = contents(&mut source.get().unwrap());
+    assert!(before["request_photo"].len() == 1 && before["member"].len() > 100);
+
+    let file = temp_file(&format!("{from:?}-to-{to:?}.backup.gz"));
+    let (ok, printed) = datong(&source_url, &["backup", file.to_str().unwrap()], "");
+    assert!(ok, "{printed}");
+    let target_url = fresh_db_url(to);
+    let (ok, printed) = datong(&target_url, &["restore", file.to_str().unwrap()], "");
+    assert!(ok, "{printed}");
+
+    let target = datong_store::open(&target_url).unwrap();
+    let after = contents(&mut target.get().unwrap());
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>()
+    );
+    for (table, rows) in &before {
+        let differ: Vec<_> = rows
+            .iter()
+            .zip(&after[table])
+            .filter(|(a, b)| a != b)
+            .take(2)
+            .collect();
+        assert!(
+            after[table] == *rows,
+            "{table} differs after the restore: {differ:?}"
+        );
+    }
+    let (ok, printed) = datong(&target_url, &["audit", "verify"], "");
+    assert!(ok && printed.contains("intact"), "{printed}");
+    // New rows take fresh ids (PostgreSQL's sequences moved past the restored ones).
+    let (ok, printed) = datong(
+        &target_url,
+        &[
+            "user",
+            "add",
+            "clerk2",
+            "--role",
+            "community",
+            "--scope",
+            "140213050001",
+        ],
+        "Clerk-Passw0rd-2026\n",
+    );
+    assert!(ok, "{printed}");
+    let (ok, printed) = datong(&target_url, &["token", "create", "clerk2"], "");
+    assert!(ok, "{printed}");
+    std::fs::remove_file(file).unwrap();
+}
+
+#[test]
+fn a_sqlite_backup_restores_on_postgresql() {
+    restores_on_the_other_engine(Engine::Sqlite, Engine::Postgres);
+}
+
+#[test]
+fn a_postgresql_backup_restores_on_sqlite() {
+    restores_on_the_other_engine(Engine::Postgres, Engine::Sqlite);
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<String> {
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_string(&mut text)
+        .unwrap();
+    text.lines().map(str::to_owned).collect()
+}
+
+fn gzip(lines: &[String]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    for l in lines {
+        writeln!(gz, "{l}").unwrap();
+    }
+    gz.finish().unwrap()
+}
+
+fn holds_nothing(url: &str) -> bool {
+    let db = datong_store::open(url).unwrap();
+    let mut c = db.get().unwrap();
+    ["audit_log", "territory", "account", "member"]
+        .iter()
+        .all(|t| {
+            c.query_one(&format!("SELECT COUNT(*) FROM {t}"), &[])
+                .unwrap()
+                .i64(0)
+                .unwrap()
+                == 0
+        })
+}
+
+fn restore(url: &str, file: &Path, bytes: &[u8]) -> (bool, String) {
+    std::fs::write(file, bytes).unwrap();
+    datong(url, &["restore", file.to_str().unwrap()], "")
+}
+
+fn bad_backups_restore_nothing(to: Engine) {
+    let (source_url, _) = demo_db(Engine::Sqlite);
+    let file = temp_file(&format!("bad-to-{to:?}.backup.gz"));
+    let (ok, printed) = datong(&source_url, &["backup", file.to_str().unwrap()], "");
+    assert!(ok, "{printed}");
+    let good = std::fs::read(&file).unwrap();
+    let lines = gunzip(&good);
+
+    let cut_short = gzip(&lines[..lines.len() - 1]);
+    let mut changed = lines.clone();
+    let audit = 1 + changed
+        .iter()
+        .position(|l| l.contains(r#""table":"audit_log""#))
+        .unwrap();
+    let mut row: serde_json::Value = serde_json::from_str(&changed[audit]).unwrap();
+    row[2] = "intruder".into();
+    changed[audit] = row.to_string();
+    let changed = gzip(&changed);
+    let mut future = lines.clone();
+    future[0] = future[0].replace(r#""0008_requests""#, r#""0008_requests","0099_future""#);
+    let future = gzip(&future);
+
+    for (bytes, expect) in [
+        (cut_short, "cut short"),
+        (changed, "audit chain does not verify"),
+        (future, "0099_future"),
+        (b"code,name\n14,shanxi\n".to_vec(), "line 1"),
+    ] {
+        let url = fresh_db_url(to);
+        let (ok, printed) = restore(&url, &file, &bytes);
+        assert!(!ok && printed.contains(expect), "{expect}: {printed}");
+        assert!(printed.contains("nothing was restored"), "{printed}");
+        assert!(holds_nothing(&url), "{expect}: something was written");
+    }
+    // A database that holds data is never overwritten.
+    let (_, target) = demo_db(to);
+    let url = fresh_db_url(to);
+    datong_store::open(&url).unwrap();
+    let (ok, _) = restore(&url, &file, &good);
+    assert!(ok, "the good backup restores");
+    let (ok, printed) = restore(&url, &file, &good);
+    assert!(!ok && printed.contains("holds data"), "{printed}");
+    drop(target);
+    std::fs::remove_file(file).unwrap();
+}
+
+#[test]
+fn bad_backups_restore_nothing_on_sqlite() {
+    bad_backups_restore_nothing(Engine::Sqlite);
+}
+
+#[test]
+fn bad_backups_restore_nothing_on_postgresql() {
+    bad_backups_restore_nothing(Engine::Postgres);
+}
