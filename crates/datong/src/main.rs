@@ -169,6 +169,19 @@ enum Import {
         #[arg(long = "as")]
         login: Option<String>,
     },
+    /// A member roster (党员名册): an .xlsx or .csv file, one member a row, with the
+    /// columns of the template the roster page offers. Its 所在党组织 column names
+    /// organisations under --under. All or nothing: every bad cell is listed as
+    /// file:line: column: reason.
+    Roster {
+        file: PathBuf,
+        /// The territory whose organisations the roster's members join (a division code).
+        #[arg(long)]
+        under: String,
+        /// Import as this account, with its rights (default: the operator, everywhere).
+        #[arg(long = "as")]
+        login: Option<String>,
+    },
     /// A responsibility-list catalogue (权责清单): an .xlsx or .csv file, one item a row.
     /// All or nothing: every bad cell is listed as file:line: column: reason.
     Duties {
@@ -454,6 +467,19 @@ fn import_duties(
     Ok(())
 }
 
+/// Who a command acts as: the account `login` with its rights, or the operator everywhere.
+fn caller_as(
+    conn: &mut datong_store::Conn,
+    login: Option<String>,
+) -> Result<datong_store::access::Caller> {
+    let operator = operator();
+    Ok(match login {
+        None => datong_store::access::Caller::system(operator),
+        Some(l) => datong_store::account::caller_for_login(conn, &l, &operator.at)?
+            .with_context(|| format!("no enabled account {l}"))?,
+    })
+}
+
 fn import_tasks(
     db: &datong_store::Db,
     file: &std::path::Path,
@@ -463,14 +489,27 @@ fn import_tasks(
     let f = SheetFile::read(file)?;
     let rows = tasks::check(&f.sheet).map_err(|e| refuse(&f.shown, e))?;
     let conn = &mut *db.get()?;
-    let operator = operator();
-    let caller = match login {
-        None => datong_store::access::Caller::system(operator),
-        Some(l) => datong_store::account::caller_for_login(conn, &l, &operator.at)?
-            .with_context(|| format!("no enabled account {l}"))?,
-    };
+    let caller = caller_as(conn, login)?;
     let sent = tasks::apply(conn, &caller, &rows)?.map_err(|e| refuse(&f.shown, e))?;
     eprintln!("sent {} tasks", sent.len());
+    Ok(())
+}
+
+fn import_roster(
+    db: &datong_store::Db,
+    file: &std::path::Path,
+    under: &DivisionCode,
+    login: Option<String>,
+) -> Result<()> {
+    use datong_store::import::roster;
+    let f = SheetFile::read(file)?;
+    let conn = &mut *db.get()?;
+    let caller = caller_as(conn, login)?;
+    datong_store::territory::get_in_scope(conn, &caller, under)?;
+    let members =
+        roster::check(conn, &caller, under, &f.sheet)?.map_err(|e| refuse(&f.shown, e))?;
+    let n = datong_store::member::create_many(conn, &caller, &members)?;
+    eprintln!("imported {n} members");
     Ok(())
 }
 
@@ -561,6 +600,9 @@ fn main() -> Result<()> {
             unreachable!("imported above, while the database opened")
         }
         Command::Import(Import::Tasks { file, login }) => import_tasks(&db, &file, login)?,
+        Command::Import(Import::Roster { file, under, login }) => {
+            import_roster(&db, &file, &parse_scope(&under)?, login)?
+        }
         Command::Import(Import::Duties { file, valid_from }) => {
             import_duties(&db, &file, valid_from)?
         }

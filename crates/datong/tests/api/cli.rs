@@ -225,3 +225,88 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+/// `datong import roster` does what the roster page does, for scripts: a clean file joins
+/// every member to the organisations it names under the territory; a file with one bad
+/// cell is refused with the cell named as file:line: column, and writes nothing.
+async fn a_roster_imports_from_the_command_line(app: TestApp) {
+    use crate::helpers::id_number;
+    app.branch(COMMUNITY_A, "康吉社区第一支部").await;
+    let dir = std::env::temp_dir().join("datong-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let header =
+        "姓名,性别,民族,公民身份号码,出生日期,学历,入党日期,转正日期,人员类别,所在党组织,联系电话";
+    let row = |name: &str, id: &str| {
+        format!(
+            "{name},男,汉族,{id},1980-01-01,大学本科,2005-07-01,2006-07-01,正式党员,康吉社区第一支部,13800138000"
+        )
+    };
+    let (one, two) = (id_number("19800101", 31), id_number("19800101", 33));
+    let bad = format!(
+        "{}{}",
+        &two[..17],
+        if two.ends_with('0') { '1' } else { '0' }
+    );
+    let files = [
+        (
+            "bad",
+            format!("{header}\n{}\n{}\n", row("张甲", &one), row("李乙", &bad)),
+        ),
+        (
+            "good",
+            format!("{header}\n{}\n{}\n", row("张甲", &one), row("李乙", &two)),
+        ),
+    ]
+    .map(|(name, text)| {
+        let path = dir.join(format!("{}-{name}-roster.csv", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        path
+    });
+    let url = app.url.clone();
+    let [bad, good] = crate::helpers::blocking(|| {
+        files.each_ref().map(|f| {
+            datong(
+                &url,
+                &[
+                    "import",
+                    "roster",
+                    f.to_str().unwrap(),
+                    "--under",
+                    COMMUNITY_A,
+                    "--as",
+                    "a",
+                ],
+            )
+        })
+    });
+    let refusal = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success(), "{refusal}");
+    assert!(
+        refusal.contains(&format!("{}:3: 公民身份号码", files[0].display())),
+        "{refusal}"
+    );
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+    let r = app
+        .get("a", &format!("/api/v1/members?territory={COMMUNITY_A}"))
+        .await;
+    let names: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["name"].as_str())
+        .collect();
+    assert_eq!(
+        names.iter().filter(|n| **n == "张甲").count(),
+        1,
+        "{names:?}"
+    );
+    assert!(names.contains(&"李乙"), "{names:?}");
+    for f in files {
+        std::fs::remove_file(f).unwrap();
+    }
+}
+both!(a_roster_imports_from_the_command_line);
