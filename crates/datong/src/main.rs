@@ -16,6 +16,12 @@ Environment (each overrides the default; a command-line option overrides it):
   DATONG_DB               database: an SQLite file path (default datong.db) or a
                           postgres://user:password@host/db URL; never printed
   DATONG_LOG              log filter, e.g. info, warn, datong_store=debug (default info)
+  DATONG_DATA_KEY         the data key (32 hex digits; `datong new-data-key` makes one):
+                          ID and phone numbers are stored sealed with SM4 under it.
+                          Without one they are stored in clear; a sealed database needs
+                          its key to open. Never printed; never give it on the command line
+  DATONG_DATA_KEY_FILE    a file holding the data key instead (e.g. readable by the
+                          service account alone)
   DATONG_ADDR             serve: address to listen on (default 127.0.0.1:8080)
   DATONG_SEED_DIVISIONS   serve: divisions directory to import into an empty database
   DATONG_SEED_SCOPE       serve: the subtree of it to import (default 1402)
@@ -114,6 +120,8 @@ enum Command {
     /// Fill a new database from a backup FILE taken on either engine: all or nothing, and
     /// only if its audit chain verifies.
     Restore { file: PathBuf },
+    /// Print a fresh random data key (for DATONG_DATA_KEY), and nothing else.
+    NewDataKey,
     /// Recompute every roll-up counter from the tables.
     RollupRebuild,
     /// Create or upgrade the schema and exit.
@@ -329,6 +337,23 @@ fn parse_scope(s: &str) -> Result<DivisionCode> {
     DivisionCode::parse(s).map_err(|e| anyhow::anyhow!("scope {s}: {e}"))
 }
 
+/// The data key from `DATONG_DATA_KEY` or the file `DATONG_DATA_KEY_FILE` names, if any.
+fn data_key() -> Result<Option<datong_store::seal::DataKey>> {
+    let text = match (
+        std::env::var("DATONG_DATA_KEY").ok(),
+        std::env::var_os("DATONG_DATA_KEY_FILE"),
+    ) {
+        (Some(k), _) => k,
+        (None, Some(f)) => std::fs::read_to_string(&f)
+            .with_context(|| format!("DATONG_DATA_KEY_FILE {}", f.to_string_lossy()))?,
+        (None, None) => return Ok(None),
+    };
+    let key = text
+        .parse()
+        .map_err(|e| anyhow::anyhow!("the data key: {e}"))?;
+    Ok(Some(key))
+}
+
 /// The division files, read and checked, and how long that took.
 struct ReadDivisions {
     records: Vec<datong_store::import::divisions::Record>,
@@ -373,7 +398,8 @@ fn import_divisions(
 }
 
 /// Writes a backup to `file` (or standard output): into a temporary file beside it, made
-/// readable by its owner alone (it holds every ID number), renamed into place when whole.
+/// readable by its owner alone (it holds every personal record), renamed into place when
+/// whole.
 fn backup(db: &datong_store::Db, file: &std::path::Path) -> Result<()> {
     use std::io::Write;
     let summary = if file.as_os_str() == "-" {
@@ -522,7 +548,13 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let open = || datong_store::open(&cli.db).context("opening the database");
+    if let Command::NewDataKey = cli.command {
+        println!("{}", datong_store::seal::DataKey::generate());
+        return Ok(());
+    }
+    let data_key = data_key()?;
+    let open =
+        || datong_store::open_with_key(&cli.db, data_key.clone()).context("opening the database");
     if let Command::Import(Import::Divisions {
         dir,
         scope,
@@ -555,6 +587,11 @@ fn main() -> Result<()> {
             job_interval,
             trusted_proxies,
         } => {
+            if data_key.is_none() {
+                tracing::warn!(
+                    "no data key: ID and phone numbers are stored in clear; set DATONG_DATA_KEY in production"
+                );
+            }
             if demo {
                 serve_demo(&db, &demo_scale)?;
             }
@@ -671,6 +708,7 @@ fn main() -> Result<()> {
             }
             println!("audit log intact: {} rows", v.rows);
         }
+        Command::NewDataKey => unreachable!("printed above, before any database opened"),
         Command::Backup { file } => backup(&db, &file)?,
         Command::Restore { file } => {
             let shown = file.display().to_string();

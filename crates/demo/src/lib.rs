@@ -326,7 +326,9 @@ fn write(c: &mut Conn, actor: &Actor, city: &City, today: &str) -> Result<Report
         ],
         units.iter().map(|r| &r[..]),
     )?;
-    let members: Vec<[Value; 19]> = city
+    // Personal numbers go in as every write stores them: sealed when the database has a
+    // data key, with the ID number's blind index.
+    let members: Vec<[Value; 20]> = city
         .members
         .iter()
         .map(|m| {
@@ -337,20 +339,21 @@ fn write(c: &mut Conn, actor: &Actor, city: &City, today: &str) -> Result<Report
                 p.sex.into(),
                 p.ethnicity.into(),
                 p.birth_date.to_string().into(),
-                p.id_number.as_str().into(),
+                c.seal(&p.id_number).into(),
                 p.education.as_str().into(),
                 p.joined_on.to_string().into(),
                 p.full_on.map(|d| d.to_string()).into(),
                 p.status.as_str().into(),
                 m.org_id.into(),
                 m.territory.as_str().into(),
-                p.phone.as_str().into(),
+                c.seal(&p.phone).into(),
                 m.work_unit.as_deref().into(),
                 m.home_community.as_deref().into(),
                 p.mobile_note.is_some().into(),
                 p.mobile_note.as_deref().into(),
                 p.last_activity_on.to_string().into(),
                 true.into(),
+                c.blind(&p.id_number).into(),
             ]
         })
         .collect();
@@ -376,10 +379,11 @@ fn write(c: &mut Conn, actor: &Actor, city: &City, today: &str) -> Result<Report
             "mobile_note",
             "last_activity_on",
             "synthetic",
+            "id_number_blind",
         ],
         members.iter().map(|r| &r[..]),
     )?;
-    let workers: Vec<[Value; 10]> = city
+    let workers: Vec<[Value; 11]> = city
         .social_workers
         .iter()
         .map(|w| {
@@ -388,13 +392,14 @@ fn write(c: &mut Conn, actor: &Actor, city: &City, today: &str) -> Result<Report
                 p.name.as_str().into(),
                 p.sex.into(),
                 p.birth_date.to_string().into(),
-                p.id_number.as_str().into(),
-                p.phone.as_str().into(),
+                c.seal(&p.id_number).into(),
+                c.seal(&p.phone).into(),
                 w.community.as_str().into(),
                 w.post.into(),
                 i64::from(w.grade).into(),
                 w.hired_on.to_string().into(),
                 true.into(),
+                c.blind(&p.id_number).into(),
             ]
         })
         .collect();
@@ -411,6 +416,7 @@ fn write(c: &mut Conn, actor: &Actor, city: &City, today: &str) -> Result<Report
             "grade",
             "hired_on",
             "synthetic",
+            "id_number_blind",
         ],
         workers.iter().map(|r| &r[..]),
     )?;

@@ -8,8 +8,9 @@
 //! - a tail, `{"end": rows}`. A file cut short has no tail and restores nothing.
 //!
 //! A backup reads one snapshot while the platform goes on writing, and is itself audited:
-//! it holds every ID number in clear. A restore fills a new database in one transaction
-//! and commits only if the audit chain it brought verifies.
+//! it holds every member's record (ID and phone numbers as sealed as the database keeps
+//! them). A restore fills a new database in one transaction and commits only if the audit
+//! chain it brought verifies and the connection's data key opens its sealed values.
 
 use crate::audit::{self, Actor, Entry};
 use crate::db::{Conn, DbError, Engine, Value};
@@ -329,10 +330,17 @@ pub fn restore(
         .ok_or_else(|| lines.bad("the head names no schema"))?;
     let ours = migrate::applied(conn)?;
     if schema != ours {
+        let at = schema
+            .iter()
+            .zip(&ours)
+            .position(|(a, b)| a != b)
+            .unwrap_or(schema.len().min(ours.len()));
+        let name = |list: &[String]| list.get(at).map_or("nothing", String::as_str).to_owned();
         return Err(BackupError::Refused(format!(
-            "the backup's schema ends at {}, this datong's at {}: restore with the version that took it",
-            schema.last().map_or("nothing", String::as_str),
-            ours.last().map_or("nothing", String::as_str)
+            "the backup's schema differs from this datong's at migration {}: {} against {}; restore with the version that took it",
+            at + 1,
+            name(&schema),
+            name(&ours)
         )));
     }
     if conn
@@ -458,6 +466,8 @@ pub fn restore(
         if c.engine() == Engine::Postgres {
             restart_sequences(c)?;
         }
+        // Sealed values come as they were: they need the key they were sealed with.
+        crate::seal::check_key(c).map_err(|e| BackupError::Refused(e.to_string()))?;
         let chain = audit::verify(c)?;
         if let Some(first) = chain.problems.first() {
             return Err(BackupError::Refused(format!(

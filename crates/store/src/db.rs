@@ -327,8 +327,27 @@ impl rusqlite::ToSql for Value {
 
 /// A live connection to either engine.
 pub enum Conn {
-    Sqlite(rusqlite::Connection),
+    Sqlite(SqliteConn),
     Postgres(Box<PgConn>),
+}
+
+/// An SQLite connection and the data key its pool seals with.
+pub struct SqliteConn {
+    conn: rusqlite::Connection,
+    data_key: Option<Arc<crate::seal::DataKey>>,
+}
+
+impl std::ops::Deref for SqliteConn {
+    type Target = rusqlite::Connection;
+    fn deref(&self) -> &rusqlite::Connection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for SqliteConn {
+    fn deref_mut(&mut self) -> &mut rusqlite::Connection {
+        &mut self.conn
+    }
 }
 
 /// A PostgreSQL client, how deep in [`Conn::tx`] it is (SQLite says so itself), and its
@@ -339,6 +358,7 @@ pub struct PgConn {
     /// By SQL text: each statement is parsed once a connection, not at every call, which
     /// was most of a short query's time (planning a five-table read took 0.5 ms warm).
     statements: std::collections::HashMap<String, postgres::Statement>,
+    data_key: Option<Arc<crate::seal::DataKey>>,
 }
 
 /// Past this many texts (dynamic SQL: IN lists of every length) the cache starts over.
@@ -394,6 +414,14 @@ impl std::ops::DerefMut for PgConn {
 }
 
 impl Conn {
+    /// The key personal data is sealed with, if the deployment set one.
+    pub fn data_key(&self) -> Option<&crate::seal::DataKey> {
+        match self {
+            Conn::Sqlite(c) => c.data_key.as_deref(),
+            Conn::Postgres(c) => c.data_key.as_deref(),
+        }
+    }
+
     pub fn engine(&self) -> Engine {
         match self {
             Conn::Sqlite(_) => Engine::Sqlite,
@@ -705,6 +733,7 @@ struct PoolState {
 
 struct PoolInner {
     url: String,
+    data_key: Option<Arc<crate::seal::DataKey>>,
     engine: Engine,
     max: usize,
     state: Mutex<PoolState>,
@@ -783,6 +812,11 @@ impl Db {
     /// Opens a pool. A `postgres://` or `postgresql://` URL selects PostgreSQL; anything
     /// else is an SQLite file path (`sqlite://` prefix optional).
     pub fn open(url: &str) -> DbResult<Db> {
+        Db::open_with_key(url, None)
+    }
+
+    /// [`Db::open`], its connections sealing personal data with `data_key`.
+    pub fn open_with_key(url: &str, data_key: Option<crate::seal::DataKey>) -> DbResult<Db> {
         let engine = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Engine::Postgres
         } else {
@@ -794,6 +828,7 @@ impl Db {
         };
         let db = Db(Arc::new(PoolInner {
             url: url.to_owned(),
+            data_key: data_key.map(Arc::new),
             engine,
             max,
             state: Mutex::new(PoolState {
@@ -836,7 +871,10 @@ impl Db {
                     true,
                 )?;
                 c.set_prepared_statement_cache_capacity(256);
-                Ok(Conn::Sqlite(c))
+                Ok(Conn::Sqlite(SqliteConn {
+                    conn: c,
+                    data_key: self.0.data_key.clone(),
+                }))
             }
             Engine::Postgres => {
                 let c = postgres::Client::connect(&self.0.url, postgres::NoTls)?;
@@ -844,6 +882,7 @@ impl Db {
                     client: c,
                     depth: 0,
                     statements: std::collections::HashMap::new(),
+                    data_key: self.0.data_key.clone(),
                 })))
             }
         }

@@ -18,6 +18,7 @@ pub mod migrate;
 pub mod org;
 pub mod request;
 pub mod rollup;
+pub mod seal;
 pub mod sql;
 pub mod street;
 pub mod territory;
@@ -26,9 +27,19 @@ pub mod unit;
 pub use db::{Conn, Db, DbError, Engine};
 pub use error::{StoreError, StoreResult};
 
-/// Opens a database and brings its schema up to date.
-pub fn open(url: &str) -> Result<Db, DbError> {
-    let db = Db::open(url)?;
-    migrate::run(&mut *db.get()?)?;
+/// Opens a database and brings its schema up to date, with no data key: nothing is
+/// sealed, and a database whose personal data is sealed refuses to open.
+pub fn open(url: &str) -> Result<Db, seal::OpenError> {
+    open_with_key(url, None)
+}
+
+/// Opens a database, brings its schema up to date and checks `data_key` against the
+/// database's own: with a key, what was stored before it is sealed now.
+pub fn open_with_key(url: &str, data_key: Option<seal::DataKey>) -> Result<Db, seal::OpenError> {
+    let db = Db::open_with_key(url, data_key)?;
+    let mut c = db.get()?;
+    migrate::run(&mut c)?;
+    seal::check_and_seal(&mut c)?;
+    drop(c);
     Ok(db)
 }

@@ -51,17 +51,21 @@ fn code(s: &str) -> StoreResult<DivisionCode> {
     DivisionCode::from_path(s).map_err(|e| StoreError::invalid("territory", e.to_string()))
 }
 
-/// Reads a row, masking the personal numbers unless `unmask`.
-fn from_row(r: &Row, unmask: bool) -> StoreResult<Member> {
-    let id_raw = r.str(5)?;
+/// Reads a row, opening the sealed numbers and masking them unless `unmask`.
+fn from_row(c: &Conn, r: &Row, unmask: bool) -> StoreResult<Member> {
+    let id_raw = c.unseal(&r.str(5)?)?;
     let id_number = match IdNumber::parse(&id_raw) {
         Ok(id) if !unmask => id.masked(),
         _ => id_raw,
     };
-    let phone = r.opt_str(13)?.map(|p| match Phone::parse(&p) {
-        Ok(ph) if !unmask => ph.masked(),
-        _ => p,
-    });
+    let phone = r
+        .opt_str(13)?
+        .map(|p| c.unseal(&p))
+        .transpose()?
+        .map(|p| match Phone::parse(&p) {
+            Ok(ph) if !unmask => ph.masked(),
+            _ => p,
+        });
     Ok(Member {
         id: r.i64(0)?,
         name: r.str(1)?,
@@ -102,7 +106,7 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i64, unmask: bool) -> StoreResu
     if unmask && !caller.unmask_scope.contains(&territory) {
         return Err(StoreError::Forbidden);
     }
-    let m = from_row(&row, unmask)?;
+    let m = from_row(conn, &row, unmask)?;
     if unmask {
         conn.tx(|c| {
             audit::append(
@@ -246,10 +250,8 @@ fn list_as(
             .bind(cutoff);
     }
     q.push(f.sort.order_by()).page(page);
-    conn.query(&q.text, &q.params)?
-        .iter()
-        .map(|r| from_row(r, unmask))
-        .collect()
+    let rows = conn.query(&q.text, &q.params)?;
+    rows.iter().map(|r| from_row(conn, r, unmask)).collect()
 }
 
 #[derive(Debug, Clone)]
@@ -365,25 +367,26 @@ fn insert(c: &mut Conn, caller: &Caller, n: &NewMember, o: &org::Org) -> StoreRe
         let id = c
             .query_one(
                 "INSERT INTO member (name, sex, ethnicity, birth_date, id_number, education, joined_on, full_on, status,
-                    org_id, territory_code, phone, work_unit, home_community, mobile, mobile_note)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+                    org_id, territory_code, phone, work_unit, home_community, mobile, mobile_note, id_number_blind)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
                 params![
                     &n.name,
                     n.sex.as_str(),
                     &n.ethnicity,
                     n.birth_date.to_string(),
-                    n.id_number.as_str(),
+                    c.seal(n.id_number.as_str()),
                     n.education.as_str(),
                     n.joined_on.to_string(),
                     n.full_on.map(|d| d.to_string()),
                     n.status.as_str(),
                     o.id,
                     o.territory.as_path(),
-                    n.phone.as_ref().map(Phone::as_str),
+                    n.phone.as_ref().map(|p| c.seal(p.as_str())),
                     n.work_unit.clone(),
                     n.home_community.as_ref().map(|h| h.as_path().to_owned()),
                     n.mobile,
-                    n.mobile_note.clone()
+                    n.mobile_note.clone(),
+                    c.blind(n.id_number.as_str())
                 ],
             )
             .map_err(|e| if e.is_unique_violation() { StoreError::conflict("id_number", "该公民身份号码已登记") } else { e.into() })?
@@ -397,13 +400,11 @@ fn insert(c: &mut Conn, caller: &Caller, n: &NewMember, o: &org::Org) -> StoreRe
         );
         d.member(o.territory.as_path(), &metrics, 1);
         d.flush(c)?;
-        let m = from_row(
-            &c.query_one(
-                &format!("SELECT {COLUMNS} FROM member WHERE id = $1"),
-                params![id],
-            )?,
-            false,
+        let row = c.query_one(
+            &format!("SELECT {COLUMNS} FROM member WHERE id = $1"),
+            params![id],
         )?;
+        let m = from_row(c, &row, false)?;
         audit::append(
             c,
             &caller.actor,
@@ -437,13 +438,11 @@ fn write_member(
     action: &str,
     before: &Member,
 ) -> StoreResult<Member> {
-    let after = from_row(
-        &c.query_one(
-            &format!("SELECT {COLUMNS} FROM member WHERE id = $1"),
-            params![id],
-        )?,
-        false,
+    let row = c.query_one(
+        &format!("SELECT {COLUMNS} FROM member WHERE id = $1"),
+        params![id],
     )?;
+    let after = from_row(c, &row, false)?;
     audit::append(
         c,
         &caller.actor,
@@ -465,7 +464,7 @@ fn load_for_write(
     version: Option<i64>,
 ) -> StoreResult<(Member, Row)> {
     let row = load(conn, caller, id)?;
-    let before = from_row(&row, false)?;
+    let before = from_row(conn, &row, false)?;
     caller.may_write(&before.territory)?;
     if version.is_some_and(|v| v != before.version) {
         return Err(StoreError::conflict(
@@ -493,7 +492,7 @@ pub fn update(conn: &mut Conn, caller: &Caller, id: i64, ch: MemberChange) -> St
     }
     conn.tx(|c| {
         let phone = match &ch.phone {
-            Some(p) => p.as_ref().map(|p| p.as_str().to_owned()),
+            Some(p) => p.as_ref().map(|p| c.seal(p.as_str())),
             None => row.opt_str(13)?,
         };
         c.execute(

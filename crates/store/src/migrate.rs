@@ -36,6 +36,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(6, "0006_projects"),
     migration!(7, "0007_streets"),
     migration!(8, "0008_requests"),
+    migration!(9, "0009_sealed"),
 ];
 
 /// Gives the territories written before 0003 their pinyin initials.

@@ -222,7 +222,12 @@ fn bad_backups_restore_nothing(to: Engine) {
     changed[audit] = row.to_string();
     let changed = gzip(&changed);
     let mut future = lines.clone();
-    future[0] = future[0].replace(r#""0008_requests""#, r#""0008_requests","0099_future""#);
+    let mut head: serde_json::Value = serde_json::from_str(&future[0]).unwrap();
+    head["schema"]
+        .as_array_mut()
+        .unwrap()
+        .push("0099_future".into());
+    future[0] = head.to_string();
     let future = gzip(&future);
 
     for (bytes, expect) in [

@@ -191,8 +191,25 @@ async fn serve_with(
 
 pub type Tokens = std::collections::HashMap<&'static str, String>;
 
+/// The data key of sealed test databases (and of the CLI run against them).
+pub const DATA_KEY: &str = "000102030405060708090a0b0c0d0e0f";
+
+/// [`spawn_app`] on a database that seals ID and phone numbers with [`DATA_KEY`].
+pub async fn spawn_sealed_app(engine: Engine) -> TestApp {
+    let (url, db, tokens) = blocking(|| {
+        let url = fresh_db_url(engine);
+        let (db, tokens) = setup_with_key(&url, Some(DATA_KEY.parse().unwrap()));
+        (url, db, tokens)
+    });
+    serve(url, db, tokens).await
+}
+
 fn setup(url: &str) -> (Db, Tokens) {
-    let db = datong_store::open(url).unwrap();
+    setup_with_key(url, None)
+}
+
+fn setup_with_key(url: &str, key: Option<datong_store::seal::DataKey>) -> (Db, Tokens) {
+    let db = datong_store::open_with_key(url, key).unwrap();
     let mut tokens = std::collections::HashMap::new();
     {
         let mut c = db.get().unwrap();

@@ -20,6 +20,7 @@ mod pages;
 mod projects;
 mod requests;
 mod rollup;
+mod sealed;
 mod search;
 mod session;
 mod streets;

@@ -243,12 +243,25 @@ pub fn check(
             out.push(n);
         }
     }
-    // Numbers already in the register.
+    // Numbers already in the register: by their blind index where numbers are sealed.
     for chunk in out.chunks(500) {
-        let mut q = crate::sql::Sql::new("SELECT id_number FROM member WHERE id_number IN ");
-        q.bind_list(chunk.iter().map(|n| n.id_number.as_str()));
+        let keys: HashMap<String, &str> = chunk
+            .iter()
+            .map(|n| {
+                let id = n.id_number.as_str();
+                (conn.blind(id).unwrap_or_else(|| id.to_owned()), id)
+            })
+            .collect();
+        let column = if conn.data_key().is_some() {
+            "id_number_blind"
+        } else {
+            "id_number"
+        };
+        let mut q =
+            crate::sql::Sql::new(&format!("SELECT {column} FROM member WHERE {column} IN "));
+        q.bind_list(keys.keys().map(String::as_str));
         for r in conn.query(&q.text, &q.params)? {
-            let id = r.str(0)?;
+            let id = keys[r.str(0)?.as_str()].to_owned();
             errors.push(CellError {
                 line: seen.get(&id).copied().unwrap_or(0),
                 column: COLUMNS[3].to_owned(),

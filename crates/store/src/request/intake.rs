@@ -201,7 +201,7 @@ fn write(
             params![
                 &token, &service.code, d.channel.as_str(), node.as_path(), d.point.map(|p| p.lon), d.point.map(|p| p.lat),
                 d.address.trim(), d.description.trim(), d.reporter_login.clone(), d.reporter_name.clone(),
-                d.reporter_phone.as_ref().map(|p| p.as_str().to_owned()), d.reporter_email.clone(), d.device_id.clone(),
+                d.reporter_phone.as_ref().map(|p| c.seal(p.as_str())), d.reporter_email.clone(), d.device_id.clone(),
                 Stage::Dispatched.as_str(), tier.as_str(), handler.as_ref().map(|h| h.as_path().to_owned()),
                 at, &at[..7], &due_at, &step_due
             ],

@@ -122,8 +122,8 @@ fn code(s: &str) -> StoreResult<DivisionCode> {
     DivisionCode::from_path(s).map_err(|_| StoreError::invalid("code", "stored code invalid"))
 }
 
-fn from_row(r: &Row, now: &str, unmask: bool) -> StoreResult<Request> {
-    let phone = r.opt_str(13)?;
+fn from_row(c: &Conn, r: &Row, now: &str, unmask: bool) -> StoreResult<Request> {
+    let phone = r.opt_str(13)?.map(|p| c.unseal(&p)).transpose()?;
     let masked = !unmask && phone.is_some();
     let stage = Stage::parse(&r.str(15)?)
         .ok_or_else(|| StoreError::invalid("stage", "stored stage unknown"))?;
@@ -220,7 +220,7 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i64, unmask: bool) -> StoreResu
     if unmask && !own && !caller.unmask_scope.contains(&node) {
         return Err(StoreError::Forbidden);
     }
-    let mut r = from_row(&row, &caller.actor.at, unmask || own)?;
+    let mut r = from_row(conn, &row, &caller.actor.at, unmask || own)?;
     if unmask && !own && r.reporter.phone.is_some() {
         conn.tx(|c| {
             audit::record(
@@ -398,10 +398,11 @@ pub fn list(
         .push("))");
     and_filter(&mut q, f);
     q.push(" ORDER BY r.id DESC").page(page);
-    conn.query(&q.text, &q.params)?
-        .iter()
+    let rows = conn.query(&q.text, &q.params)?;
+    rows.iter()
         .map(|r| {
             from_row(
+                conn,
                 r,
                 &caller.actor.at,
                 r.opt_str(11).ok().flatten().as_deref() == Some(caller.actor.login.as_str()),
