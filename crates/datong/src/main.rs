@@ -442,6 +442,20 @@ fn backup(db: &datong_store::Db, file: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
+fn restore(db: &datong_store::Db, file: &std::path::Path) -> Result<()> {
+    let shown = file.display().to_string();
+    let input = std::fs::File::open(file).with_context(|| format!("reading {shown}"))?;
+    let s = datong_store::backup::restore(&mut *db.get()?, &operator(), input).map_err(|e| {
+        use datong_store::backup::BackupError;
+        match e {
+            BackupError::Upgrade(_) => anyhow::anyhow!("{shown}: {e}"),
+            e => anyhow::anyhow!("{shown}: {e}; nothing was restored"),
+        }
+    })?;
+    eprintln!("restored {} rows in {} tables", s.rows, s.tables);
+    Ok(())
+}
+
 /// A spreadsheet file the command line imports: its name as shown in errors, and the
 /// refusal that prints every bad cell as `file:line: column: reason`.
 struct SheetFile {
@@ -573,6 +587,13 @@ fn main() -> Result<()> {
             )
         });
         return import_divisions(&db?, read?, *valid_from);
+    }
+    if let Command::Restore { file } = &cli.command {
+        // Not migrated here: a backup from an older version is restored on its own schema,
+        // then upgraded.
+        let db = datong_store::Db::open_with_key(&cli.db, data_key.clone())
+            .context("opening the database")?;
+        return restore(&db, file);
     }
     let db = open()?;
     match cli.command {
@@ -710,13 +731,7 @@ fn main() -> Result<()> {
         }
         Command::NewDataKey => unreachable!("printed above, before any database opened"),
         Command::Backup { file } => backup(&db, &file)?,
-        Command::Restore { file } => {
-            let shown = file.display().to_string();
-            let input = std::fs::File::open(&file).with_context(|| format!("reading {shown}"))?;
-            let s = datong_store::backup::restore(&mut *db.get()?, &operator(), input)
-                .map_err(|e| anyhow::anyhow!("{shown}: {e}; nothing was restored"))?;
-            eprintln!("restored {} rows in {} tables", s.rows, s.tables);
-        }
+        Command::Restore { .. } => unreachable!("restored above, before the schema was made"),
         Command::RollupRebuild => {
             let mut c = db.get()?;
             let n = c.tx(datong_store::rollup::rebuild)?;

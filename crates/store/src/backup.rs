@@ -36,6 +36,11 @@ pub enum BackupError {
     /// The backup cannot go into this database.
     #[error("{0}")]
     Refused(String),
+    /// The backup is in, on its own schema, but the migrations after it failed.
+    #[error(
+        "restored on the backup's schema, but bringing it up to this version's failed ({0}): run `datong migrate` once the cause is mended"
+    )]
+    Upgrade(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -306,8 +311,9 @@ struct Pending {
     rows: Vec<Vec<Value>>,
 }
 
-/// Fills a new database from a backup, all or nothing. The database must be new (its
-/// audit log empty: every write is in it) and on the schema the backup was taken from.
+/// Fills a new database from a backup, all or nothing, then brings it up to this version's
+/// schema. The database must be new (its audit log empty: every write is in it), and the
+/// backup's schema this version's or an older one.
 pub fn restore(
     conn: &mut Conn,
     actor: &Actor,
@@ -328,19 +334,22 @@ pub fn restore(
         .get("schema")
         .and_then(|s| serde_json::from_value(s.clone()).ok())
         .ok_or_else(|| lines.bad("the head names no schema"))?;
-    let ours = migrate::applied(conn)?;
-    if schema != ours {
-        let at = schema
-            .iter()
-            .zip(&ours)
-            .position(|(a, b)| a != b)
-            .unwrap_or(schema.len().min(ours.len()));
-        let name = |list: &[String]| list.get(at).map_or("nothing", String::as_str).to_owned();
+    // The backup's schema is this version's, or an older one: a new database is brought to
+    // it, filled, then upgraded by the migrations that follow.
+    let known = migrate::known();
+    if let Some(at) = (0..schema.len()).find(|&i| known.get(i) != Some(&schema[i].as_str())) {
         return Err(BackupError::Refused(format!(
             "the backup's schema differs from this datong's at migration {}: {} against {}; restore with the version that took it",
             at + 1,
-            name(&schema),
-            name(&ours)
+            schema[at],
+            known.get(at).unwrap_or(&"nothing")
+        )));
+    }
+    migrate::run_through(conn, schema.len())?;
+    if migrate::applied(conn)? != schema {
+        return Err(BackupError::Refused(format!(
+            "this database is already on a newer schema than the backup's ({}): restore into a database no datong has set up yet",
+            schema.last().map_or("none", String::as_str)
         )));
     }
     if conn
@@ -352,7 +361,7 @@ pub fn restore(
             "restore fills a new database, and this one holds data".into(),
         ));
     }
-    conn.tx(|c| {
+    let summary = conn.tx(|c| {
         let ordered = catalog(c)?;
         // What the migrations put in (the service catalogue, default settings) gives way
         // to what the backup holds; referencing tables are emptied first.
@@ -467,7 +476,9 @@ pub fn restore(
             restart_sequences(c)?;
         }
         // Sealed values come as they were: they need the key they were sealed with.
-        crate::seal::check_key(c).map_err(|e| BackupError::Refused(e.to_string()))?;
+        if tables.contains_key("data_key") {
+            crate::seal::check_key(c).map_err(|e| BackupError::Refused(e.to_string()))?;
+        }
         let chain = audit::verify(c)?;
         if let Some(first) = chain.problems.first() {
             return Err(BackupError::Refused(format!(
@@ -494,7 +505,12 @@ pub fn restore(
             },
         )?;
         Ok(summary)
-    })
+    })?;
+    let upgraded = migrate::run(conn)
+        .map_err(|e| e.to_string())
+        .and_then(|()| crate::seal::check_and_seal(conn).map_err(|e| e.to_string()));
+    upgraded.map_err(BackupError::Upgrade)?;
+    Ok(summary)
 }
 
 fn names(columns: &[String]) -> Vec<&str> {

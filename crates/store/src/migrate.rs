@@ -66,15 +66,26 @@ pub fn applied(conn: &mut Conn) -> DbResult<Vec<String>> {
     .collect()
 }
 
+/// Every migration this version knows, in order.
+pub fn known() -> Vec<&'static str> {
+    MIGRATIONS.iter().map(|m| m.name).collect()
+}
+
 /// Brings the schema up to date; each migration runs in its own transaction.
 pub fn run(conn: &mut Conn) -> DbResult<()> {
+    run_through(conn, MIGRATIONS.len())
+}
+
+/// Applies the first `count` migrations that are not applied yet: the schema an older
+/// backup was taken on, before it is restored and brought up to date.
+pub fn run_through(conn: &mut Conn, count: usize) -> DbResult<()> {
     conn.batch(
         "CREATE TABLE IF NOT EXISTS schema_migration (
             version BIGINT PRIMARY KEY,
             name    TEXT NOT NULL
         )",
     )?;
-    for m in MIGRATIONS {
+    for m in &MIGRATIONS[..count.min(MIGRATIONS.len())] {
         let done = conn
             .query_opt(
                 "SELECT version FROM schema_migration WHERE version = $1",

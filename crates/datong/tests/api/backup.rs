@@ -263,3 +263,76 @@ fn bad_backups_restore_nothing_on_sqlite() {
 fn bad_backups_restore_nothing_on_postgresql() {
     bad_backups_restore_nothing(Engine::Postgres);
 }
+
+/// What a backup taken before `0009_sealed` looked like: no blind index columns, no
+/// `data_key` table, the schema one migration shorter.
+fn before_sealing(lines: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut skip, mut drop_at) = (false, None);
+    for (i, line) in lines.iter().enumerate() {
+        let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if i == 0 {
+            let schema = v["schema"].as_array_mut().unwrap();
+            assert_eq!(schema.pop().unwrap(), "0009_sealed");
+        } else if let Some(table) = v.get("table").and_then(|t| t.as_str()).map(str::to_owned) {
+            skip = table == "data_key";
+            let columns = v["columns"].as_array_mut().unwrap();
+            drop_at = columns.iter().position(|c| c == "id_number_blind");
+            if let Some(at) = drop_at {
+                columns.remove(at);
+            }
+        } else if let (Some(row), Some(at)) = (v.as_array_mut(), drop_at) {
+            row.remove(at);
+        }
+        if !skip {
+            out.push(v.to_string());
+        }
+    }
+    out
+}
+
+fn an_older_backup_restores_and_is_upgraded(to: Engine) {
+    let (source_url, source) = demo_db(Engine::Sqlite);
+    let file = temp_file(&format!("older-to-{to:?}.backup.gz"));
+    let (ok, printed) = datong(&source_url, &["backup", file.to_str().unwrap()], "");
+    assert!(ok, "{printed}");
+    let older = gzip(&before_sealing(&gunzip(&std::fs::read(&file).unwrap())));
+    let url = fresh_db_url(to);
+    let (ok, printed) = restore(&url, &file, &older);
+    assert!(ok, "{printed}");
+    let target = datong_store::open(&url).unwrap();
+    let mut c = target.get().unwrap();
+    assert_eq!(
+        datong_store::migrate::applied(&mut c).unwrap(),
+        datong_store::migrate::known()
+    );
+    let count = |c: &mut Conn, t: &str| {
+        c.query_one(&format!("SELECT COUNT(*) FROM {t}"), &[])
+            .unwrap()
+            .i64(0)
+            .unwrap()
+    };
+    let mut s = source.get().unwrap();
+    for t in ["member", "social_worker", "request", "territory"] {
+        assert_eq!(count(&mut c, t), count(&mut s, t), "{t}");
+    }
+    drop((c, s));
+    let (ok, printed) = datong(&url, &["audit", "verify"], "");
+    assert!(ok, "{printed}");
+    // A database already set up on this version's schema takes the older backup nowhere.
+    let newer = fresh_db_url(to);
+    datong_store::open(&newer).unwrap();
+    let (ok, printed) = restore(&newer, &file, &older);
+    assert!(!ok && printed.contains("newer schema"), "{printed}");
+    std::fs::remove_file(file).unwrap();
+}
+
+#[test]
+fn an_older_backup_restores_on_sqlite_and_is_upgraded() {
+    an_older_backup_restores_and_is_upgraded(Engine::Sqlite);
+}
+
+#[test]
+fn an_older_backup_restores_on_postgresql_and_is_upgraded() {
+    an_older_backup_restores_and_is_upgraded(Engine::Postgres);
+}
