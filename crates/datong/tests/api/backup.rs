@@ -3,36 +3,15 @@
 //! log, from another schema, or not a backup at all, and a restore into a database that
 //! holds data, restore nothing.
 
-use crate::helpers::{demo_db, fresh_db_url};
+use crate::helpers::{demo_db, fresh_db_url, run_cli};
 use datong_store::db::Value;
 use datong_store::{Conn, Engine, params};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
-/// Runs `datong --db URL ARGS…` with `stdin`; whether it succeeded, and what it printed.
 fn datong(url: &str, args: &[&str], stdin: &str) -> (bool, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_datong"))
-        .args(["--db", url])
-        .args(args)
-        .env("DATONG_LOG", "warn")
-        .env_remove("RUST_BACKTRACE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let printed =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), printed)
+    run_cli(url, args, stdin, None)
 }
 
 fn temp_file(name: &str) -> PathBuf {
@@ -254,15 +233,7 @@ fn bad_backups_restore_nothing(to: Engine) {
     std::fs::remove_file(file).unwrap();
 }
 
-#[test]
-fn bad_backups_restore_nothing_on_sqlite() {
-    bad_backups_restore_nothing(Engine::Sqlite);
-}
-
-#[test]
-fn bad_backups_restore_nothing_on_postgresql() {
-    bad_backups_restore_nothing(Engine::Postgres);
-}
+crate::engines!(bad_backups_restore_nothing);
 
 /// What a backup taken before `0009_sealed` looked like: no blind index columns, no
 /// `data_key` table, the schema one migration shorter.
@@ -327,12 +298,4 @@ fn an_older_backup_restores_and_is_upgraded(to: Engine) {
     std::fs::remove_file(file).unwrap();
 }
 
-#[test]
-fn an_older_backup_restores_on_sqlite_and_is_upgraded() {
-    an_older_backup_restores_and_is_upgraded(Engine::Sqlite);
-}
-
-#[test]
-fn an_older_backup_restores_on_postgresql_and_is_upgraded() {
-    an_older_backup_restores_and_is_upgraded(Engine::Postgres);
-}
+crate::engines!(an_older_backup_restores_and_is_upgraded);

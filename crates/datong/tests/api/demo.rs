@@ -42,7 +42,7 @@ fn fingerprint(db: &Db) -> Vec<String> {
     out
 }
 
-fn same_seed_same_city(engine: Engine) {
+fn the_same_seed_builds_the_same_city(engine: Engine) {
     blocking(|| {
         let (_, a, report) = build(engine, 7);
         let (_, b, _) = build(engine, 7);
@@ -57,17 +57,9 @@ fn same_seed_same_city(engine: Engine) {
     });
 }
 
-#[test]
-fn the_same_seed_builds_the_same_city_on_sqlite() {
-    same_seed_same_city(Engine::Sqlite);
-}
+crate::engines!(the_same_seed_builds_the_same_city);
 
-#[test]
-fn the_same_seed_builds_the_same_city_on_postgres() {
-    same_seed_same_city(Engine::Postgres);
-}
-
-fn marked_and_consistent(engine: Engine) {
+fn the_demo_is_marked_synthetic_and_keeps_the_rules(engine: Engine) {
     blocking(|| {
         let (_, db, _) = build(engine, 1);
         let mut c = db.get().unwrap();
@@ -142,15 +134,7 @@ fn marked_and_consistent(engine: Engine) {
     });
 }
 
-#[test]
-fn the_demo_is_marked_synthetic_and_keeps_the_rules_on_sqlite() {
-    marked_and_consistent(Engine::Sqlite);
-}
-
-#[test]
-fn the_demo_is_marked_synthetic_and_keeps_the_rules_on_postgres() {
-    marked_and_consistent(Engine::Postgres);
-}
+crate::engines!(the_demo_is_marked_synthetic_and_keeps_the_rules);
 
 async fn each_role_sees_only_its_subtree(engine: Engine) {
     let (url, db, report) = blocking(move || build(engine, 3));

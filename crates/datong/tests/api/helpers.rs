@@ -9,18 +9,39 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// Runs an async test body on both engines: `both!(name);` needs `async fn name(app: TestApp)`.
+/// Runs an async test body on both engines: `both!(name);` needs `async fn name(app: TestApp)`;
+/// `both!(name, spawner)` starts the app with another `async fn(Engine) -> TestApp`.
 #[macro_export]
 macro_rules! both {
     ($name:ident) => {
+        $crate::both!($name, $crate::helpers::spawn_app);
+    };
+    ($name:ident, $spawn:path) => {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$name($crate::helpers::spawn_app(datong_store::Engine::Sqlite).await).await
+                super::$name($spawn(datong_store::Engine::Sqlite).await).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                super::$name($crate::helpers::spawn_app(datong_store::Engine::Postgres).await).await
+                super::$name($spawn(datong_store::Engine::Postgres).await).await
+            }
+        }
+    };
+}
+
+/// Runs a synchronous test on both engines: `engines!(name);` needs `fn name(engine: Engine)`.
+#[macro_export]
+macro_rules! engines {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name(datong_store::Engine::Sqlite)
+            }
+            #[test]
+            fn postgres() {
+                super::$name(datong_store::Engine::Postgres)
             }
         }
     };
@@ -64,6 +85,37 @@ fn unique_name() -> String {
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+/// Runs `datong --db URL ARGS…` with `stdin`, and with `data_key` as DATONG_DATA_KEY
+/// (never the environment's own): whether it succeeded, and what it printed on both streams.
+pub fn run_cli(url: &str, args: &[&str], stdin: &str, data_key: Option<&str>) -> (bool, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_datong"));
+    cmd.args(["--db", url])
+        .args(args)
+        .env("DATONG_LOG", "warn")
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("DATONG_DATA_KEY_FILE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    match data_key {
+        Some(k) => cmd.env("DATONG_DATA_KEY", k),
+        None => cmd.env_remove("DATONG_DATA_KEY"),
+    };
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let printed =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), printed)
 }
 
 /// A fresh, empty, migrated database on `engine`.

@@ -3,9 +3,7 @@
 //! ID number is still one member; a sealed database opens with its key only; a database
 //! kept in clear is sealed when it is first opened with a key.
 
-use crate::helpers::{
-    COMMUNITY_A, DATA_KEY, TestApp, blocking, demo_db, id_number, spawn_sealed_app,
-};
+use crate::helpers::{COMMUNITY_A, DATA_KEY, TestApp, blocking, demo_db, id_number, run_cli};
 use datong_store::seal::{DataKey, OpenError};
 use datong_store::{Engine, params};
 use serde_json::json;
@@ -103,18 +101,7 @@ async fn numbers_are_sealed_at_rest(app: TestApp) {
     });
 }
 
-mod numbers_are_sealed_at_rest {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        super::numbers_are_sealed_at_rest(super::spawn_sealed_app(super::Engine::Sqlite).await)
-            .await
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        super::numbers_are_sealed_at_rest(super::spawn_sealed_app(super::Engine::Postgres).await)
-            .await
-    }
-}
+crate::both!(numbers_are_sealed_at_rest, crate::helpers::spawn_sealed_app);
 
 /// A city that ran without a key gets one: its first opening with the key seals every
 /// number already stored (the demo's members, social workers and residents' requests),
@@ -163,19 +150,7 @@ fn a_database_kept_in_clear_is_sealed_when_given_a_key(engine: Engine) {
     drop(db);
 
     // Its backup restores where the key is given, and nowhere else.
-    let datong = |url: &str, args: &[&str], key: Option<&str>| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_datong"));
-        cmd.args(["--db", url]).args(args).env("DATONG_LOG", "warn");
-        match key {
-            Some(k) => cmd.env("DATONG_DATA_KEY", k),
-            None => cmd.env_remove("DATONG_DATA_KEY"),
-        };
-        let out = cmd.output().unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let datong = |url: &str, args: &[&str], key: Option<&str>| run_cli(url, args, "", key);
     let file = std::env::temp_dir().join(format!(
         "datong-tests/{}-sealed-{engine:?}.backup.gz",
         std::process::id()
@@ -195,12 +170,4 @@ fn a_database_kept_in_clear_is_sealed_when_given_a_key(engine: Engine) {
     std::fs::remove_file(file).unwrap();
 }
 
-#[test]
-fn a_database_kept_in_clear_is_sealed_when_given_a_key_on_sqlite() {
-    a_database_kept_in_clear_is_sealed_when_given_a_key(Engine::Sqlite);
-}
-
-#[test]
-fn a_database_kept_in_clear_is_sealed_when_given_a_key_on_postgresql() {
-    a_database_kept_in_clear_is_sealed_when_given_a_key(Engine::Postgres);
-}
+crate::engines!(a_database_kept_in_clear_is_sealed_when_given_a_key);
