@@ -409,6 +409,7 @@ pub fn restore(
                 columns: table.self_references.clone(),
                 rows: Vec::new(),
             };
+            let column_names = names(&columns);
             let mut batch: Vec<Vec<Value>> = Vec::with_capacity(PAGE);
             loop {
                 next = lines.next()?;
@@ -440,10 +441,10 @@ pub fn restore(
                 }
                 batch.push(values);
                 if batch.len() == PAGE {
-                    rows += c.bulk_insert(&table.name, &names(&columns), batch.drain(..))?;
+                    rows += c.bulk_insert(&table.name, &column_names, batch.drain(..))?;
                 }
             }
-            rows += c.bulk_insert(&table.name, &names(&columns), batch.into_iter())?;
+            rows += c.bulk_insert(&table.name, &column_names, batch.into_iter())?;
             pending.push(later);
         };
         if end != rows {

@@ -507,6 +507,17 @@ impl Conn {
             (false, Engine::Sqlite) => ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"),
             (false, Engine::Postgres) => ("BEGIN", "COMMIT", "ROLLBACK"),
         };
+        self.within(begin, commit, rollback, f)
+    }
+
+    /// Runs `f` between `begin` and `commit`, or `rollback` when it fails.
+    fn within<T, E: From<DbError>>(
+        &mut self,
+        begin: &str,
+        commit: &str,
+        rollback: &str,
+        f: impl FnOnce(&mut Conn) -> Result<T, E>,
+    ) -> Result<T, E> {
         self.batch(begin)?;
         self.deepen(1);
         let out = f(self);
@@ -536,20 +547,7 @@ impl Conn {
             Engine::Sqlite => "BEGIN DEFERRED",
             Engine::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
         };
-        self.batch(begin)?;
-        self.deepen(1);
-        let out = f(self);
-        self.deepen(-1);
-        match out {
-            Ok(v) => {
-                self.batch("COMMIT")?;
-                Ok(v)
-            }
-            Err(e) => {
-                let _ = self.batch("ROLLBACK");
-                Err(e)
-            }
-        }
+        self.within(begin, "COMMIT", "ROLLBACK", f)
     }
 
     fn deepen(&mut self, by: i32) {

@@ -29,7 +29,8 @@ const CHECK: &str = "datong data key";
 #[derive(Clone)]
 pub struct DataKey {
     cipher: Sm4Gcm,
-    blind: [u8; 32],
+    /// HMAC-SM3, keyed once with the blind index's key; each index starts from a copy.
+    blind: Hmac<Sm3>,
 }
 
 impl fmt::Debug for DataKey {
@@ -56,11 +57,13 @@ impl FromStr for DataKey {
 impl DataKey {
     pub fn new(key: [u8; 16]) -> Self {
         // Two keys from one: the cipher's, and the blind index's (HMAC-SM3 of a label).
-        let mut mac = <Hmac<Sm3> as hmac::KeyInit>::new_from_slice(&key).expect("any length");
-        mac.update(b"datong blind index");
+        let mac =
+            |key: &[u8]| <Hmac<Sm3> as hmac::KeyInit>::new_from_slice(key).expect("any length");
+        let mut derive = mac(&key);
+        derive.update(b"datong blind index");
         DataKey {
             cipher: Sm4Gcm::new_from_slice(&key).expect("16 bytes"),
-            blind: mac.finalize().into_bytes().into(),
+            blind: mac(&derive.finalize().into_bytes()),
         }
     }
 
@@ -101,8 +104,7 @@ impl DataKey {
 
     /// The blind index of an ID number: equal numbers, equal indexes; nothing more.
     pub fn blind(&self, value: &str) -> String {
-        let mut mac =
-            <Hmac<Sm3> as hmac::KeyInit>::new_from_slice(&self.blind).expect("any length");
+        let mut mac = self.blind.clone();
         mac.update(value.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }

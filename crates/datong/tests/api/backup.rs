@@ -3,21 +3,15 @@
 //! log, from another schema, or not a backup at all, and a restore into a database that
 //! holds data, restore nothing.
 
-use crate::helpers::{demo_db, fresh_db_url, run_cli};
+use crate::helpers::{demo_db, fresh_db_url, run_cli, temp_file};
 use datong_store::db::Value;
 use datong_store::{Conn, Engine, params};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn datong(url: &str, args: &[&str], stdin: &str) -> (bool, String) {
     run_cli(url, args, stdin, None)
-}
-
-fn temp_file(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join("datong-tests");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(format!("{}-{name}", std::process::id()))
 }
 
 /// Every table's rows but the restore's own audit entry, sorted, with booleans as the

@@ -232,8 +232,6 @@ impl Drop for KillOnDrop {
 async fn a_roster_imports_from_the_command_line(app: TestApp) {
     use crate::helpers::id_number;
     app.branch(COMMUNITY_A, "康吉社区第一支部").await;
-    let dir = std::env::temp_dir().join("datong-tests");
-    std::fs::create_dir_all(&dir).unwrap();
     let header =
         "姓名,性别,民族,公民身份号码,出生日期,学历,入党日期,转正日期,人员类别,所在党组织,联系电话";
     let row = |name: &str, id: &str| {
@@ -258,7 +256,7 @@ async fn a_roster_imports_from_the_command_line(app: TestApp) {
         ),
     ]
     .map(|(name, text)| {
-        let path = dir.join(format!("{}-{name}-roster.csv", std::process::id()));
+        let path = crate::helpers::temp_file(&format!("{name}-roster.csv"));
         std::fs::write(&path, text).unwrap();
         path
     });

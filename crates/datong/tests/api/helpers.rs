@@ -123,16 +123,19 @@ pub fn fresh_db(engine: Engine) -> Db {
     datong_store::open(&fresh_db_url(engine)).unwrap()
 }
 
+/// A path for a file of this test run's, named `name`, in the tests' temp directory.
+pub fn temp_file(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join("datong-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(format!("{}-{name}", std::process::id()))
+}
+
 /// The URL of a fresh, empty database on `engine` (created but not migrated).
 pub fn fresh_db_url(engine: Engine) -> String {
     match engine {
-        Engine::Sqlite => {
-            let dir = std::env::temp_dir().join("datong-tests");
-            std::fs::create_dir_all(&dir).unwrap();
-            dir.join(format!("{}.db", unique_name()))
-                .display()
-                .to_string()
-        }
+        Engine::Sqlite => temp_file(&format!("{}.db", unique_name()))
+            .display()
+            .to_string(),
         Engine::Postgres => {
             let base = std::env::var("DATONG_TEST_PG").expect(
                 "DATONG_TEST_PG is not set: run the tests with scripts/test, which starts a throwaway PostgreSQL",

@@ -151,10 +151,7 @@ fn a_database_kept_in_clear_is_sealed_when_given_a_key(engine: Engine) {
 
     // Its backup restores where the key is given, and nowhere else.
     let datong = |url: &str, args: &[&str], key: Option<&str>| run_cli(url, args, "", key);
-    let file = std::env::temp_dir().join(format!(
-        "datong-tests/{}-sealed-{engine:?}.backup.gz",
-        std::process::id()
-    ));
+    let file = crate::helpers::temp_file(&format!("sealed-{engine:?}.backup.gz"));
     let file = file.to_str().unwrap();
     let (ok, printed) = datong(&url, &["backup", file], Some(DATA_KEY));
     assert!(ok, "{printed}");
