@@ -252,6 +252,7 @@ pub fn requests(db: &Db, total: usize) -> Result<()> {
                     reporter_email: None,
                     device_id: None,
                     photos: Vec::new(),
+                    within: None,
                 };
                 (actor, draft)
             })

@@ -299,15 +299,28 @@ enum Territory {
 #[derive(Subcommand)]
 enum User {
     /// Add an account with one role over one subtree; the password is read from stdin.
+    /// A role is held at its own level (city at a city, district and department at a
+    /// district …); a member account names its member record and a unit account its
+    /// unit, whose node it takes.
     Add {
         login: String,
         #[arg(long)]
         role: String,
-        #[arg(long)]
-        scope: String,
+        /// The node where the role is held (a division code, or CN for an administrator).
+        #[arg(long, required_unless_present_any = ["member", "unit"])]
+        scope: Option<String>,
         /// May read ID and phone numbers unmasked in its scope (each read is audited).
         #[arg(long)]
         unmask: bool,
+        /// With --role member: the member record (id) the account is.
+        #[arg(long, conflicts_with_all = ["unit", "department"])]
+        member: Option<i64>,
+        /// With --role unit: the resident unit (id) the account acts for.
+        #[arg(long, conflicts_with = "department")]
+        unit: Option<i64>,
+        /// With --role department: the department (id) the account acts for.
+        #[arg(long)]
+        department: Option<i64>,
     },
 }
 
@@ -688,6 +701,9 @@ fn main() -> Result<()> {
             role,
             scope,
             unmask,
+            member,
+            unit,
+            department,
         }) => {
             let Some(role) = Role::parse(&role) else {
                 bail!(
@@ -698,15 +714,22 @@ fn main() -> Result<()> {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']);
-            datong_store::account::add_user(
-                &mut *db.get()?,
-                &operator(),
-                &login,
+            use datong_store::account::{Binding, NewAccount};
+            let binding = match (member, unit, department) {
+                (Some(m), _, _) => Binding::Member(m),
+                (_, Some(u), _) => Binding::Unit(u),
+                (_, _, Some(d)) => Binding::Department(d),
+                _ => Binding::None,
+            };
+            let account = NewAccount {
+                login: &login,
                 password,
                 role,
-                &parse_scope(&scope)?,
+                scope: scope.as_deref().map(parse_scope).transpose()?,
                 unmask,
-            )?;
+                binding,
+            };
+            datong_store::account::add_user(&mut *db.get()?, &operator(), &account)?;
             eprintln!("account {login} added");
         }
         Command::Token(Token::Create { login }) => {

@@ -27,8 +27,13 @@ pub fn load_catalogue(c: &mut Conn, actor: &Actor, today: &str) -> Result<(), De
 }
 
 fn at(day: NaiveDate, hour: u32) -> Actor {
+    by("demo", day, hour)
+}
+
+/// A step taken by one party: an admission is filed, answered and decided by three.
+fn by(login: &str, day: NaiveDate, hour: u32) -> Actor {
     Actor {
-        login: "demo".into(),
+        login: login.into(),
         at: format!("{day}T{hour:02}:00:00.000000Z"),
     }
 }
@@ -171,7 +176,8 @@ fn admissions(
                 "{requester}拟委托街道承担“{name}”，人员经费由本部门保障，请街道书面答复意见。"
             ),
         };
-        let a = match admission::file(c, &Caller::system(at(filed, 10)), &draft) {
+        let a = match admission::file(c, &Caller::system(by("demo:department", filed, 10)), &draft)
+        {
             Ok(a) => a,
             // The same item on the same street twice: already admitted, skip it.
             Err(datong_store::StoreError::Refused { .. }) => continue,
@@ -192,14 +198,20 @@ fn admissions(
         } else {
             "该事项属行业监管职责，街道无相应力量，不同意承接。"
         };
-        admission::answer(c, &Caller::system(at(answered, 15)), a.id, opinion, text)?;
+        admission::answer(
+            c,
+            &Caller::system(by("demo:street", answered, 15)),
+            a.id,
+            opinion,
+            text,
+        )?;
         let decided = answered + Days::new(rng.range(1, 6).into());
         if i % 6 == 4 || decided >= today {
             continue;
         }
         admission::decide(
             c,
-            &Caller::system(at(decided, 11)),
+            &Caller::system(by("demo:district", decided, 11)),
             a.id,
             agree,
             if agree {

@@ -21,6 +21,7 @@ pub use plan::{Plan, Scale};
 use city::{City, Inputs, Place};
 use datong_domain::division::{DivisionCode, Kind};
 use datong_domain::{Level, Role};
+use datong_store::account::{Binding, NewAccount};
 use datong_store::audit::{self, Actor, Entry};
 use datong_store::db::Value;
 use datong_store::import::divisions::{self, ImportError};
@@ -163,7 +164,15 @@ pub fn build(db: &Db, opts: &Options, actor: &Actor) -> Result<Report, DemoError
         &streets,
         plan.tasks_per_district_month,
     )?;
-    streets::build(c, opts.seed, opts.today, &districts, &streets, "department")?;
+    let (home_district, _) = home(&districts, &streets);
+    streets::build(
+        c,
+        opts.seed,
+        opts.today,
+        &districts,
+        &streets,
+        ("department", &home_district.code),
+    )?;
     // Residents' requests find their grid among the places just drawn.
     datong_store::request::catalogue::index_areas(c)?;
     // Fresh statistics, so the planners read rosters off the right index from the start.
@@ -490,20 +499,60 @@ pub fn existing(db: &Db, seed: u64) -> Result<Report, DemoError> {
     })
 }
 
-const DEMO_LOGINS: [&str; 9] = [
+const DEMO_LOGINS: [&str; 10] = [
     "city",
     "district",
     "department",
     "street",
     "community",
     "grid",
+    "unit",
     "member",
     "resident",
     "admin",
 ];
 
+/// The street the demo's accounts work in (the city's first 街道, not a town) and the
+/// district it belongs to.
+fn home<'a>(districts: &'a [Place], streets: &'a [Place]) -> (&'a Place, &'a Place) {
+    let street = streets
+        .iter()
+        .find(|s| s.kind == Kind::Street)
+        .unwrap_or(&streets[0]);
+    let district = districts
+        .iter()
+        .find(|d| street.code.starts_with(&d.code))
+        .unwrap_or(&districts[0]);
+    (district, street)
+}
+
+/// The first row of `table` placed under `code`, for an account bound to a record.
+fn first_under(c: &mut Conn, table: &str, code: &str) -> Result<Option<i64>, DemoError> {
+    Ok(c.query_opt(
+        &format!(
+            "SELECT id FROM {table} WHERE territory_code >= $1 AND territory_code < $2 ORDER BY id LIMIT 1"
+        ),
+        params![code, format!("{code}:")],
+    )?
+    .map(|r| r.i64(0))
+    .transpose()?)
+}
+
+/// Where a member or a unit is placed: its node's code and name.
+fn place_of(c: &mut Conn, table: &str, id: i64) -> Result<(String, String), DemoError> {
+    let r = c.query_one(
+        &format!(
+            "SELECT x.territory_code, t.name FROM {table} x JOIN territory t ON t.code = x.territory_code WHERE x.id = $1"
+        ),
+        params![id],
+    )?;
+    Ok((r.str(0)?, r.str(1)?))
+}
+
 /// One account for each role of DESIGN §1, on the first urban district, street,
-/// community and grid.
+/// community and grid; the member is one of that community's members and the unit one of
+/// its street's units; the department acts for a bureau of its own district
+/// (`streets::build` binds it).
 fn accounts(
     c: &mut Conn,
     actor: &Actor,
@@ -513,14 +562,7 @@ fn accounts(
     communities: &[Place],
     password: &str,
 ) -> Result<Vec<DemoAccount>, DemoError> {
-    let street = streets
-        .iter()
-        .find(|s| s.kind == Kind::Street)
-        .unwrap_or(&streets[0]);
-    let district = districts
-        .iter()
-        .find(|d| street.code.starts_with(&d.code))
-        .unwrap_or(&districts[0]);
+    let (district, street) = home(districts, streets);
     let community = communities
         .iter()
         .find(|x| x.code.starts_with(&street.code) && x.kind == Kind::Community)
@@ -535,15 +577,25 @@ fn accounts(
         .iter()
         .find(|t| t.code.starts_with(&grid.code) && t.level == Level::Household)
         .expect("every grid has households");
+    let member = first_under(c, "member", &community.code)?
+        .ok_or_else(|| DemoError::NoCity(format!("no member in {}", community.code)))?;
+    let unit = match first_under(c, "unit", &community.code)? {
+        Some(u) => u,
+        None => first_under(c, "unit", &street.code)?
+            .ok_or_else(|| DemoError::NoCity(format!("no unit in {}", street.code)))?,
+    };
+    let unit_place = place_of(c, "unit", unit)?;
+    let member_place = place_of(c, "member", member)?;
     let city_name = "大同市".to_owned();
-    let plan: [(&str, Role, &str, String, bool); 9] = [
-        ("city", Role::City, CITY, city_name, true),
+    let plan: [(&str, Role, &str, String, bool, Binding); 10] = [
+        ("city", Role::City, CITY, city_name, true, Binding::None),
         (
             "district",
             Role::District,
             &district.code,
             district.name.clone(),
             false,
+            Binding::None,
         ),
         (
             "department",
@@ -551,6 +603,7 @@ fn accounts(
             &district.code,
             format!("{}住房和城乡建设局", district.name),
             false,
+            Binding::None,
         ),
         (
             "street",
@@ -558,6 +611,7 @@ fn accounts(
             &street.code,
             street.name.clone(),
             false,
+            Binding::None,
         ),
         (
             "community",
@@ -565,6 +619,7 @@ fn accounts(
             &community.code,
             community.name.clone(),
             false,
+            Binding::None,
         ),
         (
             "grid",
@@ -572,13 +627,23 @@ fn accounts(
             &grid.code,
             format!("{}{}", community.name, grid.name),
             false,
+            Binding::None,
+        ),
+        (
+            "unit",
+            Role::Unit,
+            &unit_place.0,
+            unit_place.1.clone(),
+            false,
+            Binding::Unit(unit),
         ),
         (
             "member",
             Role::Member,
-            &community.code,
-            community.name.clone(),
+            &member_place.0,
+            member_place.1.clone(),
             false,
+            Binding::Member(member),
         ),
         (
             "resident",
@@ -586,14 +651,30 @@ fn accounts(
             &household.code,
             household.name.clone(),
             false,
+            Binding::None,
         ),
-        ("admin", Role::Admin, "CN", "全国".to_owned(), false),
+        (
+            "admin",
+            Role::Admin,
+            "CN",
+            "全国".to_owned(),
+            false,
+            Binding::None,
+        ),
     ];
     let mut out = Vec::new();
-    for (login, role, scope, scope_name, unmask) in plan {
+    for (login, role, scope, scope_name, unmask, binding) in plan {
         debug_assert!(DEMO_LOGINS.contains(&login));
         let code = DivisionCode::parse(scope).expect("codes from the tree");
-        datong_store::account::add_user(c, actor, login, password, role, &code, unmask)?;
+        let account = NewAccount {
+            login,
+            password,
+            role,
+            scope: Some(code.clone()),
+            unmask,
+            binding,
+        };
+        datong_store::account::add_user(c, actor, &account)?;
         out.push(DemoAccount {
             login: login.to_owned(),
             role,

@@ -241,6 +241,7 @@ pub fn file(c: &mut Conn, inp: &Inputs) -> Result<Filed, StoreError> {
                 reporter_email: None,
                 device_id: None,
                 photos: Vec::new(),
+                within: None,
             };
             let actor = Actor {
                 login: match draft.channel {

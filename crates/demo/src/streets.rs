@@ -26,14 +26,14 @@ const DEPARTMENTS: [(&str, &str); 3] = [
     ("住房和城乡建设局", "住建工作站"),
 ];
 
-/// `department_login` acts for the first district's 住房和城乡建设局.
+/// `department`'s login acts for the 住房和城乡建设局 of the district it names.
 pub fn build(
     c: &mut Conn,
     seed: u64,
     today: NaiveDate,
     districts: &[Place],
     streets: &[Place],
-    department_login: &str,
+    department: (&str, &str),
 ) -> Result<(), DemoError> {
     let mut rng = Rng::new(seed).fork(0x57ee7);
     let city = DivisionCode::parse(crate::CITY).expect("a valid code");
@@ -43,7 +43,7 @@ pub fn build(
 
     let code = |p: &Place| DivisionCode::parse(&p.code).expect("codes from the tree");
     let mut agencies = Vec::new();
-    for (i, d) in districts.iter().enumerate() {
+    for d in districts {
         let mine: Vec<&Place> = streets
             .iter()
             .filter(|s| s.code.starts_with(&d.code))
@@ -52,8 +52,8 @@ pub fn build(
             continue;
         }
         for (name, agency) in DEPARTMENTS {
-            let logins = if i == 0 && name == "住房和城乡建设局" {
-                vec![department_login.to_owned()]
+            let logins = if d.code == department.1 && name == "住房和城乡建设局" {
+                vec![department.0.to_owned()]
             } else {
                 Vec::new()
             };

@@ -19,6 +19,7 @@ pub mod request;
 pub mod role;
 pub mod street;
 pub mod synthetic;
+pub mod text;
 pub mod unit;
 pub mod vocab;
 

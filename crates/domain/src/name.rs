@@ -1,5 +1,5 @@
 //! Names of people, organisations and places as they are kept: trimmed, 1 to 100
-//! characters, no control characters.
+//! characters, no control characters, something visible (`text::line`).
 
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -8,19 +8,16 @@ use serde::{Deserialize, Deserializer, Serialize};
 pub struct Name(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("应为 1 至 {max} 个字符的名称，不含控制字符", max = Name::MAX)]
+#[error("应为 1 至 {max} 个字符的名称，不含控制字符或仅由不可见字符组成", max = Name::MAX)]
 pub struct NameError;
 
 impl Name {
     pub const MAX: usize = 100;
 
     pub fn parse(s: &str) -> Result<Name, NameError> {
-        let t = s.trim();
-        let n = t.chars().count();
-        if n == 0 || n > Self::MAX || t.chars().any(char::is_control) {
-            return Err(NameError);
-        }
-        Ok(Name(t.to_owned()))
+        crate::text::line(s, Self::MAX)
+            .map(|t| Name(t.to_owned()))
+            .map_err(|_| NameError)
     }
 
     pub fn as_str(&self) -> &str {
@@ -53,7 +50,7 @@ mod tests {
                 .count(),
             100
         );
-        for bad in ["", "   ", "一\n网格", &"格".repeat(101)] {
+        for bad in ["", "   ", "一\n网格", "\u{200B}\u{200C}", &"格".repeat(101)] {
             assert_eq!(Name::parse(bad), Err(NameError), "{bad:?}");
         }
     }

@@ -1,6 +1,6 @@
 //! Roles (DESIGN §1) and the scope every account acts within.
 
-use crate::division::DivisionCode;
+use crate::division::{DivisionCode, Level};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -59,6 +59,26 @@ impl Role {
     }
 }
 
+impl Role {
+    /// The levels of the territory at which the role is held: the organisation
+    /// department at a city, a district committee and its departments at a district,
+    /// and so on down; a resident where people live; the administrator over a
+    /// deployment (the nation, a province or a city). A member's and a unit's place is
+    /// the record's own, wherever that is.
+    pub fn held_at(self, level: Level) -> bool {
+        match self {
+            Role::City => level == Level::City,
+            Role::District | Role::Department => level == Level::District,
+            Role::Street => level == Level::Street,
+            Role::Community => level == Level::Community,
+            Role::Grid => level == Level::Grid,
+            Role::Resident => level >= Level::Community,
+            Role::Member | Role::Unit => level >= Level::City,
+            Role::Admin => level <= Level::City,
+        }
+    }
+}
+
 /// Where a caller may read and write: the union of the subtrees of its role assignments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
@@ -106,6 +126,19 @@ mod tests {
 
     fn c(s: &str) -> DivisionCode {
         DivisionCode::parse(s).unwrap()
+    }
+
+    #[test]
+    fn each_role_is_held_at_its_own_levels() {
+        use Level::*;
+        let at =
+            |r: Role| -> Vec<Level> { Level::ALL.into_iter().filter(|l| r.held_at(*l)).collect() };
+        assert_eq!(at(Role::City), [City]);
+        assert_eq!(at(Role::Department), [District]);
+        assert_eq!(at(Role::Street), [Street]);
+        assert_eq!(at(Role::Grid), [Grid]);
+        assert_eq!(at(Role::Resident), [Community, Grid, Building, Household]);
+        assert_eq!(at(Role::Admin), [Nation, Province, City]);
     }
 
     #[test]

@@ -34,8 +34,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                     "请求体过大",
                 )
             })?;
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de)
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        let value = serde_path_to_error::deserialize(&mut de)
             .map(JsonBody)
             .map_err(|e| {
                 let path = e.path().to_string();
@@ -47,7 +47,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                     format!("字段无效：{inner}")
                 };
                 ApiError::bad_request(field, message)
-            })
+            })?;
+        // One JSON value and nothing after it but white space.
+        de.end()
+            .map_err(|e| ApiError::bad_request("", format!("JSON 格式错误：{e}")))?;
+        Ok(value)
     }
 }
 

@@ -657,6 +657,7 @@ async fn file_request(
         reporter_email: param(f, "email").map(str::to_owned),
         device_id: param(f, "device_id").map(str::to_owned),
         photos: p.media,
+        within: None,
     };
     let actor = Actor {
         login: format!("open311:{label}"),

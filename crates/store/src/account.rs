@@ -1,7 +1,7 @@
 //! Accounts, role assignments, and the credentials that prove who is calling: API tokens
 //! and browser sessions. Only the SM3 hash of a secret is stored.
 
-use crate::access::{Assignment, Caller};
+use crate::access::{Assignment, Caller, Own};
 use crate::audit::{self, Actor, Entry, timestamp};
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
@@ -48,16 +48,33 @@ pub fn hash_password(p: &str) -> String {
         .to_string()
 }
 
-/// Creates an account with one role assignment.
-pub fn add_user(
-    conn: &mut Conn,
-    actor: &Actor,
-    login: &str,
-    password: &str,
-    role: Role,
-    scope: &DivisionCode,
-    unmask: bool,
-) -> StoreResult<i64> {
+/// A new account: one role, held at one node, and for a member or a unit the record it
+/// is (its node is that record's).
+#[derive(Debug, Clone)]
+pub struct NewAccount<'a> {
+    pub login: &'a str,
+    pub password: &'a str,
+    pub role: Role,
+    /// Where the role is held; for a member or a unit, the record's node when absent.
+    pub scope: Option<DivisionCode>,
+    /// May read ID and phone numbers unmasked in its subtree (roles that manage one only).
+    pub unmask: bool,
+    pub binding: Binding,
+}
+
+/// The record an account is bound to, beside its role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binding {
+    None,
+    /// The member record a `member` account is.
+    Member(i64),
+    /// The resident unit a `unit` account acts for.
+    Unit(i64),
+    /// The district department a `department` account acts for.
+    Department(i64),
+}
+
+fn check_login(login: &str) -> StoreResult<()> {
     if login.is_empty()
         || login.len() > 64
         || !login
@@ -69,25 +86,112 @@ pub fn add_user(
             "登录名由 1 至 64 位字母、数字和 ._-@ 组成",
         ));
     }
-    check_password(password)?;
-    let hash = hash_password(password);
+    Ok(())
+}
+
+/// The node a bound record stands at: a member's or a unit's territory, a department's
+/// district.
+fn bound_node(c: &mut Conn, binding: Binding) -> StoreResult<Option<DivisionCode>> {
+    let (sql, id, field) = match binding {
+        Binding::None => return Ok(None),
+        Binding::Member(id) => (
+            "SELECT territory_code FROM member WHERE id = $1",
+            id,
+            "member",
+        ),
+        Binding::Unit(id) => ("SELECT territory_code FROM unit WHERE id = $1", id, "unit"),
+        Binding::Department(id) => (
+            "SELECT district_code FROM department WHERE id = $1",
+            id,
+            "department",
+        ),
+    };
+    let r = c
+        .query_opt(sql, params![id])?
+        .ok_or_else(|| StoreError::invalid(field, format!("{field} {id} 不存在")))?;
+    DivisionCode::from_path(&r.str(0)?)
+        .map(Some)
+        .map_err(|e| StoreError::invalid(field, e.to_string()))
+}
+
+/// Creates an account with one role assignment. A role is held only at its own levels
+/// (`Role::held_at`); a member account is bound to a member record and a unit account to
+/// a unit, and either takes its node from that record; only the roles that manage a
+/// subtree may hold the unmask right.
+pub fn add_user(conn: &mut Conn, actor: &Actor, a: &NewAccount) -> StoreResult<i64> {
+    check_login(a.login)?;
+    check_password(a.password)?;
+    let binding_fits = match a.binding {
+        Binding::None => !matches!(a.role, Role::Member | Role::Unit),
+        Binding::Member(_) => a.role == Role::Member,
+        Binding::Unit(_) => a.role == Role::Unit,
+        Binding::Department(_) => a.role == Role::Department,
+    };
+    if !binding_fits {
+        let field = match a.role {
+            Role::Member => "member",
+            Role::Unit => "unit",
+            _ => "role",
+        };
+        return Err(StoreError::invalid(
+            field,
+            "党员账号应绑定党员（--member），单位账号应绑定驻区单位（--unit），部门账号只可绑定部门",
+        ));
+    }
+    if a.unmask && !a.role.manages_records() {
+        return Err(StoreError::invalid(
+            "unmask",
+            "只有管理辖区的角色可查看完整证件号码",
+        ));
+    }
+    let hash = hash_password(a.password);
     conn.tx(|c| {
+        let bound = bound_node(c, a.binding)?;
+        let scope = match (&a.scope, bound) {
+            (Some(s), Some(b)) if *s != b => {
+                return Err(StoreError::invalid("scope", format!("账号所绑定的记录在 {b}，不在 {s}")));
+            }
+            (Some(s), _) => s.clone(),
+            (None, Some(b)) => b,
+            (None, None) => return Err(StoreError::invalid("scope", "请指定账号所在区划")),
+        };
         if !scope.is_nation() && c.query_opt("SELECT code FROM territory WHERE code = $1", params![scope.as_path()])?.is_none() {
             return Err(StoreError::invalid("scope", format!("区划 {scope} 不存在")));
+        }
+        if !a.role.held_at(scope.level()) {
+            return Err(StoreError::invalid(
+                "scope",
+                format!("{} 角色不能设在 {} 一级（{scope}）", a.role.as_str(), scope.level().as_str()),
+            ));
         }
         let id = c
             .query_one(
                 "INSERT INTO account (login, password_hash, display_name, created_at) VALUES ($1, $2, $1, $3) RETURNING id",
-                params![login, hash, &actor.at],
+                params![a.login, hash, &actor.at],
             )
             .map_err(|e| if e.is_unique_violation() { StoreError::conflict("login", "登录名已存在") } else { e.into() })?
             .i64(0)?;
+        let (member, unit) = match a.binding {
+            Binding::Member(m) => (Some(m), None),
+            Binding::Unit(u) => (None, Some(u)),
+            _ => (None, None),
+        };
         c.execute(
-            "INSERT INTO role_assignment (account_id, role, scope_code, unmask) VALUES ($1, $2, $3, $4)",
-            params![id, role.as_str(), scope.as_path(), unmask],
+            "INSERT INTO role_assignment (account_id, role, scope_code, unmask, member_id, unit_id) VALUES ($1, $2, $3, $4, $5, $6)",
+            params![id, a.role.as_str(), scope.as_path(), a.unmask, member, unit],
         )?;
-        let after = serde_json::json!({ "login": login, "role": role, "scope": scope, "unmask": unmask });
-        audit::append(c, actor, Entry { action: "create", entity: "account", entity_id: login, before: None, after: Some(&after) })?;
+        if let Binding::Department(d) = a.binding {
+            c.execute(
+                "INSERT INTO department_account (department_id, login) VALUES ($1, $2)",
+                params![d, a.login],
+            )?;
+        }
+        let after = serde_json::json!({
+            "login": a.login, "role": a.role, "scope": scope, "unmask": a.unmask,
+            "member_id": member, "unit_id": unit,
+            "department_id": match a.binding { Binding::Department(d) => Some(d), _ => None },
+        });
+        audit::append(c, actor, Entry { action: "create", entity: "account", entity_id: a.login, before: None, after: Some(&after) })?;
         Ok(id)
     })
 }
@@ -297,29 +401,73 @@ pub fn caller_for_secret(
             )?;
         }
     }
-    let assignments = assignments_of(conn, id)?;
-    Ok(Some(Resolved {
-        caller: Caller::new(
-            Actor {
-                login,
-                at: now.to_owned(),
-            },
-            assignments,
-        ),
-        csrf_token,
-    }))
+    let caller = caller_of(
+        conn,
+        id,
+        Actor {
+            login,
+            at: now.to_owned(),
+        },
+    )?;
+    Ok(Some(Resolved { caller, csrf_token }))
 }
 
-fn assignments_of(conn: &mut Conn, account: i64) -> StoreResult<Vec<Assignment>> {
-    Ok(conn
-        .query("SELECT role, scope_code, unmask FROM role_assignment WHERE account_id = $1 ORDER BY id", params![account])?
-        .iter()
-        .filter_map(|r| {
-            let role = Role::parse(&r.str(0).ok()?)?;
-            let scope = DivisionCode::from_path(&r.str(1).ok()?).ok()?;
-            Some(Assignment { role, scope, unmask: r.bool(2).ok()? })
-        })
-        .collect())
+/// The caller an account is: its assignments and what it stands in a relation to.
+fn caller_of(conn: &mut Conn, account: i64, actor: Actor) -> StoreResult<Caller> {
+    let rows = conn.query(
+        "SELECT role, scope_code, unmask, member_id, unit_id FROM role_assignment WHERE account_id = $1 ORDER BY id",
+        params![account],
+    )?;
+    let mut assignments = Vec::new();
+    let mut own = Own::default();
+    for r in &rows {
+        let (Some(role), Ok(scope)) =
+            (Role::parse(&r.str(0)?), DivisionCode::from_path(&r.str(1)?))
+        else {
+            continue;
+        };
+        // A member or unit role without its record relates to nothing.
+        own.member = own
+            .member
+            .or(r.opt_i64(3)?.filter(|_| role == Role::Member));
+        own.unit = own.unit.or(r.opt_i64(4)?.filter(|_| role == Role::Unit));
+        assignments.push(Assignment {
+            role,
+            scope,
+            unmask: r.bool(2)?,
+        });
+    }
+    for (table, id) in [("member", own.member), ("unit", own.unit)] {
+        if let Some(id) = id {
+            let org = conn.query_opt(
+                &format!("SELECT org_id FROM {table} WHERE id = $1"),
+                params![id],
+            )?;
+            own.orgs
+                .extend(org.map(|r| r.opt_i64(0)).transpose()?.flatten());
+        }
+    }
+    if assignments.iter().any(|a| a.role == Role::Department) {
+        own.departments = conn
+            .query("SELECT department_id FROM department_account WHERE login = $1 ORDER BY department_id", params![&actor.login])?
+            .iter()
+            .map(|r| r.i64(0))
+            .collect::<Result<_, _>>()?;
+        let mut q = crate::sql::Sql::new(
+            "SELECT DISTINCT login FROM department_account WHERE department_id IN ",
+        );
+        q.bind_list(own.departments.iter().copied());
+        own.department_logins = conn
+            .query(&q.text, &q.params)?
+            .iter()
+            .map(|r| r.str(0))
+            .collect::<Result<_, _>>()?;
+        // What it filed itself is its own before any department is named for it.
+        if !own.department_logins.contains(&actor.login) {
+            own.department_logins.push(actor.login.clone());
+        }
+    }
+    Ok(Caller::with_own(actor, assignments, own))
 }
 
 /// The caller an enabled account is at `now`, with the roles it holds then: for work done
@@ -332,12 +480,9 @@ pub fn caller_for_login(conn: &mut Conn, login: &str, now: &str) -> StoreResult<
     else {
         return Ok(None);
     };
-    let assignments = assignments_of(conn, r.i64(0)?)?;
-    Ok(Some(Caller::new(
-        Actor {
-            login: login.to_owned(),
-            at: now.to_owned(),
-        },
-        assignments,
-    )))
+    let actor = Actor {
+        login: login.to_owned(),
+        at: now.to_owned(),
+    };
+    Ok(Some(caller_of(conn, r.i64(0)?, actor)?))
 }

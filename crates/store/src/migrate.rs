@@ -37,6 +37,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_streets"),
     migration!(8, "0008_requests"),
     migration!(9, "0009_sealed"),
+    migration!(10, "0010_accounts"),
 ];
 
 /// Gives the territories written before 0003 their pinyin initials.

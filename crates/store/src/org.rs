@@ -7,7 +7,7 @@ use crate::db::{Conn, Row};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::rollup::{Deltas, org_metric};
-use crate::sql::{Page, Sql};
+use crate::sql::{Page, Related, Sql};
 use datong_domain::branch_rules::{self, Finding, OrgFacts};
 use datong_domain::division::{DivisionCode, Level};
 use datong_domain::org::OrgKind;
@@ -45,11 +45,17 @@ fn from_row(r: &Row) -> StoreResult<Org> {
     })
 }
 
+/// The organisations of a member's or a unit's account, which it reads wherever they are.
+fn own(caller: &Caller) -> [Related; 1] {
+    [Related::ids("id", caller.own.orgs.iter().copied())]
+}
+
 pub fn get(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Org> {
     let mut q = Sql::new(&format!(
         "SELECT {COLUMNS} FROM party_org WHERE valid_to IS NULL AND id = "
     ));
-    q.bind(id).and_in_scope("territory_code", &caller.scope);
+    q.bind(id)
+        .and_visible("territory_code", caller, None, &own(caller));
     let r = conn
         .query_opt(&q.text, &q.params)?
         .ok_or(StoreError::NotFound)?;
@@ -77,7 +83,7 @@ pub fn names(
     }
     let mut q = Sql::new("SELECT id, name FROM party_org WHERE id IN ");
     q.bind_list(ids.iter().copied());
-    q.and_in_scope("territory_code", &caller.scope);
+    q.and_visible("territory_code", caller, None, &own(caller));
     conn.query(&q.text, &q.params)?
         .iter()
         .map(|r| Ok((r.i64(0)?, r.str(1)?)))
@@ -88,7 +94,7 @@ pub fn list(conn: &mut Conn, caller: &Caller, f: &OrgFilter, page: &Page) -> Sto
     let mut q = Sql::new(&format!(
         "SELECT {COLUMNS} FROM party_org WHERE valid_to IS NULL"
     ));
-    q.and_in_scope_under("territory_code", &caller.scope, f.territory.as_ref());
+    q.and_visible("territory_code", caller, f.territory.as_ref(), &own(caller));
     if let Some(k) = f.kind {
         q.push(" AND kind = ").bind(k.as_str());
     }
@@ -122,7 +128,7 @@ fn term_end(start: chrono::NaiveDate, territory: &DivisionCode) -> String {
 }
 
 fn check_write(caller: &Caller, territory: &DivisionCode) -> StoreResult<()> {
-    if !caller.scope.contains(territory) {
+    if !caller.places.contains(territory) {
         return Err(StoreError::invalid(
             "territory",
             "所在区划不存在或不在权限范围内",

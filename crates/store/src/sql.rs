@@ -1,7 +1,46 @@
 //! A small builder for queries whose shape depends on filters, and the scope filter.
 
+use crate::access::Caller;
 use crate::db::Value;
 use datong_domain::{DivisionCode, Scope};
+
+/// A relation in which a row is the caller's own whatever its subtree, for
+/// `Sql::and_visible`: `<expr> IN (<values>)`, e.g. a member's own record by its id.
+#[derive(Debug)]
+pub struct Related {
+    expr: &'static str,
+    through: Option<&'static str>,
+    values: Vec<Value>,
+}
+
+impl Related {
+    /// Rows whose `expr` is one of `ids`.
+    pub fn ids(expr: &'static str, ids: impl IntoIterator<Item = i64>) -> Self {
+        Related {
+            expr,
+            through: None,
+            values: ids.into_iter().map(Value::from).collect(),
+        }
+    }
+
+    /// Relates through a table: `<expr> IN (<select> IN (<values>))`, where `select`
+    /// reads one column of the rows whose last-named column holds one of the values.
+    pub fn through(self, select: &'static str) -> Self {
+        Related {
+            through: Some(select),
+            ..self
+        }
+    }
+
+    /// Rows whose `expr` (a login column) is one of `logins`.
+    pub fn logins(expr: &'static str, logins: &[String]) -> Self {
+        Related {
+            expr,
+            through: None,
+            values: logins.iter().map(|l| Value::from(l.as_str())).collect(),
+        }
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct Sql {
@@ -45,9 +84,9 @@ impl Sql {
 
     /// Appends `AND (<column> in one of the scope's subtrees)`.
     ///
-    /// Architecture invariant: this and `and_in_scope_under` are the only places a scope
-    /// becomes SQL. Every repository read of a scoped table goes through one of them, so a
-    /// handler cannot forget it.
+    /// Architecture invariant: this, `and_in_scope_under` and `and_visible` are the only
+    /// places a scope becomes SQL. Every repository read of a scoped table goes through
+    /// one of them, so a handler cannot forget it.
     pub fn and_in_scope(&mut self, column: &str, scope: &Scope) -> &mut Self {
         self.and_in_scope_under(column, scope, None)
     }
@@ -63,6 +102,47 @@ impl Sql {
         scope: &Scope,
         under: Option<&DivisionCode>,
     ) -> &mut Self {
+        self.push(" AND (")
+            .scope_ranges(column, scope, under)
+            .push(")")
+    }
+
+    /// Appends what a caller sees of a table: `AND (<column> in its subtrees, under
+    /// <under> OR <expr> IN (<values>) …)`, one disjunct for each relation that holds
+    /// values. A caller related to nothing gets the plain scope filter.
+    pub fn and_visible(
+        &mut self,
+        column: &str,
+        caller: &Caller,
+        under: Option<&DivisionCode>,
+        related: &[Related],
+    ) -> &mut Self {
+        self.push(" AND ((")
+            .scope_ranges(column, &caller.scope, under)
+            .push(")");
+        for r in related.iter().filter(|r| !r.values.is_empty()) {
+            self.push(&format!(" OR ({} IN ", r.expr));
+            if let Some(select) = r.through {
+                self.push(&format!("({select} IN "));
+            }
+            self.bind_list(r.values.iter().cloned());
+            if r.through.is_some() {
+                self.push(")");
+            }
+            if let Some(u) = under {
+                self.push(" AND ").prefix_range(column, u.as_path());
+            }
+            self.push(")");
+        }
+        self.push(")")
+    }
+
+    fn scope_ranges(
+        &mut self,
+        column: &str,
+        scope: &Scope,
+        under: Option<&DivisionCode>,
+    ) -> &mut Self {
         let ranges: Vec<&DivisionCode> = scope
             .roots()
             .iter()
@@ -73,7 +153,6 @@ impl Sql {
                 Some(_) => None,
             })
             .collect();
-        self.push(" AND (");
         for (i, code) in ranges.iter().enumerate() {
             if i > 0 {
                 self.push(" OR ");
@@ -83,7 +162,7 @@ impl Sql {
         if ranges.is_empty() {
             self.push("1 = 0");
         }
-        self.push(")")
+        self
     }
 
     /// Appends `AND <column> in the subtree of <code>` (a filter, inside the scope).

@@ -60,7 +60,7 @@ fn nation() -> Territory {
 /// Reads a node the caller may see: inside its scope, or on the path down to it (so that
 /// breadcrumbs can name the ancestors).
 pub fn get(conn: &mut Conn, caller: &Caller, code: &DivisionCode) -> StoreResult<Territory> {
-    if !caller.scope.sees_path_to(code) {
+    if !caller.places.sees_path_to(code) {
         return Err(StoreError::NotFound);
     }
     if code.is_nation() {
@@ -81,7 +81,7 @@ pub fn get_in_scope(
     caller: &Caller,
     code: &DivisionCode,
 ) -> StoreResult<Territory> {
-    if !caller.scope.contains(code) {
+    if !caller.places.contains(code) {
         return Err(StoreError::NotFound);
     }
     get(conn, caller, code)
@@ -162,7 +162,7 @@ pub fn at_level(
     found
         .into_iter()
         .filter_map(|(c, n)| DivisionCode::from_path(&c).ok().map(|c| (c, n)))
-        .filter(|(c, _)| c.level() == level && caller.scope.contains(c))
+        .filter(|(c, _)| c.level() == level && caller.places.contains(c))
         .map(Ok)
         .collect()
 }
@@ -183,10 +183,10 @@ pub fn children(
     } else {
         q.push(" AND parent_code = ").bind(code.as_path());
     }
-    if !caller.scope.contains(code) {
+    if !caller.places.contains(code) {
         // An ancestor of the caller's scope: only the children that lead into it.
         let visible: Vec<&DivisionCode> = caller
-            .scope
+            .places
             .roots()
             .iter()
             .filter(|r| code.contains(r))
@@ -222,7 +222,7 @@ pub fn search(
     } else {
         q.and_contains("name", text);
     }
-    q.and_in_scope("code", &caller.scope);
+    q.and_in_scope("code", &caller.places);
     if let Some(l) = level {
         q.push(" AND level = ").bind(l.as_str());
     }
@@ -246,18 +246,18 @@ fn search_initials(
 ) -> StoreResult<Vec<Territory>> {
     let walk = |q: &mut Sql| {
         q.push("WITH RECURSIVE walk(code, level) AS (SELECT code, level FROM territory WHERE ");
-        if caller.scope.roots().iter().any(DivisionCode::is_nation) {
+        if caller.places.roots().iter().any(DivisionCode::is_nation) {
             q.push("parent_code IS NULL");
         } else {
             q.push("code IN ")
-                .bind_list(caller.scope.roots().iter().map(DivisionCode::as_path));
+                .bind_list(caller.places.roots().iter().map(DivisionCode::as_path));
         }
         q.push(&format!(
             " UNION ALL SELECT t.code, t.level FROM territory t JOIN walk w ON t.parent_code = w.code
                WHERE w.level NOT IN ('grid', 'building', 'household'))
              SELECT {COLUMNS} FROM territory WHERE valid_to IS NULL AND code IN (SELECT code FROM walk)"
         ));
-        q.and_in_scope("code", &caller.scope);
+        q.and_in_scope("code", &caller.places);
         if let Some(l) = level {
             q.push(" AND level = ").bind(l.as_str());
         }
@@ -313,7 +313,7 @@ pub struct NewTerritory {
 }
 
 pub fn create(conn: &mut Conn, caller: &Caller, n: NewTerritory) -> StoreResult<Territory> {
-    if !caller.scope.contains(&n.parent) {
+    if !caller.places.contains(&n.parent) {
         return Err(StoreError::NotFound);
     }
     caller.may_write(&n.parent)?;
@@ -509,7 +509,7 @@ pub fn placed_below(
         "SELECT g.code, t.name, t.level, g.lon, g.lat, g.polygon FROM territory_geo g
            JOIN territory t ON t.code = g.code WHERE t.valid_to IS NULL",
     );
-    q.and_in_scope_under("g.code", &caller.scope, Some(code));
+    q.and_in_scope_under("g.code", &caller.places, Some(code));
     let levels: Vec<Level> = Level::ALL
         .into_iter()
         .filter(|l| *l >= code.level() && *l <= deepest)

@@ -6,7 +6,7 @@ use crate::db::{Conn, Row};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::rollup::{Deltas, unit_metric};
-use crate::sql::{Page, Sql};
+use crate::sql::{Page, Related, Sql};
 use datong_domain::credit_code::CreditCode;
 use datong_domain::division::DivisionCode;
 use datong_domain::unit::{Coverage, UnitKind};
@@ -43,9 +43,15 @@ fn from_row(r: &Row) -> StoreResult<Unit> {
     })
 }
 
+/// A unit's account reads its own unit wherever it is.
+fn own(caller: &Caller) -> [Related; 1] {
+    [Related::ids("id", caller.own.unit)]
+}
+
 pub fn get(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Unit> {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM unit WHERE id = "));
-    q.bind(id).and_in_scope("territory_code", &caller.scope);
+    q.bind(id)
+        .and_visible("territory_code", caller, None, &own(caller));
     from_row(
         &conn
             .query_opt(&q.text, &q.params)?
@@ -69,7 +75,7 @@ pub fn list(
     page: &Page,
 ) -> StoreResult<Vec<Unit>> {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM unit WHERE 1 = 1"));
-    q.and_in_scope_under("territory_code", &caller.scope, f.territory.as_ref());
+    q.and_visible("territory_code", caller, f.territory.as_ref(), &own(caller));
     if let Some(k) = f.kind {
         q.push(" AND kind = ").bind(k.as_str());
     }
@@ -99,7 +105,7 @@ pub struct UnitInput {
 
 /// Checks what a unit's fields say against each other and the caller's scope.
 fn check(conn: &mut Conn, caller: &Caller, u: &UnitInput) -> StoreResult<()> {
-    if !caller.scope.contains(&u.territory) {
+    if !caller.places.contains(&u.territory) {
         return Err(StoreError::invalid(
             "territory",
             "所在区划不存在或不在权限范围内",

@@ -101,10 +101,10 @@ pub fn head(
     let lineage = code
         .lineage()
         .into_iter()
-        .filter(|a| a != code && caller.scope.sees_path_to(a))
+        .filter(|a| a != code && caller.places.sees_path_to(a))
         .filter_map(|a| territory::get(c, caller, &a).ok())
         .map(|t| {
-            let inside = caller.scope.contains(&t.code);
+            let inside = caller.places.contains(&t.code);
             (t, inside)
         })
         .collect();

@@ -73,7 +73,7 @@ pub async fn detail(
             }
         } }
         @if may_unmask { p { a #unmask href={ "/members/" (m.id) "?unmask=true" } { (t.unmask) } } }
-        @if viewer.caller.write_scope.contains(&m.territory) {
+        @if viewer.caller.scope.contains(&m.territory) {
             p { a.button #change href={ "/members/" (m.id) "/edit" } { (t.edit) " / " (t.transfer) } }
         }
         h2 { (t.transfers) }
@@ -432,9 +432,7 @@ async fn load_for_form(
             },
         )?
         .into_iter()
-        .filter(|o| {
-            o.kind.is_branch() && caller.write_scope.contains(&o.territory) && o.id != m.org_id
-        })
+        .filter(|o| o.kind.is_branch() && caller.scope.contains(&o.territory) && o.id != m.org_id)
         .collect();
         Ok((m, orgs))
     })

@@ -21,7 +21,7 @@ use datong_http::api::session::ClientIp;
 use datong_http::error::ApiError;
 use datong_store::audit::Actor;
 use datong_store::request::catalogue::{self, Service};
-use datong_store::request::intake::Draft;
+use datong_store::request::intake::{Draft, Within};
 use datong_store::territory::{Placed, Territory};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -91,7 +91,7 @@ fn number(s: &str) -> Option<f64> {
 fn step(c: &mut datong_store::Conn, w: &Where) -> datong_store::StoreResult<Step> {
     let located = match (number(&w.lat), number(&w.lon)) {
         (Some(lat), Some(lon)) => match Point::new(lat, lon) {
-            Ok(p) => Some(catalogue::locate(c, p)?),
+            Ok(p) => Some(catalogue::locate(c, p, None)?),
             Err(_) => Some(None),
         },
         _ => None,
@@ -401,6 +401,11 @@ fn draft(f: &Filled, photos: Vec<Vec<u8>>, login: Option<String>) -> Result<Draf
         reporter_email: None,
         device_id: None,
         photos,
+        // The map the resident tapped is their community's: the point is looked up there.
+        within: DivisionCode::parse(f.community.trim())
+            .ok()
+            .filter(|c| c.level() == Level::Community)
+            .map(Within::community),
     })
 }
 

@@ -22,7 +22,7 @@ use datong_http::App;
 use datong_http::api::requests::may_take_calls;
 use datong_http::error::ApiError;
 use datong_store::request::catalogue::{self, Service};
-use datong_store::request::intake::Draft;
+use datong_store::request::intake::{Draft, Within};
 use datong_store::request::tally::{self, Dot, Figures, Months};
 use datong_store::request::workflow::{self, Action};
 use datong_store::request::{self as store, Filter, Request, Step};
@@ -268,6 +268,7 @@ fn hotline_draft(f: &HotlineForm) -> Result<Draft, Errors> {
         reporter_email: None,
         device_id: None,
         photos: Vec::new(),
+        within: None,
     })
 }
 
@@ -283,12 +284,24 @@ pub async fn hotline(
     if let Err(e) = may_take_calls(&viewer.caller) {
         return failure(viewer.lang, e);
     }
+    // The same check as the form's: a node the clerk may not see takes no calls.
+    let caller = viewer.caller.clone();
+    let checked = code.clone();
+    if let Err(e) = app
+        .run(move |c| datong_store::territory::get_in_scope(c, &caller, &checked))
+        .await
+    {
+        return failure(viewer.lang, e);
+    }
     let services = match active_services(&app).await {
         Ok(s) => s,
         Err(e) => return failure(viewer.lang, e),
     };
     let draft = match hotline_draft(&f) {
-        Ok(d) => d,
+        Ok(d) => Draft {
+            within: Some(Within::staff(&viewer.caller.scope)),
+            ..d
+        },
         Err(errors) => return hotline_page(&viewer, &code, &services, &f, &errors),
     };
     match app.intake.file(viewer.caller.actor.clone(), draft).await {

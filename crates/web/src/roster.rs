@@ -97,7 +97,7 @@ fn render(r: &Roster, q: &RosterQuery, page_no: i64, viewer: &Viewer) -> Html<St
         (crumbs(&r.lineage, &r.node))
         h1 { (r.node.name) " · " (t.members) }
         (tabs(t, &r.node.code, "members"))
-        @if viewer.caller.write_scope.contains(&r.node.code) {
+        @if viewer.caller.scope.contains(&r.node.code) {
             p {
                 a.button #new-member href={ "/t/" (r.node.code) "/members/new" } { (t.new_member) }
                 " "

@@ -3,6 +3,8 @@
 
 use crate::both;
 use crate::helpers::{COMMUNITY_A, COMMUNITY_B, TestApp, credit_code, id_number};
+use datong_domain::{DivisionCode, Role};
+use datong_store::account::Binding;
 use serde_json::json;
 
 async fn community_a_never_reaches_community_b(app: TestApp) {
@@ -191,17 +193,168 @@ async fn community_a_never_reaches_community_b(app: TestApp) {
 }
 both!(community_a_never_reaches_community_b);
 
-async fn a_member_reads_but_does_not_manage(app: TestApp) {
+/// Roles that do not manage a subtree see by relation: a member their own record and
+/// organisation, a unit itself, a department nothing of the party's rosters.
+async fn members_units_and_departments_see_by_relation(mut app: TestApp) {
+    let org_a = app.branch(COMMUNITY_A, "A 第一支部").await;
+    let org_b = app.branch(COMMUNITY_A, "A 第二支部").await;
+    let me = app.member(org_a, &id_number("19800101", 11)).await;
+    let me_id = me["id"].as_i64().unwrap();
+    let other = app.member(org_a, &id_number("19800101", 21)).await["id"]
+        .as_i64()
+        .unwrap();
+    let unit = app
+        .post("city", "/api/v1/units", json!({ "name": "A 物业", "credit_code": credit_code(2), "kind": "property_company", "territory": COMMUNITY_A, "coverage": "none" }))
+        .await;
+    assert_eq!(unit.status, 201, "{:?}", unit.body);
+    let unit = unit.body["id"].as_i64().unwrap();
+    let unit_b = app
+        .post("city", "/api/v1/units", json!({ "name": "A 超市", "credit_code": credit_code(3), "kind": "non_public_enterprise", "territory": COMMUNITY_A, "coverage": "none" }))
+        .await;
+    assert_eq!(unit_b.status, 201, "{:?}", unit_b.body);
+    let unit_b = unit_b.body["id"].as_i64().unwrap();
+    app.bound_account("me", Role::Member, Binding::Member(me_id));
+    app.bound_account("unit", Role::Unit, Binding::Unit(unit));
+
+    let items = |r: &crate::helpers::Resp| -> Vec<i64> {
+        r.body["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{:?}", r.body))
+            .iter()
+            .map(|i| i["id"].as_i64().unwrap())
+            .collect()
+    };
+    // (who, path, status, the ids a list holds)
+    let cases: Vec<(&str, String, u16, Option<Vec<i64>>)> = vec![
+        ("me", "/api/v1/members".into(), 200, Some(vec![me_id])),
+        (
+            "me",
+            format!("/api/v1/members?territory={COMMUNITY_A}"),
+            200,
+            Some(vec![me_id]),
+        ),
+        ("me", format!("/api/v1/members/{me_id}"), 200, None),
+        (
+            "me",
+            format!("/api/v1/members/{me_id}?unmask=true"),
+            200,
+            None,
+        ),
+        ("me", format!("/api/v1/members/{other}"), 404, None),
+        ("me", format!("/api/v1/orgs/{org_a}"), 200, None),
+        ("me", format!("/api/v1/orgs/{org_b}"), 404, None),
+        ("me", "/api/v1/orgs".into(), 200, Some(vec![org_a])),
+        ("me", format!("/api/v1/units/{unit}"), 404, None),
+        ("me", "/api/v1/units".into(), 200, Some(vec![])),
+        ("unit", format!("/api/v1/units/{unit}"), 200, None),
+        ("unit", format!("/api/v1/units/{unit_b}"), 404, None),
+        ("unit", "/api/v1/units".into(), 200, Some(vec![unit])),
+        ("unit", "/api/v1/members".into(), 200, Some(vec![])),
+        ("unit", format!("/api/v1/members/{me_id}"), 404, None),
+        ("unit", format!("/api/v1/orgs/{org_a}"), 404, None),
+        ("dept", "/api/v1/members".into(), 200, Some(vec![])),
+        ("dept", format!("/api/v1/members/{me_id}"), 404, None),
+        ("dept", "/api/v1/orgs".into(), 200, Some(vec![])),
+        ("dept", format!("/api/v1/units/{unit}"), 404, None),
+        // The places stay readable: names and figures, no one's record.
+        (
+            "me",
+            format!("/api/v1/territories/{COMMUNITY_A}"),
+            200,
+            None,
+        ),
+        ("dept", "/api/v1/territories/140213".to_owned(), 200, None),
+        // Subtree roles still read their whole subtree.
+        ("a", "/api/v1/members".into(), 200, Some(vec![other, me_id])),
+    ];
+    for (who, path, status, list) in cases {
+        let r = app.get(who, &path).await;
+        assert_eq!(r.status, status, "{who} GET {path}: {:?}", r.body);
+        if let Some(mut want) = list {
+            let mut got = items(&r);
+            got.sort();
+            want.sort();
+            assert_eq!(got, want, "{who} GET {path}");
+        }
+    }
+    // Their own numbers, whole and audited.
+    let whole = app
+        .get("me", &format!("/api/v1/members/{me_id}?unmask=true"))
+        .await;
+    assert_eq!(whole.body["id_number"], id_number("19800101", 11));
+    // Reading is not managing.
     let r = app
         .post(
-            "member",
+            "me",
             "/api/v1/orgs",
             json!({ "name": "支部", "kind": "branch", "territory": COMMUNITY_A }),
         )
         .await;
     assert_eq!(r.status, 403, "{:?}", r.body);
+    let r = app
+        .call(
+            "unit",
+            "PATCH",
+            &format!("/api/v1/members/{me_id}"),
+            Some(json!({ "work_unit": "某单位" })),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{:?}", r.body);
 }
-both!(a_member_reads_but_does_not_manage);
+both!(members_units_and_departments_see_by_relation);
+
+/// A role is held only at its own level, and a member or unit account names its record.
+async fn roles_are_held_at_their_levels(app: TestApp) {
+    use datong_store::account::{NewAccount, add_user};
+    let refused = app.with_db(|c| {
+        let actor = crate::helpers::system().actor;
+        [
+            (Role::City, Some(COMMUNITY_A), Binding::None),
+            (Role::Admin, Some("140213"), Binding::None),
+            (Role::Street, Some("140213"), Binding::None),
+            (Role::Department, Some("1402"), Binding::None),
+            (Role::Grid, Some(COMMUNITY_A), Binding::None),
+            (Role::Member, Some(COMMUNITY_A), Binding::None),
+            (Role::Unit, Some(COMMUNITY_A), Binding::None),
+            (Role::Community, Some(COMMUNITY_A), Binding::Member(1)),
+            (Role::Member, None, Binding::Member(999)),
+            (Role::Resident, Some(COMMUNITY_A), Binding::None),
+        ]
+        .into_iter()
+        .map(|(role, scope, binding)| {
+            let account = NewAccount {
+                login: "x",
+                password: crate::helpers::PASSWORD,
+                role,
+                scope: scope.map(|s| DivisionCode::parse(s).unwrap()),
+                unmask: false,
+                binding,
+            };
+            match add_user(c, &actor, &account) {
+                Err(datong_store::StoreError::Invalid { field, message }) => {
+                    format!("{}: {field}: {message}", role.as_str())
+                }
+                Err(e) => format!("{}: {e}", role.as_str()),
+                Ok(_) => format!("{}: added", role.as_str()),
+            }
+        })
+        .collect::<Vec<_>>()
+    });
+    let expect = [
+        "city: scope: city 角色不能设在 community 一级（140213050001）",
+        "admin: scope: admin 角色不能设在 district 一级（140213）",
+        "street: scope: street 角色不能设在 district 一级（140213）",
+        "department: scope: department 角色不能设在 city 一级（1402）",
+        "grid: scope: grid 角色不能设在 community 一级（140213050001）",
+        "member: member: 党员账号应绑定党员（--member），单位账号应绑定驻区单位（--unit），部门账号只可绑定部门",
+        "unit: unit: 党员账号应绑定党员（--member），单位账号应绑定驻区单位（--unit），部门账号只可绑定部门",
+        "community: role: 党员账号应绑定党员（--member），单位账号应绑定驻区单位（--unit），部门账号只可绑定部门",
+        "member: member: member 999 不存在",
+        "resident: added",
+    ];
+    assert_eq!(refused, expect);
+}
+both!(roles_are_held_at_their_levels);
 
 async fn no_token_no_data(app: TestApp) {
     for path in [

@@ -230,24 +230,38 @@ fn bad_backups_restore_nothing(to: Engine) {
 crate::engines!(bad_backups_restore_nothing);
 
 /// What a backup taken before `0009_sealed` looked like: no blind index columns, no
-/// `data_key` table, the schema one migration shorter.
+/// `data_key` table, no accounts bound to records (0010), the schema two migrations
+/// shorter.
 fn before_sealing(lines: &[String]) -> Vec<String> {
+    let added = [
+        ("member", "id_number_blind"),
+        ("social_worker", "id_number_blind"),
+        ("role_assignment", "member_id"),
+        ("role_assignment", "unit_id"),
+    ];
     let mut out = Vec::new();
-    let (mut skip, mut drop_at) = (false, None);
+    let (mut skip, mut drop_at) = (false, Vec::new());
     for (i, line) in lines.iter().enumerate() {
         let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
         if i == 0 {
             let schema = v["schema"].as_array_mut().unwrap();
+            assert_eq!(schema.pop().unwrap(), "0010_accounts");
             assert_eq!(schema.pop().unwrap(), "0009_sealed");
         } else if let Some(table) = v.get("table").and_then(|t| t.as_str()).map(str::to_owned) {
             skip = table == "data_key";
             let columns = v["columns"].as_array_mut().unwrap();
-            drop_at = columns.iter().position(|c| c == "id_number_blind");
-            if let Some(at) = drop_at {
-                columns.remove(at);
+            // Highest first, so each removal leaves the others' places as they were.
+            drop_at = (0..columns.len())
+                .rev()
+                .filter(|at| added.iter().any(|(t, c)| *t == table && columns[*at] == *c))
+                .collect();
+            for at in &drop_at {
+                columns.remove(*at);
             }
-        } else if let (Some(row), Some(at)) = (v.as_array_mut(), drop_at) {
-            row.remove(at);
+        } else if let Some(row) = v.as_array_mut() {
+            for at in &drop_at {
+                row.remove(*at);
+            }
         }
         if !skip {
             out.push(v.to_string());

@@ -127,18 +127,14 @@ both!(malformed_bodies_are_400);
 
 async fn bad_codes_and_params(app: TestApp) {
     let admin = app.with_db(|c| {
-        let actor = crate::helpers::system().actor;
-        datong_store::account::add_user(
+        crate::helpers::add_account(
             c,
-            &actor,
             "root",
-            crate::helpers::PASSWORD,
             datong_domain::Role::Admin,
-            &datong_domain::DivisionCode::nation(),
+            Some(&datong_domain::DivisionCode::nation()),
             false,
+            datong_store::account::Binding::None,
         )
-        .unwrap();
-        datong_store::account::create_token(c, &actor, "root").unwrap()
     });
     let before = app.counts();
     let r = app

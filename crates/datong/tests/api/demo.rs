@@ -141,10 +141,27 @@ async fn each_role_sees_only_its_subtree(engine: Engine) {
     let app = serve(url, db, Tokens::new()).await;
     assert_eq!(
         report.accounts.len(),
-        9,
-        "one account a role (a district department besides): {:?}",
+        10,
+        "one account a role: {:?}",
         report.accounts
     );
+    // The department acts for a bureau of the district it is placed in.
+    let department = report
+        .accounts
+        .iter()
+        .find(|a| a.login == "department")
+        .unwrap();
+    let bureaus = app.with_db(|c| {
+        c.query(
+            "SELECT d.district_code FROM department d JOIN department_account a ON a.department_id = d.id WHERE a.login = 'department'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.str(0).unwrap())
+        .collect::<Vec<_>>()
+    });
+    assert_eq!(bureaus, std::slice::from_ref(&department.scope));
     for account in &report.accounts {
         let r = app
             .http
@@ -191,6 +208,21 @@ async fn each_role_sees_only_its_subtree(engine: Engine) {
                     "{} ({}) sees {list} at {at}",
                     account.login,
                     account.scope
+                );
+            }
+            // Who reads a list by relation sees their own and nothing else.
+            let by_relation = match (account.login.as_str(), list) {
+                ("member", "members" | "orgs") | ("unit", "units") => Some(1..=1),
+                // A unit's own party organisation, if it has formed one.
+                ("unit", "orgs") => Some(0..=1),
+                ("member" | "unit" | "department" | "resident", _) => Some(0..=0),
+                _ => None,
+            };
+            if let Some(n) = by_relation {
+                assert!(
+                    n.contains(&items.len()),
+                    "{} reads {list}: {body}",
+                    account.login
                 );
             }
             if account.login == "city" {

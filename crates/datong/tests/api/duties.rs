@@ -151,6 +151,49 @@ async fn an_on_list_task_passes_and_an_off_list_one_is_refused_with_its_list(app
 }
 
 both!(an_admitted_item_lets_the_task_through);
+
+/// The district may file an admission itself, but then another account decides it.
+async fn who_files_an_admission_does_not_decide_it(app: TestApp) {
+    load_catalogue(&app);
+    let mut body = json!({
+        "street": STREET, "category": "urban.parking", "name": "住宅小区停车秩序排查",
+        "area": "urban_management", "basis": "《大同市停车管理办法》", "office": "公共管理办公室",
+        "requester": "平城区委", "request": "需街道按月排查并报送台账。",
+    });
+    let filed = app
+        .post("district", "/api/v1/admissions", body.take())
+        .await;
+    assert_eq!(filed.status, 201, "{}", filed.body);
+    let id = filed.body["id"].as_i64().unwrap();
+    let r = app
+        .post(
+            "street",
+            &format!("/api/v1/admissions/{id}/opinion"),
+            json!({"opinion": "agree", "text": "同意。"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let decide = json!({"approve": true});
+    let r = app
+        .post(
+            "district",
+            &format!("/api/v1/admissions/{id}/decision"),
+            decide.clone(),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (422, Some("own_admission")),
+        "{}",
+        r.body
+    );
+    let r = app
+        .post("city", &format!("/api/v1/admissions/{id}/decision"), decide)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["decided_by"], "city");
+}
+both!(who_files_an_admission_does_not_decide_it);
 async fn an_admitted_item_lets_the_task_through(app: TestApp) {
     load_catalogue(&app);
     let a = file_admission(&app, "urban.parking").await;

@@ -1,6 +1,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use datong_domain::{DivisionCode, Role};
 use datong_store::access::Caller;
+use datong_store::account::Binding;
 use datong_store::audit::Actor;
 use datong_store::import::divisions;
 use datong_store::{Db, Engine};
@@ -68,7 +69,7 @@ pub struct TestApp {
     pub clock: Arc<TestClock>,
     pub http: reqwest::Client,
     /// Tokens by login: `city` (whole city, may unmask), `street` (the street of A and B),
-    /// `a` and `b` (one community each), `a_unmask` (community A, may unmask), `member`,
+    /// `a` and `b` (one community each), `a_unmask` (community A, may unmask),
     /// `district` (平城区, A's), `dept` (a department of 平城区), `dept_b` (one of 云冈区).
     pub tokens: std::collections::HashMap<&'static str, String>,
 }
@@ -271,35 +272,46 @@ fn setup_with_key(url: &str, key: Option<datong_store::seal::DataKey>) -> (Db, T
         let records =
             divisions::read(&fixtures().join("divisions"), &DivisionCode::nation()).unwrap();
         divisions::apply(&mut c, &system().actor, &records, "2026-01-01").unwrap();
-        let actor = system().actor;
         for (login, role, scope, unmask) in [
             ("city", Role::City, "1402", true),
             ("street", Role::Street, "140213050", false),
             ("a", Role::Community, COMMUNITY_A, false),
             ("b", Role::Community, COMMUNITY_B, false),
             ("a_unmask", Role::Community, COMMUNITY_A, true),
-            ("member", Role::Member, COMMUNITY_A, false),
             ("district", Role::District, "140213", false),
             ("dept", Role::Department, "140213", false),
             ("dept_b", Role::Department, "140214", false),
         ] {
-            datong_store::account::add_user(
-                &mut c,
-                &actor,
-                login,
-                PASSWORD,
-                role,
-                &DivisionCode::parse(scope).unwrap(),
-                unmask,
-            )
-            .unwrap();
+            let scope = DivisionCode::parse(scope).unwrap();
             tokens.insert(
                 login,
-                datong_store::account::create_token(&mut c, &actor, login).unwrap(),
+                add_account(&mut c, login, role, Some(&scope), unmask, Binding::None),
             );
         }
     }
     (db, tokens)
+}
+
+/// Adds an account, returning a bearer token for it.
+pub fn add_account(
+    c: &mut datong_store::Conn,
+    login: &str,
+    role: Role,
+    scope: Option<&DivisionCode>,
+    unmask: bool,
+    binding: Binding,
+) -> String {
+    let actor = system().actor;
+    let account = datong_store::account::NewAccount {
+        login,
+        password: PASSWORD,
+        role,
+        scope: scope.cloned(),
+        unmask,
+        binding,
+    };
+    datong_store::account::add_user(c, &actor, &account).unwrap();
+    datong_store::account::create_token(c, &actor, login).unwrap()
 }
 
 pub struct Resp {
@@ -429,6 +441,13 @@ impl TestApp {
     /// Direct database work, off the runtime.
     pub fn with_db<T: Send>(&self, f: impl FnOnce(&mut datong_store::Conn) -> T + Send) -> T {
         blocking(|| f(&mut self.db.get().unwrap()))
+    }
+
+    /// Adds an account bound to a record (a member, a unit, a department), taking the
+    /// record's node, and keeps its token under `login`.
+    pub fn bound_account(&mut self, login: &'static str, role: Role, binding: Binding) {
+        let token = self.with_db(|c| add_account(c, login, role, None, false, binding));
+        self.tokens.insert(login, token);
     }
 }
 

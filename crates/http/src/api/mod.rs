@@ -89,14 +89,9 @@ pub struct Text<const MAX: usize>(pub String);
 impl<'de, const MAX: usize> Deserialize<'de> for Text<MAX> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        let t = s.trim();
-        let n = t.chars().count();
-        if n == 0 || n > MAX || t.chars().any(char::is_control) {
-            return Err(serde::de::Error::custom(format!(
-                "应为 1 至 {MAX} 个字符的文本"
-            )));
-        }
-        Ok(Text(t.to_owned()))
+        datong_domain::text::line(&s, MAX)
+            .map(|t| Text(t.to_owned()))
+            .map_err(|e| serde::de::Error::custom(format!("应为 1 至 {MAX} 个字符的文本：{e}")))
     }
 }
 
@@ -113,15 +108,8 @@ pub struct Writing(pub String);
 impl<'de> Deserialize<'de> for Writing {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        let t = s.trim();
-        let n = t.chars().count();
-        if n == 0
-            || n > 4000
-            || t.chars()
-                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-        {
-            return Err(serde::de::Error::custom("应为 1 至 4000 个字符的文本"));
-        }
-        Ok(Writing(t.to_owned()))
+        datong_domain::text::writing(&s, 4000)
+            .map(|t| Writing(t.to_owned()))
+            .map_err(|e| serde::de::Error::custom(format!("应为 1 至 4000 个字符的文本：{e}")))
     }
 }

@@ -17,7 +17,7 @@ use datong_domain::request::{Channel, Point, Stage, Tier};
 use datong_domain::{DivisionCode, Level, Phone};
 use datong_store::access::Caller;
 use datong_store::request::catalogue::{self, Route, Service, Settings};
-use datong_store::request::intake::{Draft, Receipt};
+use datong_store::request::intake::{Draft, Receipt, Within};
 use datong_store::request::tally::{self, Dot, Figures, Months};
 use datong_store::request::workflow::{self, Action};
 use datong_store::request::{self as store, AgendaItem, Filter, Request, Step, View, keys};
@@ -233,6 +233,8 @@ async fn file(
         reporter_email: b.email.filter(|e| !e.trim().is_empty()),
         device_id: None,
         photos: Vec::new(),
+        // A clerk takes calls about the places in their care.
+        within: (channel == Channel::Hotline).then(|| Within::staff(&caller.scope)),
     };
     Ok((
         StatusCode::CREATED,

@@ -7,7 +7,7 @@ use crate::audit::{self, Actor, Entry};
 use crate::db::{Cell, Conn};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
-use crate::sql::Sql;
+use crate::sql::{Related, Sql};
 use chrono::NaiveDate;
 use datong_domain::accountability::{self, Escalation, Facts, Ladder, Period, Weights};
 use datong_domain::division::{DivisionCode, Level};
@@ -163,6 +163,14 @@ pub struct EscalationRow {
     pub at: String,
 }
 
+/// A department sees the targets of the tasks it sent.
+fn sent(caller: &Caller) -> [Related; 1] {
+    [Related::logins(
+        "(SELECT created_by FROM task WHERE task.id = task_target.task_id)",
+        &caller.own.department_logins,
+    )]
+}
+
 /// The steps one target has climbed, as far as the caller sees the target.
 pub fn escalations(
     conn: &mut Conn,
@@ -170,7 +178,8 @@ pub fn escalations(
     target: i64,
 ) -> StoreResult<Vec<EscalationRow>> {
     let mut q = Sql::new("SELECT territory_code FROM task_target WHERE id = ");
-    q.bind(target).and_in_scope("territory_code", &caller.scope);
+    q.bind(target)
+        .and_visible("territory_code", caller, None, &sent(caller));
     conn.query_opt(&q.text, &q.params)?
         .ok_or(StoreError::NotFound)?;
     conn.query(
@@ -194,7 +203,8 @@ pub fn rate(conn: &mut Conn, caller: &Caller, target: i64, rating: u8) -> StoreR
         return Err(StoreError::invalid("rating", "评分应为 1 至 5"));
     }
     let mut q = Sql::new("SELECT territory_code, status, rating FROM task_target WHERE id = ");
-    q.bind(target).and_in_scope("territory_code", &caller.scope);
+    q.bind(target)
+        .and_visible("territory_code", caller, None, &sent(caller));
     let r = conn
         .query_opt(&q.text, &q.params)?
         .ok_or(StoreError::NotFound)?;

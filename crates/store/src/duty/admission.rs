@@ -8,7 +8,7 @@ use crate::audit::{self, Entry};
 use crate::db::{Conn, Row};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
-use crate::sql::{Page, Sql};
+use crate::sql::{Page, Related, Sql};
 use chrono::NaiveDate;
 use datong_domain::Role;
 use datong_domain::division::{DivisionCode, Level};
@@ -111,9 +111,15 @@ fn from_row(r: &Row) -> StoreResult<Admission> {
     })
 }
 
+/// A department reads the admissions it filed, whichever of its clerks filed them.
+fn filed(caller: &Caller) -> [Related; 1] {
+    [Related::logins("a.filed_by", &caller.own.department_logins)]
+}
+
 pub fn get(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Admission> {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} {FROM} WHERE a.id = "));
-    q.bind(id).and_in_scope("a.street_code", &caller.scope);
+    q.bind(id)
+        .and_visible("a.street_code", caller, None, &filed(caller));
     from_row(
         &conn
             .query_opt(&q.text, &q.params)?
@@ -134,7 +140,12 @@ pub fn list(
     page: &Page,
 ) -> StoreResult<Vec<Admission>> {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} {FROM} WHERE 1 = 1"));
-    q.and_in_scope_under("a.street_code", &caller.scope, f.territory.as_ref());
+    q.and_visible(
+        "a.street_code",
+        caller,
+        f.territory.as_ref(),
+        &filed(caller),
+    );
     if let Some(s) = f.stage {
         q.push(" AND a.stage = ").bind(s.as_str());
     }
@@ -260,6 +271,14 @@ pub fn decide(
     let before = get(conn, caller, id)?;
     if caller.acting_as(&DECIDERS, &before.street).is_none() {
         return Err(StoreError::Forbidden);
+    }
+    // Who asks does not approve: the 准入 decision is the district's check on the request.
+    if before.filed_by == caller.actor.login {
+        return Err(StoreError::Refused {
+            code: "own_admission",
+            message: "提出准入申请的账号不能审批同一申请".into(),
+            details: serde_json::Value::Null,
+        });
     }
     let stage = duty::decide(before.stage, before.opinion, approve, text).map_err(rule)?;
     conn.tx(|c| {

@@ -9,7 +9,7 @@ use crate::audit::{self, Entry};
 use crate::db::{Conn, Row};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
-use crate::sql::{Page, Sql};
+use crate::sql::{Page, Related, Sql};
 use chrono::NaiveDate;
 use datong_domain::Role;
 use datong_domain::division::DivisionCode;
@@ -280,12 +280,20 @@ fn refusal(
     })
 }
 
+/// A department reads the tasks it sent, wherever their targets are.
+fn sent(caller: &Caller) -> [Related; 1] {
+    [Related::logins(
+        "tk.created_by",
+        &caller.own.department_logins,
+    )]
+}
+
 fn read(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Task> {
     let mut q = Sql::new(&format!(
         "SELECT {TARGET_COLUMNS} {TARGET_FROM} WHERE tt.task_id = "
     ));
     q.bind(id)
-        .and_in_scope("tt.territory_code", &caller.scope)
+        .and_visible("tt.territory_code", caller, None, &sent(caller))
         .push(" ORDER BY tt.territory_code");
     let targets = conn
         .query(&q.text, &q.params)?
@@ -340,7 +348,12 @@ pub fn targets(
     let mut q = Sql::new(&format!(
         "SELECT {TARGET_COLUMNS} {TARGET_FROM} WHERE 1 = 1"
     ));
-    q.and_in_scope_under("tt.territory_code", &caller.scope, f.territory.as_ref());
+    q.and_visible(
+        "tt.territory_code",
+        caller,
+        f.territory.as_ref(),
+        &sent(caller),
+    );
     if let Some(s) = f.status {
         q.push(" AND tt.status = ").bind(s.as_str());
     }

@@ -85,7 +85,7 @@ pub fn check(
         },
     )?
     .into_iter()
-    .filter(|o| o.kind.is_branch() && caller.write_scope.contains(&o.territory))
+    .filter(|o| o.kind.is_branch() && caller.scope.contains(&o.territory))
     .map(|o| (o.name, o.id))
     .collect();
     let mut seen: HashMap<String, u64> = HashMap::new();

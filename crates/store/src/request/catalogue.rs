@@ -6,8 +6,8 @@ use crate::audit;
 use crate::db::{Conn, Row};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
-use datong_domain::DivisionCode;
 use datong_domain::request::{self as rules, Limits, Point, Tier, Weights};
+use datong_domain::{DivisionCode, Scope};
 use serde::Serialize;
 
 /// A kind of request (Open311 "service").
@@ -280,7 +280,11 @@ pub fn index_areas(conn: &mut Conn) -> StoreResult<usize> {
 }
 
 /// The deepest indexed area (a grid, else a community) that contains `p`.
-pub fn locate(conn: &mut Conn, p: Point) -> StoreResult<Option<DivisionCode>> {
+pub fn locate(
+    conn: &mut Conn,
+    p: Point,
+    within: Option<&Scope>,
+) -> StoreResult<Option<DivisionCode>> {
     let found = conn.query(
         "SELECT c.code, g.polygon FROM area_cell c JOIN territory_geo g ON g.code = c.code \
          JOIN territory t ON t.code = c.code WHERE c.cell = $1 AND t.valid_to IS NULL",
@@ -297,6 +301,9 @@ pub fn locate(conn: &mut Conn, p: Point) -> StoreResult<Option<DivisionCode>> {
         }
         let code = DivisionCode::from_path(&r.str(0)?)
             .map_err(|_| StoreError::invalid("code", "stored code invalid"))?;
+        if within.is_some_and(|w| !w.contains(&code)) {
+            continue;
+        }
         if best
             .as_ref()
             .is_none_or(|b| code.as_path().len() > b.as_path().len())

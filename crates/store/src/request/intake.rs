@@ -14,7 +14,8 @@ use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use datong_domain::request::{self as rules, Channel, Event, Measure, Point, Stage, Tier};
-use datong_domain::{DivisionCode, Level, Phone};
+use datong_domain::text::{self, TextError};
+use datong_domain::{DivisionCode, Level, Phone, Scope};
 use serde::Serialize;
 
 /// A request as it arrives.
@@ -34,6 +35,36 @@ pub struct Draft {
     pub reporter_email: Option<String>,
     pub device_id: Option<String>,
     pub photos: Vec<Vec<u8>>,
+    /// Where the request must lie, when whoever files it says so.
+    pub within: Option<Within>,
+}
+
+/// Where a request must lie: the community a resident chose before tapping its map (a
+/// point there is looked up among that community's grids alone), the subtree of a clerk
+/// taking a call.
+#[derive(Debug, Clone)]
+pub struct Within {
+    pub scope: Scope,
+    /// What the reporter is told of a place outside.
+    pub outside: &'static str,
+}
+
+impl Within {
+    /// The community a resident chose on the form.
+    pub fn community(code: DivisionCode) -> Self {
+        Within {
+            scope: Scope::new(vec![code]),
+            outside: "所选位置不在您选择的社区内，请在该社区地图内选点或重新选择社区",
+        }
+    }
+
+    /// The subtree a staff member files calls into.
+    pub fn staff(scope: &Scope) -> Self {
+        Within {
+            scope: scope.clone(),
+            outside: "该位置不在本账号辖区内",
+        }
+    }
 }
 
 /// What the reporter is told.
@@ -51,25 +82,31 @@ pub struct Receipt {
 /// The longest description, as GeoReport v2 allows.
 pub const MAX_DESCRIPTION: usize = 4000;
 
-fn too_long(field: &str, v: &str, max: usize) -> StoreResult<()> {
-    if v.chars().count() > max {
-        return Err(StoreError::invalid(field, format!("不能超过 {max} 个字符")));
+/// An optional line of text: empty, or a line `text::line` keeps.
+fn optional_line(field: &str, v: &str, max: usize) -> StoreResult<()> {
+    // Control characters are found before blankness, so a blank line is a clean one.
+    match text::line(v, max) {
+        Ok(_) | Err(TextError::Blank) => Ok(()),
+        Err(e) => Err(StoreError::invalid(field, e.to_string())),
     }
-    Ok(())
 }
 
 /// Checks the fields that need no database.
 fn check_fields(d: &Draft) -> StoreResult<()> {
-    if d.description.trim().is_empty() {
-        return Err(StoreError::invalid("description", "请描述诉求"));
+    if d.service_code.chars().any(char::is_control) {
+        return Err(StoreError::invalid("service_code", "没有这个服务类别"));
     }
-    too_long("description", &d.description, MAX_DESCRIPTION)?;
-    too_long("address", &d.address, 200)?;
+    match text::writing(&d.description, MAX_DESCRIPTION) {
+        Ok(_) => {}
+        Err(TextError::Blank) => return Err(StoreError::invalid("description", "请描述诉求")),
+        Err(e) => return Err(StoreError::invalid("description", e.to_string())),
+    }
+    optional_line("address", &d.address, 200)?;
     if let Some(n) = &d.reporter_name {
-        too_long("name", n, 50)?;
+        optional_line("name", n, 50)?;
     }
     if let Some(e) = &d.reporter_email {
-        too_long("email", e, 254)?;
+        optional_line("email", e, 254)?;
         let ok = e
             .split_once('@')
             .is_some_and(|(a, b)| !a.is_empty() && b.contains('.'));
@@ -78,7 +115,7 @@ fn check_fields(d: &Draft) -> StoreResult<()> {
         }
     }
     if let Some(dv) = &d.device_id {
-        too_long("device_id", dv, 100)?;
+        optional_line("device_id", dv, 100)?;
     }
     if d.point.is_none() && d.place.is_none() {
         return Err(StoreError::invalid("lat", "请在地图上选点或选择楼栋"));
@@ -112,11 +149,21 @@ fn place(c: &mut Conn, d: &Draft) -> StoreResult<DivisionCode> {
                 "没有这个社区、网格或楼栋",
             ));
         }
+        if let Some(w) = d.within.as_ref().filter(|w| !w.scope.contains(p)) {
+            return Err(StoreError::invalid("address_id", w.outside));
+        }
         return Ok(p.ancestor_at(Level::Grid).unwrap_or_else(|| p.clone()));
     }
     let point = d.point.expect("checked: a point or a place");
-    catalogue::locate(c, point)?
-        .ok_or_else(|| StoreError::invalid("lat", "该位置不在本市任何网格或社区内"))
+    let within = d.within.as_ref();
+    catalogue::locate(c, point, within.map(|w| &w.scope))?.ok_or_else(|| {
+        StoreError::invalid(
+            "lat",
+            within.map_or("该位置不在本市任何网格或社区内", |w| {
+                w.outside
+            }),
+        )
+    })
 }
 
 fn random_token() -> String {
@@ -134,9 +181,9 @@ pub(crate) fn later(at: &str, hours: i64) -> String {
 }
 
 /// Receives a batch in one transaction, each draft with the actor (and time) it came
-/// with. Each draft gets its own answer: a receipt, or the
-/// reason it was refused (nothing of it written). The outer error is a database failure,
-/// which writes nothing of the batch.
+/// with. Each draft gets its own answer: a receipt, or the reason it was refused
+/// (nothing of it written). The outer error is the batch's commit failing, which writes
+/// nothing of it.
 pub fn receive(
     conn: &mut Conn,
     drafts: &[(Actor, Draft)],
@@ -145,22 +192,21 @@ pub fn receive(
     conn.tx(|c| {
         let mut out = Vec::with_capacity(drafts.len());
         for (actor, d) in drafts {
-            let checked = check_fields(d).and_then(|()| {
-                let service = catalogue::service(c, &d.service_code)
-                    .ok()
-                    .filter(|s| s.active)
-                    .ok_or_else(|| StoreError::invalid("service_code", "没有这个服务类别"))?;
-                let node = place(c, d)?;
-                let route = catalogue::route(c, &service, &node)?;
-                Ok((service, node, route))
-            });
-            match checked {
-                Ok((service, node, route)) => {
-                    out.push(Ok(write(c, actor, d, &service, &node, &route, &settings)?))
-                }
-                Err(e @ StoreError::Db(_)) => return Err(e),
-                Err(e) => out.push(Err(e)),
-            }
+            // Each draft is read and written in a savepoint of its own: whatever refuses
+            // it, the database included (PostgreSQL refuses a NUL byte in any text it is
+            // sent, and then the rest of the transaction), undoes its work alone and the
+            // batch goes on.
+            out.push(check_fields(d).and_then(|()| {
+                c.tx(|c| {
+                    let service = catalogue::service(c, &d.service_code)
+                        .ok()
+                        .filter(|s| s.active)
+                        .ok_or_else(|| StoreError::invalid("service_code", "没有这个服务类别"))?;
+                    let node = place(c, d)?;
+                    let route = catalogue::route(c, &service, &node)?;
+                    write(c, actor, d, &service, &node, &route, &settings)
+                })
+            }));
         }
         Ok(out)
     })

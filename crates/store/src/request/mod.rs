@@ -211,9 +211,8 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i64, unmask: bool) -> StoreResu
         .ok_or(StoreError::NotFound)?;
     let node = code(&row.str(5)?)?;
     let own = row.opt_str(11)?.as_deref() == Some(caller.actor.login.as_str());
-    let sees = own
-        || caller.write_scope.contains(&node)
-        || acts_for_department(conn, caller, row.opt_i64(18)?)?;
+    let sees =
+        own || caller.scope.contains(&node) || acts_for_department(conn, caller, row.opt_i64(18)?)?;
     if !sees {
         return Err(StoreError::NotFound);
     }
@@ -386,11 +385,11 @@ pub fn list(
         "SELECT {COLUMNS}{FROM} WHERE (r.reporter_login = "
     ));
     q.bind(caller.actor.login.as_str());
-    if caller.write_scope.roots().is_empty() {
+    if caller.scope.roots().is_empty() {
         q.push(" OR 1 = 0");
     } else {
         q.push(" OR (1 = 1")
-            .and_in_scope("r.node_code", &caller.write_scope)
+            .and_in_scope("r.node_code", &caller.scope)
             .push(")");
     }
     q.push(" OR r.department_id IN (SELECT department_id FROM department_account WHERE login = ")
@@ -490,7 +489,7 @@ pub fn agenda(
     crate::territory::get_in_scope(conn, caller, under)?;
     let mut q =
         Sql::new("SELECT id, node_code, request_id, reason, added_at FROM agenda_item WHERE 1 = 1");
-    q.and_in_scope_under("node_code", &caller.write_scope, Some(under));
+    q.and_in_scope_under("node_code", &caller.scope, Some(under));
     q.push(" ORDER BY id DESC").page(page);
     conn.query(&q.text, &q.params)?
         .iter()

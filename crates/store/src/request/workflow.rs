@@ -258,7 +258,7 @@ pub fn act(conn: &mut Conn, caller: &Caller, id: i64, action: &Action) -> StoreR
                 holds(c, caller, &s)? || caller.acting_as(DISPATCHERS, &s.node).is_some()
             }
             Action::Dispatch { to } => {
-                caller.acting_as(DISPATCHERS, &s.node).is_some() && caller.write_scope.contains(to)
+                caller.acting_as(DISPATCHERS, &s.node).is_some() && caller.scope.contains(to)
             }
             Action::Verify { .. } => caller.acting_as(verifier_roles(s.tier), &s.node).is_some(),
             // The reporter rates; a request with no account behind it (a hotline call) is

@@ -7,7 +7,7 @@ use crate::audit::{self, Actor};
 use crate::db::{Conn, Row};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
-use crate::sql::{Page, Sql};
+use crate::sql::{Page, Related, Sql};
 use chrono::NaiveDate;
 use datong_domain::Role;
 use datong_domain::accountability::Period;
@@ -158,7 +158,8 @@ pub fn add_agency(
 
 pub fn agency(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Agency> {
     let mut q = Sql::new(&format!("{AGENCY} WHERE a.id = "));
-    q.bind(id).and_in_scope("a.street_code", &caller.scope);
+    q.bind(id)
+        .and_visible("a.street_code", caller, None, &own_agencies(caller));
     agency_row(
         &conn
             .query_opt(&q.text, &q.params)?
@@ -172,8 +173,7 @@ pub fn agencies(
     under: &DivisionCode,
 ) -> StoreResult<Vec<Agency>> {
     let mut q = Sql::new(&format!("{AGENCY} WHERE 1 = 1"));
-    q.and_in_subtree("a.street_code", under)
-        .and_in_scope("a.street_code", &caller.scope)
+    q.and_visible("a.street_code", caller, Some(under), &own_agencies(caller))
         .push(" ORDER BY a.street_code, a.id");
     conn.query(&q.text, &q.params)?
         .iter()
@@ -248,8 +248,7 @@ pub fn ratings(
         "SELECT r.agency_id, a.name, a.street_code, r.period, r.head, r.grade, r.comment, r.rated_by, r.rated_at \
          FROM agency_rating r JOIN agency a ON a.id = r.agency_id WHERE 1 = 1",
     );
-    q.and_in_subtree("a.street_code", under)
-        .and_in_scope("a.street_code", &caller.scope);
+    q.and_visible("a.street_code", caller, Some(under), &own_agencies(caller));
     if let Some(p) = period {
         q.push(" AND r.period = ").bind(p);
     }
@@ -480,10 +479,24 @@ pub fn consultations(
     under: &DivisionCode,
     page: &Page,
 ) -> StoreResult<Vec<Consultation>> {
-    ids_under(conn, caller, "consultation", under, page)?
+    ids_under(conn, caller, "consultation", under, &[], page)?
         .into_iter()
         .map(|id| consultation(conn, caller, id))
         .collect()
+}
+
+/// A summoned department reads the summonses it must answer, wherever the street is.
+fn summoned(caller: &Caller) -> [Related; 1] {
+    [Related::ids("id", caller.own.departments.iter().copied())
+        .through("SELECT summons_id FROM summoned WHERE department_id")]
+}
+
+/// A department reads its own agencies and their heads' ratings.
+fn own_agencies(caller: &Caller) -> [Related; 1] {
+    [Related::ids(
+        "a.department_id",
+        caller.own.departments.iter().copied(),
+    )]
 }
 
 /// Ids of `table`'s rows for the streets under `under` that the caller sees, newest first.
@@ -492,11 +505,11 @@ fn ids_under(
     caller: &Caller,
     table: &str,
     under: &DivisionCode,
+    related: &[Related],
     page: &Page,
 ) -> StoreResult<Vec<i64>> {
     let mut q = Sql::new(&format!("SELECT id FROM {table} WHERE 1 = 1"));
-    q.and_in_subtree("street_code", under)
-        .and_in_scope("street_code", &caller.scope)
+    q.and_visible("street_code", caller, Some(under), related)
         .push(" ORDER BY id DESC")
         .page(page);
     Ok(conn
@@ -546,18 +559,11 @@ pub fn summons(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Summons
     let mut q = Sql::new(
         "SELECT id, street_code, subject, body, report_by, resolve_by, filed_by, filed_at FROM summons WHERE id = ",
     );
-    q.bind(id).and_in_scope("street_code", &caller.scope);
-    let mut found = conn.query_opt(&q.text, &q.params)?;
-    if found.is_none() {
-        // A summoned department sees the summons it must answer, wherever the street is.
-        found = conn.query_opt(
-            "SELECT s.id, s.street_code, s.subject, s.body, s.report_by, s.resolve_by, s.filed_by, s.filed_at \
-             FROM summons s JOIN summoned d ON d.summons_id = s.id JOIN department_account a ON a.department_id = d.department_id \
-             WHERE s.id = $1 AND a.login = $2",
-            params![id, &caller.actor.login],
-        )?;
-    }
-    let r = found.ok_or(StoreError::NotFound)?;
+    q.bind(id)
+        .and_visible("street_code", caller, None, &summoned(caller));
+    let r = conn
+        .query_opt(&q.text, &q.params)?
+        .ok_or(StoreError::NotFound)?;
     let report_by: NaiveDate = r.str(4)?.parse().map_err(|_| bad("report_by"))?;
     let resolve_by: NaiveDate = r.str(5)?.parse().map_err(|_| bad("resolve_by"))?;
     let today = caller.today();
@@ -711,7 +717,7 @@ pub fn summonses(
     under: &DivisionCode,
     page: &Page,
 ) -> StoreResult<Vec<Summons>> {
-    ids_under(conn, caller, "summons", under, page)?
+    ids_under(conn, caller, "summons", under, &summoned(caller), page)?
         .into_iter()
         .map(|id| summons(conn, caller, id))
         .collect()

@@ -107,7 +107,7 @@ pub fn apply(conn: &mut Conn, caller: &Caller, under: &DivisionCode) -> StoreRes
     q.bind(Level::Street.as_str())
         .push(" AND valid_to IS NULL")
         .and_in_subtree("code", under)
-        .and_in_scope("code", &caller.write_scope);
+        .and_in_scope("code", &caller.scope);
     let streets: Vec<String> = conn
         .query(&q.text, &q.params)?
         .iter()
