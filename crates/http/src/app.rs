@@ -98,6 +98,8 @@ impl App {
 
 /// The whole service: `pages` (the web workspace, another crate) beside the API.
 pub fn router(app: App, pages: Router<App>) -> Router {
+    let csp = crate::headers::content_security_policy(app.map_tiles.as_deref());
+    let csp = axum::http::HeaderValue::from_str(&csp).expect("the policy is ASCII");
     Router::new()
         .merge(pages)
         .route("/healthz", axum::routing::get(crate::metrics::healthz))
@@ -105,6 +107,10 @@ pub fn router(app: App, pages: Router<App>) -> Router {
         .nest("/api/v1", crate::api::routes())
         .nest("/open311/v2", crate::open311::routes())
         .fallback(|| async { ApiError::not_found() })
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(csp),
+            crate::headers::secure,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             crate::metrics::track,

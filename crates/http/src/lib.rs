@@ -11,6 +11,7 @@ pub mod auth;
 pub mod client_addr;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod intake;
 pub mod jobs;
 pub mod metrics;

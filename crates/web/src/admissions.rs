@@ -2,12 +2,13 @@
 //! department file one; `/admissions/{id}` shows one, with the street's opinion form or
 //! the approving authority's decision form to whoever holds that step.
 
-use crate::dashboard::{NodePath, crumbs, head, tabs};
+use crate::dashboard::{crumbs, head, tabs};
 use crate::layout::{failure, page};
 use crate::member::{Errors, field, required_text};
+use crate::paths::{IdPath, NodePath};
 use crate::viewer::Viewer;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use datong_domain::duty::{AdmissionStage, Category, DutyArea, Opinion};
@@ -349,7 +350,7 @@ async fn detail(app: &App, viewer: &Viewer, id: i64, problem: Option<ApiError>) 
         .into_response()
 }
 
-pub async fn show_one(State(app): State<App>, viewer: Viewer, Path(id): Path<i64>) -> Response {
+pub async fn show_one(State(app): State<App>, viewer: Viewer, IdPath(id): IdPath) -> Response {
     detail(&app, &viewer, id, None).await
 }
 
@@ -365,7 +366,7 @@ pub struct StepForm {
 pub async fn answer(
     State(app): State<App>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
     Form(f): Form<StepForm>,
 ) -> Response {
     if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {
@@ -394,7 +395,7 @@ pub async fn answer(
 pub async fn decide(
     State(app): State<App>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
     Form(f): Form<StepForm>,
 ) -> Response {
     if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {

@@ -4,8 +4,9 @@
 
 use crate::i18n::{Lang, Text};
 use crate::layout::{failure, page};
+use crate::paths::NodePath;
 use crate::viewer::Viewer;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Html;
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
@@ -37,30 +38,6 @@ pub async fn home(viewer: Viewer) -> Response {
         .first()
         .map_or_else(|| "CN".to_owned(), |a| a.scope.to_string());
     axum::response::Redirect::to(&format!("/t/{root}")).into_response()
-}
-
-fn parse_code(code: &str) -> Result<DivisionCode, ApiError> {
-    DivisionCode::parse(code).map_err(|_| ApiError::not_found())
-}
-
-/// The node a page is about, from its path; a bad code is a 404 page.
-pub struct NodePath(pub DivisionCode);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for NodePath {
-    type Rejection = Response;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Response> {
-        let lang = Lang::from_headers(&parts.headers);
-        let Path(code) = Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| crate::layout::failure(lang, ApiError::not_found()))?;
-        parse_code(&code)
-            .map(NodePath)
-            .map_err(|e| crate::layout::failure(lang, e))
-    }
 }
 
 pub async fn load(app: &App, viewer: &Viewer, code: DivisionCode) -> Result<Node, ApiError> {

@@ -2,9 +2,10 @@
 //! has received; `/t/{code}/tasks/new`: sending a task down, where a refusal by the gate
 //! is shown with each refused node and the part of its list that bears on the task.
 
-use crate::dashboard::{NodePath, crumbs, head, tabs};
+use crate::dashboard::{crumbs, head, tabs};
 use crate::layout::{failure, page};
 use crate::member::{Errors, field, required_text};
+use crate::paths::NodePath;
 use crate::viewer::Viewer;
 use axum::Form;
 use axum::extract::State;

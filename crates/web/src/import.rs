@@ -3,8 +3,9 @@
 //! file is shown for confirmation, then created in one transaction. The template is
 //! `/t/{code}/members/template.xlsx`.
 
-use crate::dashboard::{NodePath, crumbs, head};
+use crate::dashboard::{crumbs, head};
 use crate::layout::{failure, page};
+use crate::paths::NodePath;
 use crate::viewer::Viewer;
 use axum::Form;
 use axum::extract::{Multipart, State};

@@ -17,6 +17,7 @@ mod login;
 mod map;
 mod member;
 mod oversight;
+mod paths;
 mod report;
 mod requests;
 mod roster;

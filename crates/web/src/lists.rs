@@ -2,9 +2,10 @@
 //! subtree, with filters, sorting and paging, read through the same store functions as
 //! the API.
 
-use crate::dashboard::{NodePath, crumbs, head, label_org, label_unit, tabs};
+use crate::dashboard::{crumbs, head, label_org, label_unit, tabs};
 use crate::i18n::Lang;
 use crate::layout::{failure, page};
+use crate::paths::NodePath;
 use crate::viewer::Viewer;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};

@@ -2,8 +2,9 @@
 //! server from our own geometry in Web Mercator, with a tile layer underneath only when a
 //! tile URL is configured.
 
-use crate::dashboard::{NodePath, crumbs, head, tabs};
+use crate::dashboard::{crumbs, head, tabs};
 use crate::layout::{failure, page};
+use crate::paths::NodePath;
 use crate::viewer::Viewer;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};

@@ -1,11 +1,12 @@
 //! A member's page (masked numbers, the unmasking link where the viewer has the right,
 //! the transfer history) and the new-member form, whose errors show at their fields.
 
-use crate::dashboard::{NodePath, label_education};
+use crate::dashboard::label_education;
 use crate::layout::{failure, page};
+use crate::paths::{IdPath, NodePath};
 use crate::viewer::Viewer;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
@@ -31,7 +32,7 @@ pub struct DetailQuery {
 pub async fn detail(
     State(app): State<App>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
     Query(q): Query<DetailQuery>,
 ) -> Response {
     let caller = viewer.caller.clone();
@@ -479,7 +480,7 @@ fn change_page(
     page(lang, Some(viewer), &m.name, false, body)
 }
 
-pub async fn change_form(State(app): State<App>, viewer: Viewer, Path(id): Path<i64>) -> Response {
+pub async fn change_form(State(app): State<App>, viewer: Viewer, IdPath(id): IdPath) -> Response {
     match load_for_form(&app, &viewer, id).await {
         Ok((m, orgs)) => {
             change_page(&viewer, &m, &orgs, &ChangeForm::default(), &Errors::new()).into_response()
@@ -514,7 +515,7 @@ fn refuse(
 pub async fn edit(
     State(app): State<App>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
     Form(f): Form<ChangeForm>,
 ) -> Response {
     if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {
@@ -579,7 +580,7 @@ pub async fn edit(
 pub async fn transfer(
     State(app): State<App>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
     Form(f): Form<ChangeForm>,
 ) -> Response {
     if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {

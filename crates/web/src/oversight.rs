@@ -2,8 +2,9 @@
 //! (list coverage, admissions, tasks on time, escalations, score and rank), each row
 //! drilling down to the same page one level lower.
 
-use crate::dashboard::{NodePath, crumbs, head, tabs};
+use crate::dashboard::{crumbs, head, tabs};
 use crate::layout::{failure, page};
+use crate::paths::NodePath;
 use crate::viewer::Viewer;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};

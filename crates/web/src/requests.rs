@@ -4,14 +4,15 @@
 //! `/t/{code}/request-figures` is the 接诉即办 dashboard — the rates, their trend month by
 //! month, each child's figures and a map of where requests come from.
 
-use crate::dashboard::{NodePath, crumbs, head, tabs};
+use crate::dashboard::{crumbs, head, tabs};
 use crate::i18n::Lang;
 use crate::layout::{failure, page};
 use crate::member::{Errors, field};
+use crate::paths::{IdPath, NodePath};
 use crate::report::{phone_of, point_of};
 use crate::viewer::Viewer;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Datelike, Months as CalendarMonths, Utc};
@@ -325,7 +326,7 @@ pub async fn hotline(
 pub async fn detail(
     State(app): State<App>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
     Query(q): Query<crate::member::DetailQuery>,
 ) -> Response {
     show_one(&app, &viewer, id, q.unmask, None).await
@@ -543,7 +544,7 @@ fn action_of(f: &StepForm) -> Result<Action, ApiError> {
 pub async fn step(
     State(app): State<App>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
     Form(f): Form<StepForm>,
 ) -> Response {
     if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {

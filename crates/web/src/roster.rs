@@ -1,9 +1,10 @@
 //! `/t/{code}/members`: the member roster of a subtree — filters, sorting, paging.
 //! ID and phone numbers are always masked here; unmasking is a per-record, audited read.
 
-use crate::dashboard::{NodePath, crumbs, head, label_education, tabs};
+use crate::dashboard::{crumbs, head, label_education, tabs};
 use crate::i18n::Lang;
 use crate::layout::{failure, page};
+use crate::paths::NodePath;
 use crate::viewer::Viewer;
 use axum::extract::{Query, State};
 use axum::http::header;

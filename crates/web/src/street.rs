@@ -2,8 +2,9 @@
 //! they stand — the agencies in it with their heads and ratings, consultations and
 //! advice, and summonses with each department's report and resolution.
 
-use crate::dashboard::{NodePath, crumbs, head, tabs};
+use crate::dashboard::{crumbs, head, tabs};
 use crate::layout::{failure, page};
+use crate::paths::NodePath;
 use crate::viewer::Viewer;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};

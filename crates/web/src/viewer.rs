@@ -67,7 +67,16 @@ impl FromRequestParts<App> for Viewer {
 /// Where a login may send the browser back to: a path on this site, nothing else.
 pub fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        // Printable ASCII only: browsers drop tabs and line breaks from a URL ("/\t/x"
+        // becomes "//x", another site), and a line break would split the header.
+        Some(n)
+            if n.starts_with('/')
+                && n.bytes().all(|b| b.is_ascii_graphic())
+                && !n.starts_with("//")
+                && !n.contains('\\') =>
+        {
+            n
+        }
         _ => "/",
     }
 }
@@ -79,7 +88,16 @@ mod tests {
     #[test]
     fn only_local_paths_come_back() {
         assert_eq!(safe_next(Some("/t/1402")), "/t/1402");
-        for bad in ["//evil.example", "https://evil.example", "/\\evil", "evil"] {
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "evil",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/t\r\nSet-Cookie: x=1",
+            "/ /evil",
+        ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad}");
         }
         assert_eq!(

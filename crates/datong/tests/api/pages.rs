@@ -195,6 +195,29 @@ async fn login_form_errors_logout_csrf_and_assets() {
         )
         .await;
     assert_eq!(r.location.as_deref(), Some("/"), "never sent off-site");
+    // A tab or a line break in `next`: browsers drop them (a tab made "//evil.example"),
+    // and a line break once split the Location header into a 500.
+    for next in [
+        "/\t/evil.example",
+        "/\r\n/evil.example",
+        "/t\r\nSet-Cookie: a=b",
+    ] {
+        let (r, _) = b
+            .post(
+                "/login",
+                &[
+                    ("login", "city"),
+                    ("password", "Demo-1-Datong"),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.location.as_deref()),
+            (303, Some("/")),
+            "{next:?}"
+        );
+    }
 
     b.log_in("street").await;
     let (r, _) = b.post("/logout", &[("csrf_token", "forged")]).await;
@@ -828,4 +851,58 @@ async fn every_form_needs_its_csrf_token() {
         200,
         "and the session is still there"
     );
+}
+
+/// Every answer says what the browser may run and keep: the policy, no sniffing, no
+/// framing, and pages with people's records are not cached. A path that names nothing
+/// is the 404 page, which does not repeat what was sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_carry_security_headers_and_never_echo_a_bad_path() {
+    let mut b = demo_site(Engine::Sqlite).await;
+    b.log_in("community").await;
+    let fetch = |path: &str| {
+        let mut req = b.http.get(format!("{}{path}", b.base));
+        if let Some(c) = &b.cookie {
+            req = req.header("cookie", c);
+        }
+        req.send()
+    };
+    let code = "140213050001";
+    for path in [
+        format!("/t/{code}/members"),
+        format!("/t/{code}/members.xlsx"),
+        "/api/v1/members".to_owned(),
+        "/login".to_owned(),
+    ] {
+        let r = fetch(&path).await.unwrap();
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["cache-control"], "no-store", "{path}");
+    }
+    let r = fetch("/assets/app.css").await.unwrap();
+    assert!(
+        r.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .starts_with("public")
+    );
+    for path in [
+        "/members/%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "/requests/9x%3Cb%3Ebold",
+        "/admissions/%E6%B5%8B%E8%AF%95",
+        "/t/%3Cscript%3E/members",
+    ] {
+        let r = fetch(path).await.unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+        let body = r.text().await.unwrap();
+        for sent in ["alert", "bold", "测试", "%3C", "9x"] {
+            assert!(!body.contains(sent), "{path} echoes {sent}: {body}");
+        }
+    }
 }

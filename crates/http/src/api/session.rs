@@ -81,17 +81,18 @@ impl FromRequestParts<App> for ClientIp {
 pub enum LoginRefused {
     /// This address has failed too often; it may try again after the wait.
     Throttled(std::time::Duration),
-    /// The account is locked until the given time.
-    Locked(String),
-    /// Unknown login, wrong password or disabled account, not told apart.
+    /// Unknown login, wrong password, disabled or locked account, not told apart: a
+    /// lock shown as such would tell who has an account.
     Failed,
 }
+
+/// What a failed login is told, whatever the reason.
+const FAILED: &str = "登录名或密码错误（连续失败 5 次的账号将锁定 15 分钟）";
 
 impl LoginRefused {
     pub fn status(&self) -> StatusCode {
         match self {
             LoginRefused::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
-            LoginRefused::Locked(_) => StatusCode::LOCKED,
             LoginRefused::Failed => StatusCode::UNAUTHORIZED,
         }
     }
@@ -104,8 +105,7 @@ impl LoginRefused {
                     wait.as_secs().div_ceil(60)
                 )
             }
-            LoginRefused::Locked(until) => format!("登录失败次数过多，账号已锁定至 {until}"),
-            LoginRefused::Failed => "登录名或密码错误".to_owned(),
+            LoginRefused::Failed => FAILED.to_owned(),
         }
     }
 }
@@ -134,8 +134,7 @@ pub async fn attempt_login(
                             .expect("the session just opened");
                     Ok((s, who.caller))
                 }
-                Login::Locked { until } => Err(LoginRefused::Locked(until)),
-                Login::Refused => Err(LoginRefused::Failed),
+                Login::Locked { .. } | Login::Refused => Err(LoginRefused::Failed),
             })
         })
         .await?;
@@ -171,7 +170,6 @@ async fn log_in(
         Err(refused) => {
             let code = match refused {
                 LoginRefused::Throttled(_) => "too_many_attempts",
-                LoginRefused::Locked(_) => "account_locked",
                 LoginRefused::Failed => "login_failed",
             };
             let err = ApiError::new(refused.status(), code, refused.message());
