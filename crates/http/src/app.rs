@@ -30,6 +30,8 @@ pub struct App {
     pub login_throttle: Arc<Throttle>,
     /// Residents' form posts per address: anonymous intake is bounded.
     pub report_throttle: Arc<Throttle>,
+    /// Requests filed through the API per account that takes no calls (a resident's).
+    pub filing_throttle: Arc<Throttle<String>>,
     /// Where intake batches its writes (see `intake`).
     pub intake: crate::intake::Intake,
     /// Mark the session cookie `Secure` (sent over HTTPS only).
@@ -50,6 +52,7 @@ impl App {
             metrics: Arc::new(Metrics::default()),
             login_throttle: Arc::new(Throttle::logins()),
             report_throttle: Arc::new(Throttle::reports()),
+            filing_throttle: Arc::new(Throttle::filings()),
             intake,
             secure_cookies: false,
             map_tiles: None,

@@ -17,6 +17,8 @@ pub struct ApiError {
     pub message: String,
     pub field: Option<String>,
     pub details: Option<serde_json::Value>,
+    /// Seconds to wait before trying again, sent as `Retry-After` (429s).
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -42,6 +44,14 @@ impl ApiError {
             message: message.into(),
             field: None,
             details: None,
+            retry_after: None,
+        }
+    }
+    /// Too many requests from one client: try again after `wait`.
+    pub fn too_many(message: impl Into<String>, wait: std::time::Duration) -> Self {
+        ApiError {
+            retry_after: Some(wait.as_secs().max(1)),
+            ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message)
         }
     }
     pub fn field(mut self, field: impl Into<String>) -> Self {
@@ -111,7 +121,12 @@ impl IntoResponse for ApiError {
                 details: self.details.as_ref(),
             },
         };
-        (self.status, axum::Json(body)).into_response()
+        let mut res = (self.status, axum::Json(body)).into_response();
+        if let Some(s) = self.retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.into());
+        }
+        res
     }
 }
 

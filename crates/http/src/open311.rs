@@ -17,9 +17,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use datong_domain::request::Channel;
+use datong_domain::{DivisionCode, Scope};
 use datong_store::audit::Actor;
 use datong_store::request::catalogue::{self, Service};
-use datong_store::request::intake::Draft;
+use datong_store::request::intake::{Draft, Within};
 use datong_store::request::{self as store, Filter, Summary, keys};
 use serde_json::{Value, json};
 
@@ -304,6 +305,11 @@ async fn top(State(app): State<App>, Path(resource): Path<String>, Query(q): Que
         Ok(v) => v,
         Err(e) => return e.into_response(),
     };
+    if name != "discovery"
+        && let Err(e) = jurisdiction(&app, format, &q).await
+    {
+        return e.into_response();
+    }
     let result = match name {
         "discovery" => Ok(discovery(format)),
         "services" => app
@@ -410,6 +416,41 @@ fn param<'a>(q: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
         .filter(|v| !v.is_empty())
+}
+
+/// The jurisdiction a client names, if it names one: GeoReport v2 lets an endpoint serve
+/// several, and here each is a place of the tree (a city, a district …) by its division
+/// code; a request filed under one must lie inside it. One this server does not hold is
+/// refused rather than ignored.
+async fn jurisdiction(
+    app: &App,
+    format: Format,
+    q: &[(String, String)],
+) -> Result<Option<Scope>, Error> {
+    let Some(id) = param(q, "jurisdiction_id") else {
+        return Ok(None);
+    };
+    let unknown = || Error::new(format, 400, "jurisdiction_id: 没有这个辖区");
+    let code = DivisionCode::parse(id).map_err(|_| unknown())?;
+    if code.is_nation() {
+        return Ok(Some(Scope::new(vec![code])));
+    }
+    let path = code.as_path().to_owned();
+    let held = app
+        .run(move |c| {
+            Ok(c.query_opt(
+                "SELECT 1 FROM territory WHERE code = $1 AND valid_to IS NULL",
+                datong_store::params![&path],
+            )?
+            .is_some())
+        })
+        .await
+        .map_err(|e| Error::from_api(format, e))?;
+    if held {
+        Ok(Some(Scope::new(vec![code])))
+    } else {
+        Err(unknown())
+    }
 }
 
 fn stored_time(format: Format, field: &str, v: &str) -> Result<String, Error> {
@@ -616,6 +657,10 @@ async fn file_request(
     let key = param(f, "api_key")
         .ok_or_else(|| Error::new(format, 403, "api_key: 需要有效的 API 密钥"))?
         .to_owned();
+    let within = jurisdiction(app, format, f).await?.map(|scope| Within {
+        scope,
+        outside: "该位置不在所指定的辖区（jurisdiction_id）内",
+    });
     let label = app
         .run(move |c| keys::check(c, &key))
         .await
@@ -657,7 +702,7 @@ async fn file_request(
         reporter_email: param(f, "email").map(str::to_owned),
         device_id: param(f, "device_id").map(str::to_owned),
         photos: p.media,
-        within: None,
+        within,
     };
     let actor = Actor {
         login: format!("open311:{label}"),

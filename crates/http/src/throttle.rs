@@ -1,15 +1,17 @@
-//! Counting what one client address does in a window. Failed logins: the per-account lock
-//! in the store stops guessing at one account; this stops one address from guessing
-//! across many. Residents' form: anyone may file without an account, so one address may
-//! file only so many requests an hour.
+//! Counting what one client does in a window, by its address or its account. Failed
+//! logins: the per-account lock in the store stops guessing at one account; this stops
+//! one address from guessing across many. Residents' form: anyone may file without an
+//! account, so one address may file only so many requests an hour; a resident's account
+//! filing through the API is held to the same count.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-pub struct Throttle {
-    counts: Mutex<HashMap<IpAddr, Window>>,
+pub struct Throttle<K = IpAddr> {
+    counts: Mutex<HashMap<K, Window>>,
     limit: u32,
     window: Duration,
 }
@@ -29,7 +31,9 @@ impl Throttle {
     pub const REPORT_WINDOW: Duration = Duration::from_secs(60 * 60);
     // Beyond this many addresses, windows that have ended are dropped.
     const PRUNE_AT: usize = 10_000;
+}
 
+impl<K: Hash + Eq + Clone> Throttle<K> {
     pub fn new(limit: u32, window: Duration) -> Self {
         Throttle {
             counts: Mutex::new(HashMap::new()),
@@ -38,13 +42,13 @@ impl Throttle {
         }
     }
 
-    /// `Err(wait)` while `ip` has used up its count for the current window.
-    pub fn check(&self, ip: IpAddr, now: Instant) -> Result<(), Duration> {
+    /// `Err(wait)` while `key` has used up its count for the current window.
+    pub fn check(&self, key: &K, now: Instant) -> Result<(), Duration> {
         let map = self
             .counts
             .lock()
             .expect("never poisoned: no panics inside");
-        match map.get(&ip) {
+        match map.get(key) {
             Some(w) if now < w.started + self.window && w.count >= self.limit => {
                 Err(w.started + self.window - now)
             }
@@ -52,16 +56,16 @@ impl Throttle {
         }
     }
 
-    pub fn record(&self, ip: IpAddr, now: Instant) {
+    pub fn record(&self, key: &K, now: Instant) {
         let mut map = self
             .counts
             .lock()
             .expect("never poisoned: no panics inside");
-        if map.len() >= Self::PRUNE_AT {
+        if map.len() >= Throttle::PRUNE_AT {
             let window = self.window;
             map.retain(|_, w| now < w.started + window);
         }
-        let w = map.entry(ip).or_insert(Window {
+        let w = map.entry(key.clone()).or_insert(Window {
             started: now,
             count: 0,
         });
@@ -85,6 +89,13 @@ impl Throttle {
     }
 }
 
+impl Throttle<String> {
+    /// Requests an account that takes no calls may file, by its login.
+    pub fn filings() -> Self {
+        Throttle::new(Throttle::REPORT_LIMIT, Throttle::REPORT_WINDOW)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,16 +106,16 @@ mod tests {
         let (ip, other): (IpAddr, IpAddr) =
             ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
         let t0 = Instant::now();
-        t.record(ip, t0);
-        assert!(t.check(ip, t0).is_ok());
-        t.record(ip, t0);
+        t.record(&ip, t0);
+        assert!(t.check(&ip, t0).is_ok());
+        t.record(&ip, t0);
         assert_eq!(
-            t.check(ip, t0 + Duration::from_secs(10)),
+            t.check(&ip, t0 + Duration::from_secs(10)),
             Err(Duration::from_secs(50))
         );
-        assert!(t.check(other, t0).is_ok());
-        assert!(t.check(ip, t0 + Duration::from_secs(60)).is_ok());
-        t.record(ip, t0 + Duration::from_secs(61));
-        assert!(t.check(ip, t0 + Duration::from_secs(61)).is_ok());
+        assert!(t.check(&other, t0).is_ok());
+        assert!(t.check(&ip, t0 + Duration::from_secs(60)).is_ok());
+        t.record(&ip, t0 + Duration::from_secs(61));
+        assert!(t.check(&ip, t0 + Duration::from_secs(61)).is_ok());
     }
 }

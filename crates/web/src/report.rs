@@ -431,7 +431,7 @@ pub async fn file(
 ) -> Response {
     let lang = Lang::from_headers(&headers);
     if let Some(ip) = ip {
-        if let Err(wait) = app.report_throttle.check(ip, Instant::now()) {
+        if let Err(wait) = app.report_throttle.check(&ip, Instant::now()) {
             let minutes = wait.as_secs().div_ceil(60);
             return (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -447,7 +447,7 @@ pub async fn file(
             )
                 .into_response();
         }
-        app.report_throttle.record(ip, Instant::now());
+        app.report_throttle.record(&ip, Instant::now());
     }
     let (f, photos) = match read_form(m).await {
         Ok(x) => x,

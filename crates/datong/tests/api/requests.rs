@@ -1307,7 +1307,7 @@ async fn a_backlog_climbs_a_bounded_number_at_a_time(mut app: TestApp) {
 }
 both!(a_backlog_climbs_a_bounded_number_at_a_time);
 
-/// Forty residents file at once while others send control characters in every text
+/// Forty requests are filed at once while others send control characters in every text
 /// field: the bad ones are refused with a 4xx naming the field, and every good one is
 /// stored, whatever batch of the group commit it shared.
 async fn a_bad_request_never_fails_another(mut app: TestApp) {
@@ -1346,7 +1346,7 @@ async fn a_bad_request_never_fails_another(mut app: TestApp) {
         let req = app
             .http
             .post(format!("{}/api/v1/requests", app.base))
-            .bearer_auth(&app.tokens["resident_a"])
+            .bearer_auth(&app.tokens["a"])
             .json(&body);
         sent.spawn(async move {
             let r = req.send().await.unwrap();
@@ -1416,3 +1416,73 @@ async fn a_bad_request_never_fails_another(mut app: TestApp) {
     assert_eq!(request_count(&app), expected);
 }
 both!(a_bad_request_never_fails_another);
+
+/// A jurisdiction an Open311 client names is a place this server holds, and a request
+/// filed under it lies inside it; an unknown one is refused, never ignored.
+async fn open311_jurisdictions_are_checked(mut app: TestApp) {
+    let f = fixture(&mut app).await;
+    let before = request_count(&app);
+    let post = |jurisdiction: &str| {
+        vec![
+            ("api_key", f.key.clone()),
+            ("jurisdiction_id", jurisdiction.to_owned()),
+            ("service_code", "sanitation".to_owned()),
+            ("lat", A1.0.to_string()),
+            ("long", A1.1.to_string()),
+            ("description", "楼道堆物".to_owned()),
+        ]
+    };
+    let (s, _, body) = open311(&app, "POST", "requests.json", Some(&post("1402"))).await;
+    assert_eq!(s, 201, "{body}");
+    // Community A lies in 平城区 (140213), not 云冈区 (140214).
+    for (jurisdiction, says) in [
+        ("140214", "辖区（jurisdiction_id）内"),
+        ("9999", "jurisdiction_id"),
+        ("datong.gov.cn", "jurisdiction_id"),
+    ] {
+        let (s, _, body) = open311(&app, "POST", "requests.json", Some(&post(jurisdiction))).await;
+        assert_eq!(s, 400, "{jurisdiction}: {body}");
+        assert!(body.contains(says), "{jurisdiction}: {body}");
+    }
+    assert_eq!(request_count(&app), before + 1);
+    let (s, _, _) = open311(&app, "GET", "services.json?jurisdiction_id=1402", None).await;
+    assert_eq!(s, 200);
+    let (s, _, body) = open311(&app, "GET", "services.json?jurisdiction_id=nowhere", None).await;
+    assert_eq!(s, 400, "{body}");
+}
+both!(open311_jurisdictions_are_checked);
+
+/// A resident's account files as the residents' form does, so many an hour; a clerk
+/// taking calls is not held to it.
+async fn a_residents_account_files_so_many_an_hour(mut app: TestApp) {
+    fixture(&mut app).await;
+    let limit = datong_http::throttle::Throttle::REPORT_LIMIT;
+    for _ in 0..limit {
+        file(&app, "resident_a", "sanitation", A1).await;
+    }
+    let body = json!({ "service_code": "sanitation", "lat": A1.0, "lon": A1.1, "description": "再报一件" });
+    let r = app
+        .http
+        .post(format!("{}/api/v1/requests", app.base))
+        .bearer_auth(&app.tokens["resident_a"])
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait > 0 && wait <= 3600, "{wait}");
+    // Another resident, and a clerk, file on.
+    file(&app, "resident_b", "sanitation", B1).await;
+    for _ in 0..=limit {
+        let mut call = body.clone();
+        call["channel"] = json!("hotline");
+        let r = app.post("a", "/api/v1/requests", call).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+    }
+}
+both!(a_residents_account_files_so_many_an_hour);

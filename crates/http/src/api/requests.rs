@@ -218,6 +218,22 @@ async fn file(
     if channel == Channel::Hotline {
         may_take_calls(&caller)?;
     }
+    // Staff take calls all day; anyone else files as a resident does, so many an hour.
+    let throttled = may_take_calls(&caller)
+        .is_err()
+        .then(|| caller.actor.login.clone());
+    if let Some(login) = &throttled {
+        if let Err(wait) = app.filing_throttle.check(login, std::time::Instant::now()) {
+            return Err(ApiError::too_many(
+                format!(
+                    "提交过于频繁，请 {} 分钟后再试",
+                    wait.as_secs().div_ceil(60)
+                ),
+                wait,
+            ));
+        }
+        app.filing_throttle.record(login, std::time::Instant::now());
+    }
     let (point, place) = place_of(b.lat, b.lon, b.address_id.as_deref())?;
     let draft = Draft {
         service_code: b.service_code,

@@ -119,7 +119,7 @@ pub async fn attempt_login(
     password: String,
 ) -> Result<Result<(account::Session, Caller), LoginRefused>, ApiError> {
     if let Some(ip) = ip
-        && let Err(wait) = app.login_throttle.check(ip, Instant::now())
+        && let Err(wait) = app.login_throttle.check(&ip, Instant::now())
     {
         return Ok(Err(LoginRefused::Throttled(wait)));
     }
@@ -141,7 +141,7 @@ pub async fn attempt_login(
     if outcome.is_err()
         && let Some(ip) = ip
     {
-        app.login_throttle.record(ip, Instant::now());
+        app.login_throttle.record(&ip, Instant::now());
     }
     Ok(outcome)
 }
