@@ -22,7 +22,10 @@ fuzz_api() {
   # its strategies) can trip "AST constructor recursion depth mismatch" inside the tool
   # (python/cpython#106905), failing the run with no fault of the server's.
   # From the temp dir, so its cache (.schemathesis/, replaying past crashes) stays there.
+  # The two operations that end the fuzzer's own token (logging out with it, revoking an
+  # account's tokens) are left out: after them every call would be a 401.
   (cd "$dir" && "$TOOLS_BIN/st" run "$base/api/v1/openapi.json" --checks not_a_server_error \
+    --exclude-name-regex '^DELETE /(api/v1/)?(session|accounts/\{login\}/tokens)$' \
     --header "Authorization: Bearer $token" --seed "${SCHEMATHESIS_SEED:-1}" \
     --max-examples "${SCHEMATHESIS_EXAMPLES:-25}" --workers 1 --no-color) >"$dir/st.log" 2>&1 || status=$?
   kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true

@@ -111,6 +111,9 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(Token),
+    /// Manage the keys of Open311 clients.
+    #[command(subcommand, name = "open311-key")]
+    Open311Key(Open311Key),
     /// Check the audit log.
     #[command(subcommand)]
     Audit(Audit),
@@ -322,12 +325,33 @@ enum User {
         #[arg(long)]
         department: Option<i64>,
     },
+    /// Disable an account: its tokens and sessions end at once, and it cannot log in.
+    Disable { login: String },
+    /// Enable a disabled account again (it logs in anew; its old tokens stay ended).
+    Enable { login: String },
 }
 
 #[derive(Subcommand)]
 enum Token {
     /// Issue a bearer token; prints the token alone on stdout.
-    Create { login: String },
+    Create {
+        login: String,
+        /// Days the token stays valid (at most 366).
+        #[arg(long, default_value_t = datong_store::account::TOKEN_DAYS)]
+        days: i64,
+    },
+    /// End every token of an account (a holder ends its own with DELETE /api/v1/session).
+    Revoke { login: String },
+}
+
+#[derive(Subcommand)]
+enum Open311Key {
+    /// Issue a key for a client that files requests; prints the key alone on stdout.
+    Create { label: String },
+    /// The keys issued: id (the start of the key's hash), label, issued, revoked.
+    List,
+    /// Stop the key with this id from filing.
+    Revoke { id: String },
 }
 
 #[derive(Subcommand)]
@@ -344,6 +368,16 @@ fn operator() -> Actor {
         login,
         at: datong_store::audit::timestamp(chrono::Utc::now()),
     }
+}
+
+fn set_disabled(db: &datong_store::Db, login: &str, disabled: bool) -> Result<()> {
+    let caller = datong_store::access::Caller::system(operator());
+    datong_store::account::set_disabled(&mut *db.get()?, &caller, login, disabled)?;
+    eprintln!(
+        "account {login} {}",
+        if disabled { "disabled" } else { "enabled" }
+    );
+    Ok(())
 }
 
 fn parse_scope(s: &str) -> Result<DivisionCode> {
@@ -732,11 +766,43 @@ fn main() -> Result<()> {
             datong_store::account::add_user(&mut *db.get()?, &operator(), &account)?;
             eprintln!("account {login} added");
         }
-        Command::Token(Token::Create { login }) => {
+        Command::User(User::Disable { login }) => set_disabled(&db, &login, true)?,
+        Command::User(User::Enable { login }) => set_disabled(&db, &login, false)?,
+        Command::Token(Token::Create { login, days }) => {
             println!(
                 "{}",
-                datong_store::account::create_token(&mut *db.get()?, &operator(), &login)?
+                datong_store::account::create_token(&mut *db.get()?, &operator(), &login, days)?
             );
+        }
+        Command::Token(Token::Revoke { login }) => {
+            let n = datong_store::account::revoke_tokens(&mut *db.get()?, &operator(), &login)?;
+            eprintln!("{n} token(s) of {login} revoked");
+        }
+        Command::Open311Key(k) => {
+            use datong_store::request::keys;
+            let caller = datong_store::access::Caller::system(operator());
+            let mut c = db.get()?;
+            match k {
+                Open311Key::Create { label } => {
+                    println!("{}", keys::create(&mut c, &caller, &label)?)
+                }
+                Open311Key::List => {
+                    for k in keys::list(&mut c, &caller)? {
+                        let revoked = k
+                            .revoked_at
+                            .map(|r| format!("revoked {r}"))
+                            .unwrap_or_default();
+                        println!(
+                            "{}\t{}\t{} {}\t{revoked}",
+                            k.id, k.label, k.created_by, k.created_at
+                        );
+                    }
+                }
+                Open311Key::Revoke { id } => {
+                    keys::revoke(&mut c, &caller, &id)?;
+                    eprintln!("key {id} revoked");
+                }
+            }
         }
         Command::Audit(Audit::Verify) => {
             let v = datong_store::audit::verify(&mut *db.get()?)?;

@@ -128,9 +128,9 @@ pub fn document() -> Value {
                 "post": { "summary": "登录：设置 HttpOnly 会话 Cookie，返回 CSRF 令牌", "tags": ["session"], "security": [],
                     "requestBody": { "required": true, "content": { "application/json": { "schema": reference("Login") } } },
                     "responses": { "201": ok("会话", reference("Session")), "400": ok("错误", reference("Error")), "401": ok("登录名或密码错误", reference("Error")),
-                        "423": ok("账号已锁定", reference("Error")), "429": ok("本地址登录失败次数过多", reference("Error")) } },
+                        "429": ok("本地址登录失败次数过多", reference("Error")) } },
                 "get": op("当前调用者；浏览器会话另返回 CSRF 令牌", "session", json!([]), None, "200", ok("会话", reference("Session"))),
-                "delete": { "summary": "退出登录", "tags": ["session"], "responses": { "204": { "description": "已退出" }, "401": ok("错误", reference("Error")), "403": ok("缺少 CSRF 令牌", reference("Error")) } }
+                "delete": { "summary": "退出登录：结束所用的会话或访问令牌（吊销令牌）", "tags": ["session"], "responses": { "204": { "description": "已退出" }, "401": ok("错误", reference("Error")), "403": ok("缺少 CSRF 令牌", reference("Error")) } }
             },
             "/territories": { "get": op("按名称或代码检索区划", "territories", with_paging(vec![p("q", "query", json!({ "type": "string", "maxLength": 50 })), p("level", "query", enumeration(&levels))]), None, "200", ok("区划列表", list_of("Territory"))) },
             "/territories/{code}": {
@@ -243,13 +243,104 @@ pub fn document() -> Value {
         }
     });
     let (paths, schemas) = duties(&id, &code_param);
-    for (k, v) in paths {
+    let (more_paths, more_schemas) = accounts();
+    for (k, v) in paths.into_iter().chain(more_paths) {
         doc["paths"][k] = v;
     }
-    for (k, v) in schemas {
+    for (k, v) in schemas.into_iter().chain(more_schemas) {
         doc["components"]["schemas"][k] = v;
     }
     doc
+}
+
+/// Accounts, their tokens, and Open311 keys (the city's organisation department and the
+/// administrator).
+fn accounts() -> (Named, Named) {
+    let roles: Vec<&str> = datong_domain::Role::ALL
+        .iter()
+        .map(|r| r.as_str())
+        .collect();
+    let login = || with_example(p("login", "path", text(64)), json!("admin"));
+    let key_id = || {
+        with_example(
+            p(
+                "id",
+                "path",
+                json!({ "type": "string", "pattern": "^[0-9a-f]{16}$" }),
+            ),
+            json!("0123456789abcdef"),
+        )
+    };
+    let integer = || json!({ "type": "integer" });
+    let paths = vec![
+        (
+            "/accounts",
+            json!({
+                "get": op("账号列表（市级、管理员）", "accounts", with_paging(vec![]), None, "200", ok("账号", list_of("Account"))),
+                "post": op("新增账号：党员账号绑定党员，单位账号绑定驻区单位", "accounts", json!([]), Some("NewAccount"), "201", ok("账号", reference("Account")))
+            }),
+        ),
+        (
+            "/accounts/{login}",
+            json!({
+                "get": op("账号", "accounts", json!([login()]), None, "200", ok("账号", reference("Account"))),
+                "patch": op("停用或启用账号（停用即结束其全部令牌与会话）", "accounts", json!([login()]), Some("AccountChange"), "200", ok("账号", reference("Account")))
+            }),
+        ),
+        (
+            "/accounts/{login}/tokens",
+            json!({ "delete": op("吊销账号的全部访问令牌", "accounts", json!([login()]), None, "200", ok("吊销数", object(&["revoked"], json!({ "revoked": integer() })))) }),
+        ),
+        (
+            "/open311-keys",
+            json!({
+                "get": op("Open311 API 密钥列表（市级）", "accounts", json!([]), None, "200", ok("密钥", json!({ "type": "array", "items": reference("Open311Key") }))),
+                "post": op("签发 Open311 API 密钥（市级）", "accounts", json!([]), Some("NewKey"), "201", ok("密钥（仅此一次显示）", object(&["api_key"], json!({ "api_key": { "type": "string" } }))))
+            }),
+        ),
+        (
+            "/open311-keys/{id}",
+            json!({ "delete": op("停用 Open311 API 密钥", "accounts", json!([key_id()]), None, "200", ok("密钥", reference("Open311Key"))) }),
+        ),
+    ];
+    let schemas = vec![
+        (
+            "Account",
+            object(
+                &["login", "disabled", "created_at", "assignments"],
+                json!({
+                "login": { "type": "string" }, "disabled": { "type": "boolean" }, "created_at": { "type": "string", "format": "date-time" },
+                "assignments": { "type": "array", "items": object(&["role", "scope", "unmask"], json!({
+                    "role": enumeration(&roles), "scope": code(), "unmask": { "type": "boolean" },
+                    "member_id": nullable(integer()), "unit_id": nullable(integer()) })) } }),
+            ),
+        ),
+        (
+            "NewAccount",
+            object(
+                &["login", "password", "role"],
+                json!({
+                "login": { "type": "string", "pattern": "^[A-Za-z0-9._@-]{1,64}$" },
+                "password": { "type": "string", "minLength": 10, "maxLength": 256, "format": "password" },
+                "role": enumeration(&roles), "scope": code(), "unmask": { "type": "boolean" },
+                "member_id": integer(), "unit_id": integer(), "department_id": integer() }),
+            ),
+        ),
+        (
+            "AccountChange",
+            object(&["disabled"], json!({ "disabled": { "type": "boolean" } })),
+        ),
+        (
+            "Open311Key",
+            object(
+                &["id", "label", "created_by", "created_at"],
+                json!({
+                "id": { "type": "string" }, "label": { "type": "string" }, "created_by": { "type": "string" },
+                "created_at": { "type": "string", "format": "date-time" }, "revoked_at": nullable(json!({ "type": "string", "format": "date-time" })) }),
+            ),
+        ),
+    ];
+    (paths, schemas)
 }
 
 /// Paths or schemas by name.
@@ -1050,10 +1141,6 @@ fn requests_paths(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> Nam
         (
             "/territories/{code}/agenda",
             json!({ "get": op("大党委、大工委联席会议待议诉求", "requests", with_paging(vec![code_param()]), None, "200", ok("议程", list_of("AgendaItem"))) }),
-        ),
-        (
-            "/open311-keys",
-            json!({ "post": op("签发 Open311 API 密钥（市级）", "requests", json!([]), Some("NewKey"), "201", ok("密钥（仅此一次显示）", object(&["api_key"], json!({ "api_key": { "type": "string" } })))) }),
         ),
     ]
 }

@@ -196,8 +196,24 @@ pub fn add_user(conn: &mut Conn, actor: &Actor, a: &NewAccount) -> StoreResult<i
     })
 }
 
-/// Issues a bearer token for an account; the token is shown once and stored hashed.
-pub fn create_token(conn: &mut Conn, actor: &Actor, login: &str) -> StoreResult<String> {
+/// How long a bearer token lasts unless whoever issues it says otherwise.
+pub const TOKEN_DAYS: i64 = 90;
+/// The longest a token may last: a year; a script that runs longer gets a new one.
+pub const MAX_TOKEN_DAYS: i64 = 366;
+
+/// Issues a bearer token for an account, valid for `days` from now; the token is shown
+/// once and stored hashed.
+pub fn create_token(conn: &mut Conn, actor: &Actor, login: &str, days: i64) -> StoreResult<String> {
+    if !(1..=MAX_TOKEN_DAYS).contains(&days) {
+        return Err(StoreError::invalid(
+            "days",
+            format!("有效期应为 1 至 {MAX_TOKEN_DAYS} 天"),
+        ));
+    }
+    let now = chrono::DateTime::parse_from_rfc3339(&actor.at)
+        .map_err(|_| StoreError::invalid("at", "时间格式错误"))?
+        .to_utc();
+    let expires_at = timestamp(now + chrono::Duration::days(days));
     let id = conn
         .query_opt("SELECT id FROM account WHERE login = $1", params![login])?
         .ok_or_else(|| StoreError::invalid("login", "账号不存在"))?
@@ -205,12 +221,137 @@ pub fn create_token(conn: &mut Conn, actor: &Actor, login: &str) -> StoreResult<
     let secret = random_secret();
     conn.tx(|c| {
         c.execute(
-            "INSERT INTO credential (account_id, kind, secret_hash, created_at) VALUES ($1, $2, $3, $4)",
-            params![id, CredentialKind::Token.as_str(), secret_hash(&secret), &actor.at],
+            "INSERT INTO credential (account_id, kind, secret_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            params![id, CredentialKind::Token.as_str(), secret_hash(&secret), &actor.at, &expires_at],
         )?;
-        audit::append(c, actor, Entry { action: "create", entity: "token", entity_id: login, before: None, after: None })?;
+        let after = serde_json::json!({ "expires_at": expires_at });
+        audit::append(c, actor, Entry { action: "create", entity: "token", entity_id: login, before: None, after: Some(&after) })?;
         Ok(secret)
     })
+}
+
+/// Ends every token of an account (its browser sessions stay); returns how many.
+pub fn revoke_tokens(conn: &mut Conn, actor: &Actor, login: &str) -> StoreResult<u64> {
+    conn.tx(|c| {
+        let n = c.execute(
+            "DELETE FROM credential WHERE kind = 'token' AND account_id = (SELECT id FROM account WHERE login = $1)",
+            params![login],
+        )?;
+        let after = serde_json::json!({ "revoked": n });
+        audit::append(c, actor, Entry { action: "revoke", entity: "token", entity_id: login, before: None, after: Some(&after) })?;
+        Ok(n)
+    })
+}
+
+/// An account as those who manage accounts see it: no secret, no password hash.
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct AccountView {
+    pub login: String,
+    pub disabled: bool,
+    pub created_at: String,
+    pub assignments: Vec<AssignmentView>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct AssignmentView {
+    pub role: Role,
+    pub scope: DivisionCode,
+    pub unmask: bool,
+    pub member_id: Option<i64>,
+    pub unit_id: Option<i64>,
+}
+
+/// Accounts, by login, for the city's organisation department and the administrator.
+pub fn list(
+    conn: &mut Conn,
+    caller: &Caller,
+    page: &crate::sql::Page,
+) -> StoreResult<Vec<AccountView>> {
+    caller.may_set_city_wide()?;
+    let mut q =
+        crate::sql::Sql::new("SELECT id, login, disabled, created_at FROM account ORDER BY login");
+    q.page(page);
+    views(conn, &q)
+}
+
+/// One account, for those who manage accounts.
+pub fn get(conn: &mut Conn, caller: &Caller, login: &str) -> StoreResult<AccountView> {
+    caller.may_set_city_wide()?;
+    let mut q =
+        crate::sql::Sql::new("SELECT id, login, disabled, created_at FROM account WHERE login = ");
+    q.bind(login);
+    views(conn, &q)?.pop().ok_or(StoreError::NotFound)
+}
+
+/// The accounts `q` selects (id, login, disabled, created_at), with their assignments.
+fn views(conn: &mut Conn, q: &crate::sql::Sql) -> StoreResult<Vec<AccountView>> {
+    let accounts = conn.query(&q.text, &q.params)?;
+    let mut ids = crate::sql::Sql::new(
+        "SELECT account_id, role, scope_code, unmask, member_id, unit_id FROM role_assignment WHERE account_id IN ",
+    );
+    ids.bind_list(
+        accounts
+            .iter()
+            .map(|r| r.i64(0))
+            .collect::<Result<Vec<_>, _>>()?,
+    );
+    ids.push(" ORDER BY id");
+    let mut by_account: std::collections::HashMap<i64, Vec<AssignmentView>> = Default::default();
+    for r in conn.query(&ids.text, &ids.params)? {
+        let (Some(role), Ok(scope)) =
+            (Role::parse(&r.str(1)?), DivisionCode::from_path(&r.str(2)?))
+        else {
+            continue;
+        };
+        by_account
+            .entry(r.i64(0)?)
+            .or_default()
+            .push(AssignmentView {
+                role,
+                scope,
+                unmask: r.bool(3)?,
+                member_id: r.opt_i64(4)?,
+                unit_id: r.opt_i64(5)?,
+            });
+    }
+    accounts
+        .iter()
+        .map(|r| {
+            Ok(AccountView {
+                login: r.str(1)?,
+                disabled: r.bool(2)?,
+                created_at: r.str(3)?,
+                assignments: by_account.remove(&r.i64(0)?).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// Disables an account (every token and session it holds ends at once) or enables it
+/// again (with no credential: it logs in anew). The command line's caller may do it to
+/// anyone; a web caller not to itself, so no one locks the last door from inside.
+pub fn set_disabled(
+    conn: &mut Conn,
+    caller: &Caller,
+    login: &str,
+    disabled: bool,
+) -> StoreResult<AccountView> {
+    let before = get(conn, caller, login)?;
+    if disabled && login == caller.actor.login && !caller.assignments.is_empty() {
+        return Err(StoreError::conflict("login", "不能停用自己的账号"));
+    }
+    conn.tx(|c| {
+        c.execute("UPDATE account SET disabled = $1 WHERE login = $2", params![disabled, login])?;
+        if disabled {
+            c.execute(
+                "DELETE FROM credential WHERE account_id = (SELECT id FROM account WHERE login = $1)",
+                params![login],
+            )?;
+        }
+        let (b, a) = (serde_json::json!({ "disabled": before.disabled }), serde_json::json!({ "disabled": disabled }));
+        audit::append(c, &caller.actor, Entry { action: if disabled { "disable" } else { "enable" }, entity: "account", entity_id: login, before: Some(&b), after: Some(&a) })
+    })?;
+    get(conn, caller, login)
 }
 
 /// Password attempts an account may fail in a row before it is locked.
@@ -335,12 +476,18 @@ pub fn log_in(
     })
 }
 
-/// Ends a browser session; ending one that is already gone is not an error.
-pub fn log_out(conn: &mut Conn, actor: &Actor, secret: &str) -> StoreResult<()> {
+/// Ends the credential presented, a browser session or a bearer token; ending one that
+/// is already gone is not an error.
+pub fn log_out(
+    conn: &mut Conn,
+    actor: &Actor,
+    secret: &str,
+    kind: CredentialKind,
+) -> StoreResult<()> {
     conn.tx(|c| {
         let n = c.execute(
-            "DELETE FROM credential WHERE secret_hash = $1 AND kind = 'session'",
-            params![secret_hash(secret)],
+            "DELETE FROM credential WHERE secret_hash = $1 AND kind = $2",
+            params![secret_hash(secret), kind.as_str()],
         )?;
         if n > 0 {
             audit::append(
@@ -348,7 +495,7 @@ pub fn log_out(conn: &mut Conn, actor: &Actor, secret: &str) -> StoreResult<()> 
                 actor,
                 Entry {
                     action: "logout",
-                    entity: "session",
+                    entity: kind.as_str(),
                     entity_id: &actor.login,
                     before: None,
                     after: None,

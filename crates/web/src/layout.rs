@@ -33,6 +33,9 @@ pub fn page(
                     a.product href="/" { (t.product) }
                     a href={ "/lang/" (other) } { (t.other_language) }
                     @if let Some(v) = viewer {
+                        @if v.caller.may_set_city_wide().is_ok() {
+                            a href="/accounts" { (lang.pick("账号与密钥", "Accounts and keys")) }
+                        }
                         span { (v.caller.actor.login) }
                         form method="post" action="/logout" {
                             input type="hidden" name="csrf_token" value=(v.csrf);

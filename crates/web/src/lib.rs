@@ -5,6 +5,7 @@
 //! Pages read through the same store functions as the API, with the caller from the
 //! browser session ([`viewer::Viewer`]); forms carry the session's CSRF token.
 
+mod accounts;
 mod admissions;
 mod assets;
 mod dashboard;
@@ -34,6 +35,14 @@ pub fn routes() -> Router<App> {
         .route("/login", get(login::show).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/lang/{lang}", get(login::language))
+        .route("/accounts", get(accounts::show).post(accounts::create))
+        .route("/accounts/{login}/disabled", post(accounts::set_disabled))
+        .route(
+            "/accounts/{login}/tokens/revoke",
+            post(accounts::revoke_tokens),
+        )
+        .route("/open311-keys", post(accounts::create_key))
+        .route("/open311-keys/{id}/revoke", post(accounts::revoke_key))
         .route("/t/{code}", get(dashboard::show))
         .route("/t/{code}/findings.json", get(dashboard::findings))
         .route("/t/{code}/members", get(roster::show))

@@ -104,7 +104,10 @@ pub async fn logout(
     }
     if let Some(secret) = session_cookie(&headers) {
         let actor = viewer.caller.actor.clone();
-        if let Err(e) = app.run(move |c| account::log_out(c, &actor, &secret)).await {
+        if let Err(e) = app
+            .run(move |c| account::log_out(c, &actor, &secret, account::CredentialKind::Session))
+            .await
+        {
             return failure(viewer.lang, e);
         }
     }

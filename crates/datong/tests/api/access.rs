@@ -264,6 +264,14 @@ async fn members_units_and_departments_see_by_relation(mut app: TestApp) {
             None,
         ),
         ("dept", "/api/v1/territories/140213".to_owned(), 200, None),
+        // Accounts and keys are the city's and the administrator's alone.
+        ("me", "/api/v1/accounts".into(), 403, None),
+        ("unit", "/api/v1/open311-keys".into(), 403, None),
+        ("dept", "/api/v1/accounts/city".into(), 403, None),
+        ("a", "/api/v1/accounts".into(), 403, None),
+        ("street", "/api/v1/open311-keys".into(), 403, None),
+        ("district", "/api/v1/accounts".into(), 403, None),
+        ("city", "/api/v1/accounts/me".into(), 200, None),
         // Subtree roles still read their whole subtree.
         ("a", "/api/v1/members".into(), 200, Some(vec![other, me_id])),
     ];

@@ -311,7 +311,7 @@ pub fn add_account(
         binding,
     };
     datong_store::account::add_user(c, &actor, &account).unwrap();
-    datong_store::account::create_token(c, &actor, login).unwrap()
+    datong_store::account::create_token(c, &actor, login, 90).unwrap()
 }
 
 pub struct Resp {

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod accounts;
 mod audit;
 mod backup;
 mod bad_input;

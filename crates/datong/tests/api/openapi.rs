@@ -51,7 +51,8 @@ fn sample(param: &serde_json::Value) -> String {
 async fn demo_as_admin() -> (crate::helpers::TestApp, String) {
     let app = crate::helpers::demo_app(datong_store::Engine::Sqlite).await;
     let token = app.with_db(|c| {
-        datong_store::account::create_token(c, &crate::helpers::system().actor, "admin").unwrap()
+        datong_store::account::create_token(c, &crate::helpers::system().actor, "admin", 90)
+            .unwrap()
     });
     (app, token)
 }

@@ -33,6 +33,16 @@ impl Browser {
         }
     }
 
+    /// Another browser on the same site, logged in as no one.
+    fn another(&self) -> Self {
+        Browser {
+            ids: self.ids.clone(),
+            base: self.base.clone(),
+            http: self.http.clone(),
+            cookie: None,
+        }
+    }
+
     async fn get(&self, path: &str) -> Page {
         let mut req = self.http.get(format!("{}{path}", self.base));
         if let Some(c) = &self.cookie {
@@ -905,4 +915,105 @@ async fn pages_carry_security_headers_and_never_echo_a_bad_path() {
             assert!(!body.contains(sent), "{path} echoes {sent}: {body}");
         }
     }
+}
+
+/// The city's clerk adds a member's account, disables another and revokes an Open311 key
+/// from the accounts page; a street clerk has neither the link nor the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_accounts_page_adds_disables_and_revokes() {
+    let mut b = demo_site(Engine::Sqlite).await;
+    b.log_in("street").await;
+    assert!(
+        !b.get("/t/140213050")
+            .await
+            .body
+            .contains("href=\"/accounts\"")
+    );
+    assert_eq!(b.get("/accounts").await.status, 403);
+    b.log_in("city").await;
+    let page = b.get("/accounts").await;
+    assert_eq!(page.status, 200);
+    let csrf = page
+        .body
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let member: i64 = {
+        let r = b.get("/api/v1/members?limit=1").await;
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        v["items"][0]["id"].as_i64().unwrap()
+    };
+    let member = member.to_string();
+    let (r, _) = b
+        .post(
+            "/accounts",
+            &[
+                ("csrf_token", &csrf),
+                ("login", "new.member"),
+                ("password", "Passw0rd-New-1"),
+                ("role", "member"),
+                ("member_id", &member),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (303, Some("/accounts?done=added")),
+        "{}",
+        r.body
+    );
+    let page = b.get("/accounts?done=added").await.body;
+    assert!(page.contains("账号已新增") && page.contains("data-login=\"new.member\""));
+    // A mistake comes back on the page, named.
+    let (r, _) = b
+        .post(
+            "/accounts",
+            &[
+                ("csrf_token", &csrf),
+                ("login", "x"),
+                ("password", "Passw0rd-New-1"),
+                ("role", "city"),
+                ("scope", "140213"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("data-field=\"scope\""), "{}", r.body);
+    let (r, _) = b
+        .post(
+            "/accounts/grid/disabled",
+            &[("csrf_token", &csrf), ("disabled", "true")],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/accounts?done=disabled"));
+    let mut grid = b.another();
+    assert_eq!(
+        grid.log_in("grid").await.status,
+        401,
+        "a disabled account cannot log in"
+    );
+    let (r, _) = b
+        .post(
+            "/open311-keys",
+            &[("csrf_token", &csrf), ("label", "市民热线")],
+        )
+        .await;
+    assert!(r.body.contains("id=\"new-key\""), "the key is shown once");
+    let id = r
+        .body
+        .split("action=\"/open311-keys/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap()
+        .to_owned();
+    let (r, _) = b
+        .post(
+            &format!("/open311-keys/{id}/revoke"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/accounts?done=key_revoked"));
+    assert!(b.get("/accounts").await.body.contains("已停用"));
 }

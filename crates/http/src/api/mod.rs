@@ -1,5 +1,6 @@
 //! `/api/v1`: one module per resource.
 
+pub mod accounts;
 pub mod duties;
 pub mod members;
 pub mod orgs;
@@ -19,6 +20,7 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/openapi.json", axum::routing::get(crate::openapi::serve))
         .merge(session::routes())
+        .merge(accounts::routes())
         .merge(territories::routes())
         .merge(orgs::routes())
         .merge(members::routes())

@@ -20,8 +20,8 @@ use datong_store::request::catalogue::{self, Route, Service, Settings};
 use datong_store::request::intake::{Draft, Receipt, Within};
 use datong_store::request::tally::{self, Dot, Figures, Months};
 use datong_store::request::workflow::{self, Action};
-use datong_store::request::{self as store, AgendaItem, Filter, Request, Step, View, keys};
-use serde::{Deserialize, Serialize};
+use datong_store::request::{self as store, AgendaItem, Filter, Request, Step, View};
+use serde::Deserialize;
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -37,7 +37,6 @@ pub fn routes() -> Router<App> {
         .route("/territories/{code}/request-figures", get(figures))
         .route("/territories/{code}/request-map", get(map))
         .route("/territories/{code}/agenda", get(agenda))
-        .route("/open311-keys", post(create_key))
 }
 
 fn node(code: &str) -> ApiResult<DivisionCode> {
@@ -480,26 +479,4 @@ async fn agenda(
         .run(move |c| store::agenda(c, &caller, &code, &page))
         .await?;
     Ok(Json(List::new(items, page)))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct KeyBody {
-    label: super::Name,
-}
-
-#[derive(Serialize)]
-struct IssuedKey {
-    api_key: String,
-}
-
-async fn create_key(
-    State(app): State<App>,
-    Authenticated(caller): Authenticated,
-    JsonBody(b): JsonBody<KeyBody>,
-) -> ApiResult<(StatusCode, Json<IssuedKey>)> {
-    let api_key = app
-        .run(move |c| keys::create(c, &caller, &b.label.0))
-        .await?;
-    Ok((StatusCode::CREATED, Json(IssuedKey { api_key })))
 }

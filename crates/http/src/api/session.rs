@@ -2,7 +2,7 @@
 //! a CSRF token; `GET` tells who is calling (cookie or bearer token); `DELETE` logs out.
 
 use crate::app::App;
-use crate::auth::{Authenticated, Presented, session_cookie, set_session_cookie as cookie};
+use crate::auth::{Authenticated, Presented, set_session_cookie as cookie};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
@@ -206,8 +206,11 @@ async fn log_out(
     Authenticated(caller): Authenticated,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    if let Some(secret) = session_cookie(&headers) {
-        app.run(move |c| account::log_out(c, &caller.actor, &secret))
+    // The credential that authenticated this call ends: the browser's session, or the
+    // script's token (which is how a token is revoked by whoever holds it).
+    if let Some(presented) = Presented::from_headers(&headers) {
+        let (kind, secret) = (presented.kind(), presented.secret().to_owned());
+        app.run(move |c| account::log_out(c, &caller.actor, &secret, kind))
             .await?;
     }
     Ok((

@@ -57,3 +57,70 @@ pub fn check(conn: &mut Conn, key: &str) -> StoreResult<Option<String>> {
         .map(|r| r.str(0))
         .transpose()?)
 }
+
+/// A key as the city sees it: never the key itself, only the start of its hash as its
+/// name (enough to tell keys apart, nothing to file with).
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct KeyView {
+    pub id: String,
+    pub label: String,
+    pub created_by: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+/// How many hex digits of a key's hash name it.
+const ID_LEN: usize = 16;
+
+/// Every key issued, newest first.
+pub fn list(conn: &mut Conn, caller: &Caller) -> StoreResult<Vec<KeyView>> {
+    caller.may_set_city_wide()?;
+    conn.query(
+        "SELECT hash, label, created_by, created_at, revoked_at FROM open311_key ORDER BY created_at DESC, hash",
+        params![],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(KeyView {
+            id: r.str(0)?.chars().take(ID_LEN).collect(),
+            label: r.str(1)?,
+            created_by: r.str(2)?,
+            created_at: r.str(3)?,
+            revoked_at: r.opt_str(4)?,
+        })
+    })
+    .collect()
+}
+
+/// Stops the key named `id` from filing; revoking a revoked key changes nothing.
+pub fn revoke(conn: &mut Conn, caller: &Caller, id: &str) -> StoreResult<KeyView> {
+    caller.may_set_city_wide()?;
+    if id.len() != ID_LEN || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(StoreError::NotFound);
+    }
+    let prefix = id.to_ascii_lowercase();
+    conn.tx(|c| {
+        let n = c.execute(
+            "UPDATE open311_key SET revoked_at = $1 WHERE hash >= $2 AND hash < $3 AND revoked_at IS NULL",
+            params![&caller.actor.at, &prefix, format!("{prefix}g")],
+        )?;
+        if n > 0 {
+            audit::append(
+                c,
+                &caller.actor,
+                audit::Entry {
+                    action: "revoke",
+                    entity: "open311_key",
+                    entity_id: &prefix,
+                    before: None,
+                    after: None,
+                },
+            )?;
+        }
+        Ok::<_, StoreError>(())
+    })?;
+    list(conn, caller)?
+        .into_iter()
+        .find(|k| k.id == prefix)
+        .ok_or(StoreError::NotFound)
+}
