@@ -125,6 +125,8 @@ enum Command {
     Restore { file: PathBuf },
     /// Print a fresh random data key (for DATONG_DATA_KEY), and nothing else.
     NewDataKey,
+    /// Print a fresh random audit key (for DATONG_AUDIT_KEY), and nothing else.
+    NewAuditKey,
     /// Recompute every roll-up counter from the tables.
     RollupRebuild,
     /// Create or upgrade the schema and exit.
@@ -357,7 +359,15 @@ enum Open311Key {
 #[derive(Subcommand)]
 enum Audit {
     /// Walk the hash chain; exits non-zero if any row was edited, inserted or deleted.
-    Verify,
+    Verify {
+        /// Also hold the log to the signed heads in this file (see `audit checkpoint`).
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+    },
+    /// Append the chain's head, signed with the audit key, to FILE: keep the file apart
+    /// from the database (another machine, write-once storage), and run this on a
+    /// schedule; `audit verify --checkpoints FILE` then finds a cut tail or a rebuilt chain.
+    Checkpoint { file: PathBuf },
 }
 
 fn operator() -> Actor {
@@ -385,19 +395,30 @@ fn parse_scope(s: &str) -> Result<DivisionCode> {
 }
 
 /// The data key from `DATONG_DATA_KEY` or the file `DATONG_DATA_KEY_FILE` names, if any.
-fn data_key() -> Result<Option<datong_store::seal::DataKey>> {
+/// The deployment's keys: each from `DATONG_<NAME>` or the file `DATONG_<NAME>_FILE` names.
+fn keys() -> Result<datong_store::Keys> {
+    Ok(datong_store::Keys {
+        data: key_from_env("DATA_KEY")?,
+        audit: key_from_env("AUDIT_KEY")?,
+    })
+}
+
+fn key_from_env<K: std::str::FromStr>(name: &str) -> Result<Option<K>>
+where
+    K::Err: std::fmt::Display,
+{
     let text = match (
-        std::env::var("DATONG_DATA_KEY").ok(),
-        std::env::var_os("DATONG_DATA_KEY_FILE"),
+        std::env::var(format!("DATONG_{name}")).ok(),
+        std::env::var_os(format!("DATONG_{name}_FILE")),
     ) {
         (Some(k), _) => k,
         (None, Some(f)) => std::fs::read_to_string(&f)
-            .with_context(|| format!("DATONG_DATA_KEY_FILE {}", f.to_string_lossy()))?,
+            .with_context(|| format!("DATONG_{name}_FILE {}", f.to_string_lossy()))?,
         (None, None) => return Ok(None),
     };
     let key = text
         .parse()
-        .map_err(|e| anyhow::anyhow!("the data key: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("DATONG_{name}: {e}"))?;
     Ok(Some(key))
 }
 
@@ -609,13 +630,20 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    if let Command::NewDataKey = cli.command {
-        println!("{}", datong_store::seal::DataKey::generate());
-        return Ok(());
+    match cli.command {
+        Command::NewDataKey => {
+            println!("{}", datong_store::seal::DataKey::generate());
+            return Ok(());
+        }
+        Command::NewAuditKey => {
+            println!("{}", datong_store::audit::AuditKey::generate());
+            return Ok(());
+        }
+        _ => {}
     }
-    let data_key = data_key()?;
+    let keys = keys()?;
     let open =
-        || datong_store::open_with_key(&cli.db, data_key.clone()).context("opening the database");
+        || datong_store::open_with_keys(&cli.db, keys.clone()).context("opening the database");
     if let Command::Import(Import::Divisions {
         dir,
         scope,
@@ -638,7 +666,7 @@ fn main() -> Result<()> {
     if let Command::Restore { file } = &cli.command {
         // Not migrated here: a backup from an older version is restored on its own schema,
         // then upgraded.
-        let db = datong_store::Db::open_with_key(&cli.db, data_key.clone())
+        let db = datong_store::Db::open_with_keys(&cli.db, keys.clone())
             .context("opening the database")?;
         return restore(&db, file);
     }
@@ -655,9 +683,14 @@ fn main() -> Result<()> {
             job_interval,
             trusted_proxies,
         } => {
-            if data_key.is_none() {
+            if keys.data.is_none() {
                 tracing::warn!(
                     "no data key: ID and phone numbers are stored in clear; set DATONG_DATA_KEY in production"
+                );
+            }
+            if keys.audit.is_none() {
+                tracing::warn!(
+                    "no audit key: whoever can write the database can rewrite its audit log; set DATONG_AUDIT_KEY in production"
                 );
             }
             if demo {
@@ -804,8 +837,15 @@ fn main() -> Result<()> {
                 }
             }
         }
-        Command::Audit(Audit::Verify) => {
-            let v = datong_store::audit::verify(&mut *db.get()?)?;
+        Command::Audit(Audit::Verify { checkpoints }) => {
+            let mut c = db.get()?;
+            let mut v = datong_store::audit::verify(&mut c)?;
+            if let Some(f) = checkpoints {
+                let text = std::fs::read_to_string(&f)
+                    .with_context(|| format!("reading {}", f.display()))?;
+                v.problems
+                    .extend(datong_store::audit::verify_checkpoints(&mut c, &text)?);
+            }
             for p in &v.problems {
                 println!("{p}");
             }
@@ -818,7 +858,29 @@ fn main() -> Result<()> {
             }
             println!("audit log intact: {} rows", v.rows);
         }
-        Command::NewDataKey => unreachable!("printed above, before any database opened"),
+        Command::Audit(Audit::Checkpoint { file }) => {
+            use std::io::Write;
+            let at = datong_store::audit::timestamp(chrono::Utc::now());
+            let cp = datong_store::audit::checkpoint(&mut *db.get()?, &at)?;
+            let mut out = std::fs::OpenOptions::new();
+            out.create(true).append(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut out, 0o600);
+            writeln!(
+                out.open(&file)
+                    .with_context(|| format!("writing {}", file.display()))?,
+                "{}",
+                serde_json::to_string(&cp)?
+            )?;
+            eprintln!(
+                "checkpoint at row {} appended to {}",
+                cp.seq,
+                file.display()
+            );
+        }
+        Command::NewDataKey | Command::NewAuditKey => {
+            unreachable!("printed above, before any database opened")
+        }
         Command::Backup { file } => backup(&db, &file)?,
         Command::Restore { .. } => unreachable!("restored above, before the schema was made"),
         Command::RollupRebuild => {

@@ -331,10 +331,19 @@ pub enum Conn {
     Postgres(Box<PgConn>),
 }
 
-/// An SQLite connection and the data key its pool seals with.
+/// The keys a deployment keeps apart from its database: the data key that seals ID and
+/// phone numbers, and the audit key that signs the audit chain. Either may be absent
+/// (the demo, tests); a database that used one refuses to open without it.
+#[derive(Debug, Clone, Default)]
+pub struct Keys {
+    pub data: Option<crate::seal::DataKey>,
+    pub audit: Option<crate::audit::AuditKey>,
+}
+
+/// An SQLite connection and the keys of its pool.
 pub struct SqliteConn {
     conn: rusqlite::Connection,
-    data_key: Option<Arc<crate::seal::DataKey>>,
+    keys: Arc<Keys>,
 }
 
 impl std::ops::Deref for SqliteConn {
@@ -358,7 +367,7 @@ pub struct PgConn {
     /// By SQL text: each statement is parsed once a connection, not at every call, which
     /// was most of a short query's time (planning a five-table read took 0.5 ms warm).
     statements: std::collections::HashMap<String, postgres::Statement>,
-    data_key: Option<Arc<crate::seal::DataKey>>,
+    keys: Arc<Keys>,
 }
 
 /// Past this many texts (dynamic SQL: IN lists of every length) the cache starts over.
@@ -416,9 +425,18 @@ impl std::ops::DerefMut for PgConn {
 impl Conn {
     /// The key personal data is sealed with, if the deployment set one.
     pub fn data_key(&self) -> Option<&crate::seal::DataKey> {
+        self.keys().data.as_ref()
+    }
+
+    /// The key the audit chain is signed with, if the deployment set one.
+    pub fn audit_key(&self) -> Option<&crate::audit::AuditKey> {
+        self.keys().audit.as_ref()
+    }
+
+    fn keys(&self) -> &Keys {
         match self {
-            Conn::Sqlite(c) => c.data_key.as_deref(),
-            Conn::Postgres(c) => c.data_key.as_deref(),
+            Conn::Sqlite(c) => &c.keys,
+            Conn::Postgres(c) => &c.keys,
         }
     }
 
@@ -731,7 +749,7 @@ struct PoolState {
 
 struct PoolInner {
     url: String,
-    data_key: Option<Arc<crate::seal::DataKey>>,
+    keys: Arc<Keys>,
     engine: Engine,
     max: usize,
     state: Mutex<PoolState>,
@@ -810,11 +828,12 @@ impl Db {
     /// Opens a pool. A `postgres://` or `postgresql://` URL selects PostgreSQL; anything
     /// else is an SQLite file path (`sqlite://` prefix optional).
     pub fn open(url: &str) -> DbResult<Db> {
-        Db::open_with_key(url, None)
+        Db::open_with_keys(url, Keys::default())
     }
 
-    /// [`Db::open`], its connections sealing personal data with `data_key`.
-    pub fn open_with_key(url: &str, data_key: Option<crate::seal::DataKey>) -> DbResult<Db> {
+    /// [`Db::open`], its connections sealing personal data and signing the audit chain
+    /// with `keys`.
+    pub fn open_with_keys(url: &str, keys: Keys) -> DbResult<Db> {
         let engine = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Engine::Postgres
         } else {
@@ -826,7 +845,7 @@ impl Db {
         };
         let db = Db(Arc::new(PoolInner {
             url: url.to_owned(),
-            data_key: data_key.map(Arc::new),
+            keys: Arc::new(keys),
             engine,
             max,
             state: Mutex::new(PoolState {
@@ -871,7 +890,7 @@ impl Db {
                 c.set_prepared_statement_cache_capacity(256);
                 Ok(Conn::Sqlite(SqliteConn {
                     conn: c,
-                    data_key: self.0.data_key.clone(),
+                    keys: self.0.keys.clone(),
                 }))
             }
             Engine::Postgres => {
@@ -880,7 +899,7 @@ impl Db {
                     client: c,
                     depth: 0,
                     statements: std::collections::HashMap::new(),
-                    data_key: self.0.data_key.clone(),
+                    keys: self.0.keys.clone(),
                 })))
             }
         }

@@ -24,7 +24,7 @@ pub mod street;
 pub mod territory;
 pub mod unit;
 
-pub use db::{Conn, Db, DbError, Engine};
+pub use db::{Conn, Db, DbError, Engine, Keys};
 pub use error::{StoreError, StoreResult};
 
 /// Opens a database and brings its schema up to date, with no data key: nothing is
@@ -33,12 +33,26 @@ pub fn open(url: &str) -> Result<Db, seal::OpenError> {
     open_with_key(url, None)
 }
 
-/// Opens a database, brings its schema up to date and checks `data_key` against the
-/// database's own: with a key, what was stored before it is sealed now.
+/// [`open_with_keys`] with a data key alone.
 pub fn open_with_key(url: &str, data_key: Option<seal::DataKey>) -> Result<Db, seal::OpenError> {
-    let db = Db::open_with_key(url, data_key)?;
+    open_with_keys(
+        url,
+        Keys {
+            data: data_key,
+            audit: None,
+        },
+    )
+}
+
+/// Opens a database, brings its schema up to date and checks the keys against the
+/// database's own: with a data key, what was stored before it is sealed now; with an
+/// audit key, the chain is signed from here on.
+pub fn open_with_keys(url: &str, keys: Keys) -> Result<Db, seal::OpenError> {
+    let db = Db::open_with_keys(url, keys)?;
     let mut c = db.get()?;
     migrate::run(&mut c)?;
+    // The chain is keyed first, so that what sealing records is signed like the rest.
+    audit::check_and_key(&mut c)?;
     seal::check_and_seal(&mut c)?;
     drop(c);
     Ok(db)

@@ -38,6 +38,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(8, "0008_requests"),
     migration!(9, "0009_sealed"),
     migration!(10, "0010_accounts"),
+    migration!(11, "0011_audit_key"),
 ];
 
 /// Gives the territories written before 0003 their pinyin initials.

@@ -153,6 +153,12 @@ pub enum OpenError {
         "the data key does not open this database's sealed values: it was sealed under another key"
     )]
     Wrong,
+    #[error(
+        "this database's audit log is signed: set DATONG_AUDIT_KEY (or DATONG_AUDIT_KEY_FILE) to its audit key"
+    )]
+    AuditKeyMissing,
+    #[error("the audit key is not the one this database's audit log is signed with")]
+    AuditKeyWrong,
     #[error(transparent)]
     Db(#[from] DbError),
 }

@@ -99,6 +99,8 @@ pub fn run_cli(url: &str, args: &[&str], stdin: &str, data_key: Option<&str>) ->
         .env("DATONG_LOG", "warn")
         .env_remove("RUST_BACKTRACE")
         .env_remove("DATONG_DATA_KEY_FILE")
+        .env_remove("DATONG_AUDIT_KEY")
+        .env_remove("DATONG_AUDIT_KEY_FILE")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
