@@ -424,7 +424,7 @@ where
 
 /// The division files, read and checked, and how long that took.
 struct ReadDivisions {
-    records: Vec<datong_store::import::divisions::Record>,
+    records: datong_store::import::divisions::Read,
     started: std::time::Instant,
     read_in: std::time::Duration,
 }

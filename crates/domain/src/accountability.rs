@@ -203,7 +203,9 @@ mod tests {
     }
 }
 
-/// An assessment period: a year (`2026`), a quarter (`2026-Q4`) or a month (`2026-11`).
+/// An assessment period: a year (`2026`), a half-year (`2026-H1`: the district's
+/// half-yearly meeting and the half-year report run on these), a quarter (`2026-Q4`) or a
+/// month (`2026-11`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {
     pub first: chrono::NaiveDate,
@@ -211,7 +213,7 @@ pub struct Period {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("考核期应为 年（2026）、季度（2026-Q4）或 月（2026-11）")]
+#[error("考核期应为 年（2026）、半年（2026-H1）、季度（2026-Q4）或 月（2026-11）")]
 pub struct PeriodError;
 
 impl Period {
@@ -225,6 +227,13 @@ impl Period {
         };
         let (first, months) = match s.split_once('-') {
             None => (ymd(year(s)?, 1)?, 12),
+            Some((y, h)) if h.starts_with('H') => {
+                let h: u32 = h[1..].parse().map_err(|_| PeriodError)?;
+                if !(1..=2).contains(&h) {
+                    return Err(PeriodError);
+                }
+                (ymd(year(y)?, 6 * h - 5)?, 6)
+            }
             Some((y, q)) if q.starts_with('Q') => {
                 let q: u32 = q[1..].parse().map_err(|_| PeriodError)?;
                 if !(1..=4).contains(&q) {
@@ -254,11 +263,15 @@ mod period_tests {
         let p = |s: &str| Period::parse(s).map(|p| format!("{} {}", p.first, p.last));
         assert_eq!(p("2026").unwrap(), "2026-01-01 2026-12-31");
         assert_eq!(p("2026-Q4").unwrap(), "2026-10-01 2026-12-31");
+        assert_eq!(p("2026-H1").unwrap(), "2026-01-01 2026-06-30");
+        assert_eq!(p("2026-H2").unwrap(), "2026-07-01 2026-12-31");
         assert_eq!(p("2024-02").unwrap(), "2024-02-01 2024-02-29");
         for bad in [
             "",
             "26",
             "2026-Q5",
+            "2026-H3",
+            "2026-H0",
             "2026-13",
             "2026-1",
             "1999",

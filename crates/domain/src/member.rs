@@ -85,8 +85,11 @@ impl Education {
     }
 }
 
-/// Probation lasts one year (党章 art. 7) and may be extended once, by at most a year.
+/// Probation lasts one year (党章 art. 7). 《中国共产党发展党员工作细则》(2014) art. 32:
+/// "需要继续考察和教育的，可以延长一次预备期，延长时间不能少于半年，最长不超过一年" — once,
+/// by no less than six months and at most a year (党章 art. 7: "不能超过一年").
 pub const PROBATION_MONTHS: u32 = 12;
+pub const MIN_EXTENSION_MONTHS: u32 = 6;
 pub const MAX_EXTENSION_MONTHS: u32 = 12;
 /// No organisational life for six months or more: lost contact (失联).
 pub const LOST_CONTACT_MONTHS: u32 = 6;
@@ -97,7 +100,9 @@ pub enum ProbationError {
     NotProbationary,
     #[error("转正日期不能早于预备期满（{0}）")]
     TooEarly(NaiveDate),
-    #[error("预备期延长 1 至 {MAX_EXTENSION_MONTHS} 个月，且只能延长一次")]
+    #[error(
+        "预备期只能延长一次，不少于 {MIN_EXTENSION_MONTHS} 个月、不超过 {MAX_EXTENSION_MONTHS} 个月（《发展党员工作细则》第三十二条）"
+    )]
     BadExtension,
 }
 
@@ -132,7 +137,7 @@ pub fn check_extension(
     if status != MemberStatus::Probationary {
         return Err(ProbationError::NotProbationary);
     }
-    if already > 0 || months == 0 || months > MAX_EXTENSION_MONTHS {
+    if already > 0 || !(MIN_EXTENSION_MONTHS..=MAX_EXTENSION_MONTHS).contains(&months) {
         return Err(ProbationError::BadExtension);
     }
     Ok(())
@@ -171,8 +176,10 @@ mod tests {
             Err(ProbationError::NotProbationary)
         );
         assert_eq!(check_extension(p, 0, 12), Ok(()));
+        assert_eq!(check_extension(p, 0, 6), Ok(()));
+        assert_eq!(check_extension(p, 0, 5), Err(ProbationError::BadExtension));
         assert_eq!(check_extension(p, 0, 13), Err(ProbationError::BadExtension));
-        assert_eq!(check_extension(p, 6, 3), Err(ProbationError::BadExtension));
+        assert_eq!(check_extension(p, 6, 6), Err(ProbationError::BadExtension));
     }
 
     #[test]

@@ -231,7 +231,7 @@ pub fn document() -> Value {
                     "id": { "type": "integer" }, "member_id": { "type": "integer" }, "from_org_id": { "type": "integer" }, "to_org_id": { "type": "integer" },
                     "transferred_on": date(), "reason": { "type": "string" }, "actor": { "type": "string" } })),
                 "NewTransfer": object(&["to_org_id", "transferred_on", "reason"], json!({ "to_org_id": { "type": "integer" }, "transferred_on": date(), "reason": text(500) })),
-                "Probation": object(&["on"], json!({ "on": date(), "extend_months": { "type": "integer", "minimum": 1, "maximum": 12 } })),
+                "Probation": object(&["on"], json!({ "on": date(), "extend_months": { "type": "integer", "minimum": 6, "maximum": 12 } })),
                 "Unit": object(&["id", "name", "credit_code", "kind", "territory", "coverage", "version"], json!({
                     "id": { "type": "integer" }, "name": { "type": "string" }, "credit_code": { "type": "string" }, "kind": enumeration(&unit_kinds),
                     "territory": code(), "address": nullable(json!({ "type": "string" })), "coverage": enumeration(&coverages),
@@ -430,11 +430,11 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
         ),
         (
             "/territories/{code}/assessments",
-            json!({ "get": op("考核得分与排名：所选节点以下某一层级、某一考核期", "duties", json!([code_param(), required(p("level", "query", enumeration(&["district", "street", "community"]))), required(p("period", "query", json!({ "type": "string", "pattern": "^[0-9]{4}(-Q[1-4]|-[0-9]{2})?$" })))]), None, "200", ok("考核结果", json!({ "type": "array", "items": reference("Assessment") }))) }),
+            json!({ "get": op("考核得分与排名：所选节点以下某一层级、某一考核期", "duties", json!([code_param(), required(p("level", "query", enumeration(&["district", "street", "community"]))), required(p("period", "query", json!({ "type": "string", "pattern": "^[0-9]{4}(-H[12]|-Q[1-4]|-[0-9]{2})?$" })))]), None, "200", ok("考核结果", json!({ "type": "array", "items": reference("Assessment") }))) }),
         ),
     ];
     paths.push(("/territories/{code}/oversight", json!({ "get": op("两级督导：下一级各单位的清单覆盖、准入、任务按期、逾期升级、得分与排名", "duties",
-        json!([code_param(), required(p("period", "query", json!({ "type": "string", "pattern": "^[0-9]{4}(-Q[1-4]|-[0-9]{2})?$" })))]), None, "200",
+        json!([code_param(), required(p("period", "query", json!({ "type": "string", "pattern": "^[0-9]{4}(-H[12]|-Q[1-4]|-[0-9]{2})?$" })))]), None, "200",
         ok("督导", json!({ "type": "array", "items": reference("OversightRow") }))) })));
     paths.extend(projects_paths(&id, &code_param));
     paths.extend(streets_paths(&id, &code_param));
@@ -951,7 +951,7 @@ fn streets_schemas() -> Named {
             "NewRating",
             object(
                 &["period", "grade", "comment"],
-                json!({ "period": { "type": "string", "pattern": "^[0-9]{4}(-Q[1-4]|-[0-9]{2})?$" }, "grade": grades.clone(), "comment": text(500) }),
+                json!({ "period": { "type": "string", "pattern": "^[0-9]{4}(-H[12]|-Q[1-4]|-[0-9]{2})?$" }, "grade": grades.clone(), "comment": text(500) }),
             ),
         ),
         (
@@ -1070,7 +1070,7 @@ fn requests_paths(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> Nam
         p(
             "period",
             "query",
-            json!({ "type": "string", "examples": ["2026", "2026-Q4", "2026-11"] }),
+            json!({ "type": "string", "examples": ["2026", "2026-H1", "2026-Q4", "2026-11"] }),
         )
     };
     let period_required = required(period());

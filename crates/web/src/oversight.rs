@@ -65,8 +65,8 @@ pub async fn show(
         h1 { (node.name) " · " (lang.pick("两级督导", "Oversight")) }
         (tabs(t, &node.code, "oversight"))
         form.filters method="get" {
-            label { (lang.pick("考核期（年、季度或月）", "Period (year, quarter or month)"))
-                input name="period" value=(period_text) pattern="[0-9]{4}(-Q[1-4]|-[0-9]{2})?" maxlength="7"; }
+            label { (lang.pick("考核期（年、半年、季度或月）", "Period (year, half-year, quarter or month)"))
+                input name="period" value=(period_text) pattern="[0-9]{4}(-H[12]|-Q[1-4]|-[0-9]{2})?" maxlength="7"; }
             button.primary type="submit" { (lang.pick("查看", "Show")) }
         }
         div.table-wrap { table #oversight {

@@ -703,7 +703,7 @@ pub async fn figures(
         h1 { (node.name) " · " (lang.pick("接诉即办", "Requests answered")) }
         (tabs(t, &node.code, "request-figures"))
         form.filters method="get" {
-            label { (lang.pick("考核期（年、季度或月，如 2026、2026-Q3、2026-07；不填为近 12 个月）", "Period (2026, 2026-Q3 or 2026-07; empty: the last 12 months)"))
+            label { (lang.pick("考核期（年、半年、季度或月，如 2026、2026-H1、2026-Q3、2026-07；不填为近 12 个月）", "Period (2026, 2026-H1, 2026-Q3 or 2026-07; empty: the last 12 months)"))
                 input name="period" value=(q.period) placeholder=(format!("{} – {}", shown.first, shown.last)); }
             button.primary type="submit" { (lang.pick("查看", "Show")) }
         }

@@ -978,6 +978,18 @@ async fn oversight_drills_down_from_the_city_to_the_streets(app: TestApp) {
         vec!["140214"],
         "a district's department sees its own district only"
     );
+    // Half-years are periods too (the district's half-yearly meeting, the half-year report).
+    let half = app
+        .get("city", "/api/v1/territories/1402/oversight?period=2026-H2")
+        .await;
+    let got: Vec<String> = half.body.as_array().unwrap().iter().map(line).collect();
+    assert_eq!(
+        got,
+        vec![
+            "1 140213 list 1/1 adm 1/0/1/0 late 1 tasks 1/1 esc [0,0,0,0] score 100.0",
+            "2 140214 list 1/1 adm 0/0/0/0 late 0 tasks 0/1 esc [0,0,1,0] score 0.0",
+        ]
+    );
     assert_eq!(
         app.get(
             "city",

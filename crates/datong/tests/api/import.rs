@@ -190,6 +190,8 @@ fn every_kind_of_bad_input_is_listed_and_nothing_written() {
                 "a.csv:4",
                 "b.csv:3",
                 "b.csv:4",
+                // 140214001's parent is nowhere: listed in the same run as the rest.
+                "b.csv:5",
                 "b.csv:6",
                 "b.csv:7",
                 "b.csv:8",
@@ -201,13 +203,14 @@ fn every_kind_of_bad_input_is_listed_and_nothing_written() {
         assert!(lines[0].reason.contains("解码"));
         assert!(lines[1].reason.contains("重复"));
         assert!(lines[2].reason.contains("长度"));
-        assert!(lines[3].reason.contains("名称为空"));
-        assert!(lines[4].reason.contains("字段不足"));
-        assert!(lines[5].reason.contains("字段过多"));
-        assert!(lines[6].reason.contains("长度"));
-        assert!(lines[7].reason.contains("应为 city 级"));
+        assert!(lines[3].reason.contains("上级代码 140214 不存在"));
+        assert!(lines[4].reason.contains("名称为空"));
+        assert!(lines[5].reason.contains("字段不足"));
+        assert!(lines[6].reason.contains("字段过多"));
+        assert!(lines[7].reason.contains("长度"));
+        assert!(lines[8].reason.contains("应为 city 级"));
         assert_eq!(territory_count(&db), 0);
-        // A missing parent is found once the files themselves are clean.
+        // A missing parent alone.
         let d = write_dir(&[(
             "x.csv",
             "code,name\n14,山西省\n140214001,孤儿街道\n"

@@ -67,6 +67,11 @@ async fn probation_ends_in_full_membership_or_one_extension(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, 422);
+    // Less than half a year is no extension the 细则 allows (art. 32).
+    let r = app
+        .post("a", &url, json!({ "on": "2026-11-26", "extend_months": 5 }))
+        .await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
     let r = app
         .post("a", &url, json!({ "on": "2026-11-26", "extend_months": 6 }))
         .await;

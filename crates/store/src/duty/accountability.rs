@@ -292,7 +292,8 @@ pub fn assess(
         .bind(caller.today().to_string())
         .push(" OR status = 'done')")
         .and_in_subtree("territory_code", under)
-        .and_in_scope("territory_code", &caller.scope)
+        // Counts, not records: every role sees the figures of its places.
+        .and_in_scope("territory_code", &caller.places)
         .push(&format!(" GROUP BY substr(territory_code, 1, {len})"));
     let mut by_node: BTreeMap<String, Facts> = BTreeMap::new();
     for r in conn.query(&facts.text, &facts.params)? {

@@ -102,7 +102,8 @@ pub fn of_children(
         .push(" AND substr(filed_at, 1, 10) <= ")
         .bind(period.last.to_string())
         .and_in_subtree("street_code", node)
-        .and_in_scope("street_code", &caller.scope)
+        // Counts, not records: every role sees the figures of its places.
+        .and_in_scope("street_code", &caller.places)
         .push(&format!(" GROUP BY substr(street_code, 1, {len})"));
     let mut admissions: HashMap<String, Admissions> = HashMap::new();
     for r in conn.query(&adm.text, &adm.params)? {

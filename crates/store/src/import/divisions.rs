@@ -354,9 +354,18 @@ impl Rows<'_> {
     }
 }
 
-/// Reads and checks every file; returns the records in `scope` (with the scope's own
-/// ancestors, so the tree stays connected), or every bad line.
-pub fn read(path: &Path, scope: &DivisionCode) -> Result<Vec<Record>, ImportError> {
+/// The files as read: the good records in scope, sorted by code without repeats, and every
+/// bad line found so far. [`apply`] adds the lines whose parent exists nowhere and
+/// refuses the whole input if any line is bad, so one run lists every fault.
+#[derive(Debug, Default)]
+pub struct Read {
+    pub records: Vec<Record>,
+    errors: Vec<LineError>,
+}
+
+/// Reads and checks every file: the records in `scope` (with the scope's own ancestors, so
+/// the tree stays connected), and every line that cannot be read.
+pub fn read(path: &Path, scope: &DivisionCode) -> Result<Read, ImportError> {
     let mut records = Vec::new();
     let mut errors = Vec::new();
     for f in input_files(path)? {
@@ -384,26 +393,25 @@ pub fn read(path: &Path, scope: &DivisionCode) -> Result<Vec<Record>, ImportErro
             });
         }
     }
-    if !errors.is_empty() {
-        errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-        return Err(ImportError::Lines(errors));
-    }
+    // The first of each code stays; its repeats are listed above.
+    records.dedup_by(|again, first| again.code == first.code);
     if !scope.is_nation() {
         records.retain(|r| scope.contains(&r.code) || r.code.contains(scope));
     }
-    Ok(records)
+    Ok(Read { records, errors })
 }
 
 /// Writes the records in one transaction. New codes are inserted, renamed ones updated
 /// with their old name kept as a version, the rest left alone: importing the same input
-/// twice changes nothing. A record whose parent is neither in the input nor stored fails
-/// the whole import. `records` are sorted by code, as [`read`] returns them.
+/// twice changes nothing. A bad line of the input, or a record whose parent is neither
+/// in the input nor stored, fails the whole import, every such line listed.
 pub fn apply(
     conn: &mut Conn,
     actor: &Actor,
-    records: &[Record],
+    read: &Read,
     valid_from: &str,
 ) -> Result<Report, ImportError> {
+    let records = read.records.as_slice();
     assert!(
         records.is_sorted_by(|a, b| a.code < b.code),
         "records come from `read`: sorted, without duplicates"
@@ -418,7 +426,7 @@ pub fn apply(
             existing.insert(r.str(0)?, r.str(1)?);
         }
     }
-    let mut errors = Vec::new();
+    let mut errors = read.errors.clone();
     let mut parents_checked: BTreeMap<String, bool> = BTreeMap::new();
     // Sorted codes are a pre-order walk of the tree, so the input's own ancestors of a
     // record are exactly the codes on a stack of open prefixes.
@@ -454,6 +462,7 @@ pub fn apply(
         }
     }
     if !errors.is_empty() {
+        errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
         return Err(ImportError::Lines(errors));
     }
 
