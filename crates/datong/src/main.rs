@@ -22,6 +22,12 @@ Environment (each overrides the default; a command-line option overrides it):
                           its key to open. Never printed; never give it on the command line
   DATONG_DATA_KEY_FILE    a file holding the data key instead (e.g. readable by the
                           service account alone)
+  DATONG_AUDIT_KEY        the audit key (64 hex digits; `datong new-audit-key` makes one):
+                          the audit chain is signed with HMAC-SM3 under it from its first
+                          opening with it, and then opens only with it; `datong audit
+                          checkpoint` signs heads with it. Keep it apart from the database
+                          and from the data key. Never printed
+  DATONG_AUDIT_KEY_FILE   a file holding the audit key instead
   DATONG_ADDR             serve: address to listen on (default 127.0.0.1:8080)
   DATONG_SEED_DIVISIONS   serve: divisions directory to import into an empty database
   DATONG_SEED_SCOPE       serve: the subtree of it to import (default 1402)
@@ -394,7 +400,6 @@ fn parse_scope(s: &str) -> Result<DivisionCode> {
     DivisionCode::parse(s).map_err(|e| anyhow::anyhow!("scope {s}: {e}"))
 }
 
-/// The data key from `DATONG_DATA_KEY` or the file `DATONG_DATA_KEY_FILE` names, if any.
 /// The deployment's keys: each from `DATONG_<NAME>` or the file `DATONG_<NAME>_FILE` names.
 fn keys() -> Result<datong_store::Keys> {
     Ok(datong_store::Keys {

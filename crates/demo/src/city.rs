@@ -2,7 +2,7 @@
 //! communities, the party organisations, the units and the members. Pure: the same
 //! places, plan and seed give the same city.
 
-use crate::geo::{self, Point, Rect};
+use crate::geo::{self, Point, Rect, Shelves, shelves};
 use crate::people::{self, IdRegistry, Person, Walk};
 use crate::plan::Plan;
 use crate::rng::Rng;
@@ -232,47 +232,133 @@ fn parent_of<'a>(places: &'a [Place], code: &str) -> Option<&'a Place> {
         .find(|p| code.starts_with(&p.code) && p.code.len() < code.len())
 }
 
+/// Where each place lies: every community a square (a village's larger), a street the
+/// communities it holds laid out in rows, a district its streets, the city its districts,
+/// urban districts first. Each level tiles without overlap, so a point lies in one
+/// community, and in one grid of it (grids are cells of their community).
+pub struct Layout {
+    /// The centre of each district and street.
+    pub centres: std::collections::HashMap<String, Point>,
+    /// Each community's area, in the order of `Inputs::communities`.
+    pub communities: Vec<Rect>,
+}
+
+pub fn lay_out(districts: &[Place], streets: &[Place], communities: &[Place]) -> Layout {
+    use std::collections::{BTreeMap, HashMap};
+    let area_of = |c: &Place| {
+        let side = if c.kind == Kind::Community {
+            0.0064
+        } else {
+            0.016
+        };
+        (side, side)
+    };
+    // Who holds whom, by code prefix, so a place whose parent is not listed still lies
+    // somewhere; urban districts first.
+    let mut by_street: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, c) in communities.iter().enumerate() {
+        by_street.entry(&c.code[..9]).or_default().push(i);
+    }
+    let mut street_codes: Vec<&str> = streets.iter().map(|s| s.code.as_str()).collect();
+    let unlisted: Vec<&str> = by_street
+        .keys()
+        .copied()
+        .filter(|k| !street_codes.contains(k))
+        .collect();
+    street_codes.extend(unlisted);
+    let mut by_district: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for s in &street_codes {
+        by_district.entry(&s[..6]).or_default().push(s);
+    }
+    let mut ordered: Vec<&Place> = districts.iter().collect();
+    ordered.sort_by_key(|d| d.kind != Kind::District);
+    let mut district_codes: Vec<&str> = ordered.iter().map(|d| d.code.as_str()).collect();
+    let unlisted: Vec<&str> = by_district
+        .keys()
+        .copied()
+        .filter(|k| !district_codes.contains(k))
+        .collect();
+    district_codes.extend(unlisted);
+
+    // Sizes, innermost first: a place with nothing in it still holds a little ground.
+    let street_shelves: HashMap<&str, Shelves> = street_codes
+        .iter()
+        .map(|s| {
+            let sizes: Vec<(f64, f64)> = by_street
+                .get(s)
+                .into_iter()
+                .flatten()
+                .map(|&i| area_of(&communities[i]))
+                .collect();
+            (*s, shelves(&sizes, 0.0006, (0.004, 0.004)))
+        })
+        .collect();
+    let district_shelves: HashMap<&str, Shelves> = district_codes
+        .iter()
+        .map(|d| {
+            let sizes: Vec<(f64, f64)> = by_district
+                .get(d)
+                .into_iter()
+                .flatten()
+                .map(|s| street_shelves[s].size)
+                .collect();
+            (*d, shelves(&sizes, 0.003, (0.01, 0.01)))
+        })
+        .collect();
+    let sizes: Vec<(f64, f64)> = district_codes
+        .iter()
+        .map(|d| district_shelves[d].size)
+        .collect();
+    let city = shelves(&sizes, 0.01, (0.0, 0.0));
+    let origin = geo::CENTRE.offset(-city.size.0 / 2.0, -city.size.1 / 2.0);
+
+    // Then positions, outermost first.
+    let mut centres = HashMap::new();
+    let mut areas: Vec<Option<Rect>> = vec![None; communities.len()];
+    for (d, corner) in district_codes.iter().zip(&city.corners) {
+        let district = &district_shelves[d];
+        let d_origin = origin.offset(corner.0, corner.1);
+        centres.insert(
+            (*d).to_owned(),
+            Rect::from_corner(d_origin, (0.0, 0.0), district.size).centre(),
+        );
+        for (s, sc) in by_district
+            .get(d)
+            .into_iter()
+            .flatten()
+            .zip(&district.corners)
+        {
+            let street = &street_shelves[s];
+            let s_origin = d_origin.offset(sc.0, sc.1);
+            centres.insert(
+                (*s).to_owned(),
+                Rect::from_corner(s_origin, (0.0, 0.0), street.size).centre(),
+            );
+            for (&i, cc) in by_street.get(s).into_iter().flatten().zip(&street.corners) {
+                areas[i] = Some(Rect::from_corner(s_origin, *cc, area_of(&communities[i])));
+            }
+        }
+    }
+    Layout {
+        centres,
+        communities: areas
+            .into_iter()
+            .map(|a| a.expect("every community is laid out in its street"))
+            .collect(),
+    }
+}
+
 pub fn draw(inp: &Inputs) -> City {
     let mut root = Rng::new(inp.seed);
     let mut city = City::default();
     let plan = inp.plan;
 
-    // Places: districts near the centre (区) or out on a ring (县), streets around their
-    // district, communities around their street.
     let mut place_rng = root.fork(1);
-    let mut centres: std::collections::HashMap<String, Point> = std::collections::HashMap::new();
-    let counties: Vec<&Place> = inp
-        .districts
-        .iter()
-        .filter(|d| d.kind != Kind::District)
-        .collect();
-    let (mut urban_k, mut county_k) = (0, 0);
-    for d in inp.districts {
-        let at = if d.kind == Kind::District {
-            urban_k += 1;
-            geo::spiral(geo::CENTRE, urban_k - 1, 0.07)
-        } else {
-            county_k += 1;
-            geo::ring(geo::CENTRE, county_k - 1, counties.len(), 0.75)
-        };
-        centres.insert(d.code.clone(), at);
+    let layout = lay_out(inp.districts, inp.streets, inp.communities);
+    for p in inp.districts.iter().chain(inp.streets) {
         city.geo.push(Geo {
-            code: d.code.clone(),
-            at,
-            area: None,
-        });
-    }
-    let mut street_k: std::collections::HashMap<String, usize> = Default::default();
-    for s in inp.streets {
-        let district = parent_of(inp.districts, &s.code).map_or(geo::CENTRE, |d| centres[&d.code]);
-        let k = street_k.entry(s.code[..6].to_owned()).or_default();
-        let spacing = if s.kind == Kind::Street { 0.03 } else { 0.11 };
-        let at = geo::spiral(district, *k, spacing);
-        *k += 1;
-        centres.insert(s.code.clone(), at);
-        city.geo.push(Geo {
-            code: s.code.clone(),
-            at,
+            code: p.code.clone(),
+            at: layout.centres.get(&p.code).copied().unwrap_or(geo::CENTRE),
             area: None,
         });
     }
@@ -289,20 +375,15 @@ pub fn draw(inp: &Inputs) -> City {
     let per_urban = households * plan.urban_share / urban.len().max(1) as f64;
     let per_rural = households * (1.0 - plan.urban_share) / rural.max(1) as f64;
 
-    let mut community_k: std::collections::HashMap<String, usize> = Default::default();
     let mut grids_of: Vec<(usize, Vec<String>)> = Vec::new(); // community index -> grid codes
     let mut buildings_of_grid: std::collections::HashMap<String, Vec<String>> = Default::default();
     let mut households_of: Vec<u64> = Vec::with_capacity(inp.communities.len());
     for (ci, c) in inp.communities.iter().enumerate() {
         let is_urban = c.kind == Kind::Community;
-        let street_at = centres.get(&c.code[..9]).copied().unwrap_or(geo::CENTRE);
-        let k = community_k.entry(c.code[..9].to_owned()).or_default();
-        let at = geo::spiral(street_at, *k, if is_urban { 0.0075 } else { 0.025 });
-        *k += 1;
-        let area = Rect::square(at, if is_urban { 0.0032 } else { 0.008 });
+        let area = layout.communities[ci];
         city.geo.push(Geo {
             code: c.code.clone(),
-            at,
+            at: area.centre(),
             area: Some(area),
         });
 
@@ -806,6 +887,70 @@ pub fn draw(inp: &Inputs) -> City {
 #[cfg(test)]
 mod tests {
     use super::short_name;
+
+    /// Datong's real communities and villages, laid out as the demo lays them: no two
+    /// overlap, and the centre of each lies in its own polygon and in no other, by the
+    /// same test the request lookup runs (`request::contains` on the stored GeoJSON).
+    #[test]
+    fn datongs_communities_tile_and_each_point_routes_to_its_own() {
+        use datong_domain::request::{Point, contains, ring_of};
+        use datong_domain::{DivisionCode, Level};
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/divisions");
+        let read =
+            datong_store::import::divisions::read(&dir, &DivisionCode::parse(crate::CITY).unwrap())
+                .expect("the national divisions beside the project");
+        let at = |level: Level| -> Vec<super::Place> {
+            read.records
+                .iter()
+                .filter(|r| r.code.level() == level)
+                .map(|r| super::Place {
+                    code: r.code.as_path().to_owned(),
+                    kind: super::Kind::classify(level, &r.name),
+                    name: r.name.clone(),
+                })
+                .collect()
+        };
+        let (districts, streets, communities) =
+            (at(Level::District), at(Level::Street), at(Level::Community));
+        assert_eq!(
+            communities.len(),
+            1827,
+            "Datong's communities and villages (2023 codes)"
+        );
+        let layout = super::lay_out(&districts, &streets, &communities);
+        let areas = &layout.communities;
+        let mut by_west: Vec<usize> = (0..areas.len()).collect();
+        by_west.sort_by(|a, b| areas[*a].min.lon.total_cmp(&areas[*b].min.lon));
+        for (k, &i) in by_west.iter().enumerate() {
+            for &j in &by_west[k + 1..] {
+                if areas[j].min.lon >= areas[i].max.lon {
+                    break;
+                }
+                assert!(
+                    !areas[i].overlaps(&areas[j]),
+                    "{} overlaps {}",
+                    communities[i].code,
+                    communities[j].code
+                );
+            }
+        }
+        let rings: Vec<Vec<Point>> = areas
+            .iter()
+            .map(|a| ring_of(&a.polygon_json()).unwrap())
+            .collect();
+        for (i, a) in areas.iter().enumerate() {
+            let c = a.centre();
+            let p = Point::new(c.lat, c.lon).unwrap();
+            let found: Vec<&str> = rings
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| contains(r, p))
+                .map(|(j, _)| communities[j].code.as_str())
+                .collect();
+            assert_eq!(found, [communities[i].code.as_str()]);
+        }
+    }
 
     #[test]
     fn short_names() {

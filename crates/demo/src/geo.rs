@@ -1,6 +1,7 @@
 //! Where the demo city's places lie: plausible points and polygons around Datong
-//! (40.09 N, 113.30 E), laid out so that a community's grids tile its area and its
-//! buildings stand inside their grid. WGS 84 degrees throughout.
+//! (40.09 N, 113.30 E), laid out so that places of one level never overlap, a
+//! community's grids tile its area and its buildings stand inside their grid. WGS 84
+//! degrees throughout.
 
 /// The centre of Datong's urban area.
 pub const CENTRE: Point = Point {
@@ -29,21 +30,6 @@ impl Point {
     }
 }
 
-/// The `k`-th point of a sunflower spiral around `centre`: evenly spread, never
-/// overlapping, for any number of points.
-pub fn spiral(centre: Point, k: usize, spacing: f64) -> Point {
-    const GOLDEN_ANGLE: f64 = 2.399_963_229_728_653;
-    let r = spacing * (k as f64 + 0.5).sqrt();
-    let a = k as f64 * GOLDEN_ANGLE;
-    centre.offset(r * a.cos(), r * a.sin())
-}
-
-/// A point on a ring of radius `r` around `centre`, at the `k`-th of `n` angles.
-pub fn ring(centre: Point, k: usize, n: usize, r: f64) -> Point {
-    let a = std::f64::consts::TAU * k as f64 / n.max(1) as f64 + 0.4;
-    centre.offset(r * a.cos(), r * a.sin())
-}
-
 /// An axis-aligned rectangle.
 #[derive(Debug, Clone, Copy)]
 pub struct Rect {
@@ -52,14 +38,6 @@ pub struct Rect {
 }
 
 impl Rect {
-    /// A square of side `2 * half` (degrees of latitude) around `centre`.
-    pub fn square(centre: Point, half: f64) -> Rect {
-        Rect {
-            min: centre.offset(-half, -half),
-            max: centre.offset(half, half),
-        }
-    }
-
     pub fn centre(&self) -> Point {
         Point {
             lon: (self.min.lon + self.max.lon) / 2.0,
@@ -103,6 +81,64 @@ impl Rect {
     }
 }
 
+/// Boxes laid out in rows: each box's lower-left corner relative to the layout's, and
+/// the layout's size. Sizes are (width, height) in degrees of latitude.
+#[derive(Debug, Clone)]
+pub struct Shelves {
+    pub corners: Vec<(f64, f64)>,
+    pub size: (f64, f64),
+}
+
+/// Boxes of the given sizes laid out in rows about as wide as the square root of their
+/// total area, `gap` apart, so that no two overlap; no boxes take `empty`'s ground.
+pub fn shelves(sizes: &[(f64, f64)], gap: f64, empty: (f64, f64)) -> Shelves {
+    if sizes.is_empty() {
+        return Shelves {
+            corners: Vec::new(),
+            size: empty,
+        };
+    }
+    let area: f64 = sizes.iter().map(|(w, h)| (w + gap) * (h + gap)).sum();
+    let widest = sizes.iter().map(|s| s.0).fold(0.0, f64::max);
+    let target = area.sqrt().max(widest);
+    let (mut x, mut y, mut row, mut width) = (0.0, 0.0, 0.0_f64, 0.0_f64);
+    let mut corners = Vec::with_capacity(sizes.len());
+    for &(w, h) in sizes {
+        if x > 0.0 && x + w > target {
+            y += row + gap;
+            (x, row) = (0.0, 0.0);
+        }
+        corners.push((x, y));
+        width = width.max(x + w);
+        x += w + gap;
+        row = row.max(h);
+    }
+    Shelves {
+        corners,
+        size: (width, y + row),
+    }
+}
+
+impl Rect {
+    /// The box `(w, h)` whose lower-left corner is `(x, y)` from `origin` (degrees of
+    /// latitude, as `Point::offset` takes them).
+    pub fn from_corner(origin: Point, (x, y): (f64, f64), (w, h): (f64, f64)) -> Rect {
+        Rect {
+            min: origin.offset(x, y),
+            max: origin.offset(x + w, y + h),
+        }
+    }
+
+    /// True when the two share more than an edge.
+    #[cfg(test)]
+    pub fn overlaps(&self, other: &Rect) -> bool {
+        self.min.lon < other.max.lon
+            && other.min.lon < self.max.lon
+            && self.min.lat < other.max.lat
+            && other.min.lat < self.max.lat
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,7 +149,7 @@ mod tests {
 
     #[test]
     fn cells_tile_the_square() {
-        let sq = Rect::square(CENTRE, 0.003);
+        let sq = Rect::from_corner(CENTRE, (0.0, 0.0), (0.006, 0.006));
         for n in 1..20 {
             let cells = sq.cells(n);
             assert_eq!(cells.len(), n);
@@ -124,13 +160,26 @@ mod tests {
     }
 
     #[test]
-    fn spiral_points_stay_apart() {
-        let pts: Vec<Point> = (0..200).map(|k| spiral(CENTRE, k, 0.01)).collect();
-        for (i, a) in pts.iter().enumerate() {
-            for b in &pts[i + 1..] {
-                let d = ((a.lon - b.lon) * lon_scale()).hypot(a.lat - b.lat);
-                assert!(d > 0.004, "{a:?} {b:?}");
+    fn shelves_never_overlap() {
+        let sizes: Vec<(f64, f64)> = (0..40)
+            .map(|i| (0.001 * (1 + i % 7) as f64, 0.001 * (1 + i % 5) as f64))
+            .collect();
+        let Shelves {
+            corners,
+            size: (w, h),
+        } = shelves(&sizes, 0.0002, (0.0, 0.0));
+        let rects: Vec<Rect> = corners
+            .iter()
+            .zip(&sizes)
+            .map(|(c, s)| Rect::from_corner(CENTRE, *c, *s))
+            .collect();
+        let all = Rect::from_corner(CENTRE, (0.0, 0.0), (w, h));
+        for (i, a) in rects.iter().enumerate() {
+            assert!(contains(&all, a.min) && contains(&all, a.max), "{i} inside");
+            for b in &rects[i + 1..] {
+                assert!(!a.overlaps(b));
             }
         }
+        assert!(w < 4.0 * h && h < 4.0 * w, "{w} x {h}: about square");
     }
 }

@@ -116,6 +116,17 @@
         var wx = (p.x + Number(map.dataset.left)) / scale, wy = (p.y + Number(map.dataset.top)) / scale;
         var lon = wx / 256 * 360 - 180;
         var lat = Math.atan(Math.sinh(Math.PI * (1 - 2 * wy / 256))) * 180 / Math.PI;
+        // Which of the community's grids the tap is in, named before the form is sent; a
+        // tap outside them sets no point (the server would refuse it).
+        var picked = document.getElementById("picked");
+        var grid = document.elementsFromPoint(ev.clientX, ev.clientY).filter(function (e) {
+          return e.classList && e.classList.contains("grid");
+        })[0];
+        if (!grid) {
+          form.elements.lat.value = ""; form.elements.lon.value = "";
+          picked.textContent = picked.dataset.outside;
+          return;
+        }
         form.elements.lat.value = lat.toFixed(6);
         form.elements.lon.value = lon.toFixed(6);
         var pin = document.getElementById("pin");
@@ -125,7 +136,9 @@
           map.appendChild(pin);
         }
         pin.setAttribute("cx", p.x); pin.setAttribute("cy", p.y);
-        document.getElementById("picked").textContent = lat.toFixed(5) + ", " + lon.toFixed(5);
+        var community = map.querySelector("path.community title");
+        picked.textContent = picked.dataset.chosen + (community ? community.textContent + " " : "") +
+          grid.querySelector("title").textContent + "（" + lat.toFixed(5) + ", " + lon.toFixed(5) + "）";
         form.elements.building.value = "";
       });
     }

@@ -265,7 +265,9 @@ fn form(
                 }
                 input type="hidden" name="lat" value=(f.lat);
                 input type="hidden" name="lon" value=(f.lon);
-                p #picked.muted data-empty=(lang.pick("尚未点选位置", "No point chosen")) {
+                p #picked.muted data-empty=(lang.pick("尚未点选位置", "No point chosen"))
+                    data-chosen=(lang.pick("已选位置：", "Chosen: "))
+                    data-outside=(lang.pick("该位置不在本社区内，请在社区范围内点选", "That is outside this community: tap inside it")) {
                     @if f.lat.is_empty() { (lang.pick("尚未点选位置", "No point chosen")) }
                     @else { (lang.pick("已选位置：", "Chosen: ")) (f.lat) ", " (f.lon) }
                 }

@@ -424,7 +424,11 @@ async fn a_resident_reports_on_a_phone_and_the_grid_answers() {
         .await;
     let lat: f64 = lat.as_str().unwrap().parse().unwrap();
     assert!((39.0..42.0).contains(&lat), "a point in Datong: {lat}");
-    assert!(phone.text("#picked").await.contains(&lat.to_string()[..5]));
+    let picked = phone.text("#picked").await;
+    assert!(
+        picked.contains(&lat.to_string()[..5]) && picked.contains("网格"),
+        "the grid the point lies in is named before sending: {picked}"
+    );
     let chosen = phone
         .run(&format!(
             "const s = document.querySelector('[name=building]');

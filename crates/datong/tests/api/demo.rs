@@ -241,3 +241,46 @@ async fn each_demo_role_sees_only_its_subtree_on_sqlite() {
 async fn each_demo_role_sees_only_its_subtree_on_postgres() {
     each_role_sees_only_its_subtree(Engine::Postgres).await
 }
+
+/// Every community's and every building's point, looked up as a resident's tap is (the
+/// 0.01° squares, then the polygons), lands in that community and in the building's own
+/// grid: the demo's places tile.
+fn every_point_of_the_demo_routes_home(engine: Engine) {
+    let (_url, db, _) = build(engine, 1);
+    let mut c = db.get().unwrap();
+    let places = c
+        .query(
+            "SELECT g.code, t.level, g.lon, g.lat FROM territory_geo g JOIN territory t ON t.code = g.code \
+             WHERE t.level IN ('community', 'building') ORDER BY g.code",
+            &[],
+        )
+        .unwrap();
+    let (mut communities, mut buildings) = (0, 0);
+    for r in &places {
+        let code = DivisionCode::parse(&r.str(0).unwrap()).unwrap();
+        let p = datong_domain::request::Point::new(r.f64(3).unwrap(), r.f64(2).unwrap()).unwrap();
+        let found = datong_store::request::catalogue::locate(&mut c, p, None)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{code}: nowhere"));
+        if r.str(1).unwrap() == "community" {
+            communities += 1;
+            assert_eq!(
+                found.ancestor_at(datong_domain::Level::Community),
+                Some(code.clone()),
+                "{code}"
+            );
+        } else {
+            buildings += 1;
+            assert_eq!(
+                Some(found.clone()),
+                code.parent(),
+                "{code} lies in its grid"
+            );
+        }
+    }
+    assert!(
+        communities > 0 && buildings > communities,
+        "{communities} {buildings}"
+    );
+}
+crate::engines!(every_point_of_the_demo_routes_home);
