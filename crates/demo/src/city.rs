@@ -515,6 +515,32 @@ pub fn draw(inp: &Inputs) -> City {
         city.orgs.len() - 1
     };
     let district_of = |code: &str| code[..6].to_owned();
+    // 四级联动: the city's committee over the districts' and counties', over the streets'
+    // working committees and the towns' committees.
+    let city_org = add_org(
+        &mut city,
+        &mut org_rng,
+        "中共大同市委员会".to_owned(),
+        OrgKind::Committee,
+        crate::CITY,
+        None,
+    );
+    let mut district_org: std::collections::HashMap<String, usize> = Default::default();
+    for d in inp.districts {
+        let i = add_org(
+            &mut city,
+            &mut org_rng,
+            if d.kind == Kind::District {
+                format!("中共大同市{}委员会", d.name)
+            } else {
+                format!("中共{}委员会", d.name)
+            },
+            OrgKind::Committee,
+            &d.code,
+            Some(city_org),
+        );
+        district_org.insert(d.code.clone(), i);
+    }
     let mut street_org: std::collections::HashMap<String, usize> = Default::default();
     for s in inp.streets {
         let (name, kind) = if s.kind == Kind::Street {
@@ -525,7 +551,8 @@ pub fn draw(inp: &Inputs) -> City {
         } else {
             (format!("中共{}委员会", s.name), OrgKind::Committee)
         };
-        let i = add_org(&mut city, &mut org_rng, name, kind, &s.code, None);
+        let parent = district_org.get(&s.code[..6]).copied().or(Some(city_org));
+        let i = add_org(&mut city, &mut org_rng, name, kind, &s.code, parent);
         street_org.insert(s.code.clone(), i);
     }
     for ((ci, grids), c) in grids_of.iter().zip(inp.communities) {

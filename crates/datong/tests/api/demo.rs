@@ -96,6 +96,34 @@ fn the_demo_is_marked_synthetic_and_keeps_the_rules(engine: Engine) {
             .i64(0)
             .unwrap();
         assert_eq!(orphans, 0, "every path is its parent's path and its own id");
+        // 四级联动: one tree from the city's committee, through the districts' and counties',
+        // to the streets' working committees and the towns' committees.
+        let roots = c
+            .query(
+                "SELECT name, territory_code FROM party_org WHERE parent_id IS NULL",
+                &[],
+            )
+            .unwrap();
+        assert_eq!(roots.len(), 1);
+        assert_eq!(
+            (roots[0].str(0).unwrap(), roots[0].str(1).unwrap()),
+            ("中共大同市委员会".into(), "1402".into())
+        );
+        let streets_under = c
+            .query(
+                "SELECT o.kind, length(p.territory_code), p.kind FROM party_org o JOIN party_org p ON p.id = o.parent_id \
+                  WHERE length(o.territory_code) = 9",
+                &[],
+            )
+            .unwrap();
+        assert!(!streets_under.is_empty());
+        for r in &streets_under {
+            assert_eq!(
+                (r.i64(1).unwrap(), r.str(2).unwrap()),
+                (6, "committee".into()),
+                "a street's organisation under its district's committee"
+            );
+        }
         for code in ["CN", "1402", "140213", "140213050001"] {
             let code = DivisionCode::parse(code).unwrap();
             assert_eq!(
