@@ -176,9 +176,15 @@ enum Import {
         /// Import only this subtree (and its ancestors): a division code, or CN for all.
         #[arg(long, default_value = "CN")]
         scope: String,
-        /// The day the imported nodes and names take effect (default: today).
-        #[arg(long)]
+        /// The day the imported nodes and names take effect (default: today); nothing
+        /// stored is ended.
+        #[arg(long, conflicts_with = "effective")]
         valid_from: Option<chrono::NaiveDate>,
+        /// The input is the whole of its levels within --scope as of this day: new nodes
+        /// and names take effect then, and the nodes of those levels it lacks end then
+        /// (never deleted), each reported with what was attached to it.
+        #[arg(long)]
+        effective: Option<chrono::NaiveDate>,
     },
     /// A batch of tasks (.xlsx or .csv, one a row), each through the responsibility-list
     /// gate; one refused row refuses the file, every bad row listed as file:line.
@@ -448,24 +454,40 @@ fn import_divisions(
     db: &datong_store::Db,
     read: ReadDivisions,
     valid_from: Option<chrono::NaiveDate>,
+    effective: Option<chrono::NaiveDate>,
 ) -> Result<()> {
-    let valid_from = valid_from
+    use datong_store::import::divisions::{self, Extent};
+    let extent = if effective.is_some() {
+        Extent::Whole
+    } else {
+        Extent::Additions
+    };
+    let valid_from = effective
+        .or(valid_from)
         .unwrap_or_else(|| chrono::Local::now().date_naive())
         .to_string();
-    let report = datong_store::import::divisions::apply(
+    let report = divisions::apply(
         &mut *db.get()?,
         &operator(),
         &read.records,
         &valid_from,
+        extent,
     )?;
+    for e in &report.ended {
+        println!(
+            "ended {} {} on {valid_from}: {} places below it, {} organisations, {} members, {} units, {} open requests attached",
+            e.code, e.name, e.descendants, e.orgs, e.members, e.units, e.open_requests
+        );
+    }
     eprintln!(
-        "imported {} rows in {:.2?} (read {:.2?}): {} new, {} renamed, {} unchanged",
+        "imported {} rows in {:.2?} (read {:.2?}): {} new, {} renamed, {} unchanged, {} ended",
         report.read,
         read.started.elapsed(),
         read.read_in,
         report.inserted,
         report.renamed,
-        report.unchanged
+        report.unchanged,
+        report.ended.len()
     );
     Ok(())
 }
@@ -653,6 +675,7 @@ fn main() -> Result<()> {
         dir,
         scope,
         valid_from,
+        effective,
     }) = &cli.command
     {
         // The nation's files take about as long to read as a new database takes to open
@@ -666,7 +689,7 @@ fn main() -> Result<()> {
                 reading.join().expect("the reading thread does not panic"),
             )
         });
-        return import_divisions(&db?, read?, *valid_from);
+        return import_divisions(&db?, read?, *valid_from, *effective);
     }
     if let Command::Restore { file } = &cli.command {
         // Not migrated here: a backup from an older version is restored on its own schema,
@@ -709,7 +732,7 @@ fn main() -> Result<()> {
                     == 0;
                 if empty {
                     let read = read_divisions(&dir, &parse_scope(&seed_scope)?)?;
-                    import_divisions(&db, read, None)?;
+                    import_divisions(&db, read, None, None)?;
                 }
             }
             let app = datong_http::App::new(db, Arc::new(datong_http::SystemClock))

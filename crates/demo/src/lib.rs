@@ -131,7 +131,13 @@ pub fn build(db: &Db, opts: &Options, actor: &Actor) -> Result<Report, DemoError
         .is_none()
     {
         let records = divisions::read(&opts.divisions, &city)?;
-        divisions::apply(c, actor, &records, &opts.today.to_string())?;
+        divisions::apply(
+            c,
+            actor,
+            &records,
+            &opts.today.to_string(),
+            divisions::Extent::Additions,
+        )?;
     }
     let districts = places(c, Level::District)?;
     let streets = places(c, Level::Street)?;

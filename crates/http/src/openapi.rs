@@ -138,7 +138,7 @@ pub fn document() -> Value {
                 "patch": op("修改区划名称或党员中心户标记", "territories", json!([code_param()]), Some("TerritoryChange"), "200", ok("区划", reference("Territory")))
             },
             "/territories/{code}/children": {
-                "get": op("下级区划", "territories", with_paging(vec![code_param()]), None, "200", ok("区划列表", list_of("Territory"))),
+                "get": op("下级区划（as_of：某日的区划与名称）", "territories", with_paging(vec![code_param(), p("as_of", "query", date())]), None, "200", ok("区划列表", list_of("Territory"))),
                 "post": op("新建网格、楼栋或户", "territories", json!([code_param()]), Some("NewTerritory"), "201", ok("新区划", reference("Territory")))
             },
             "/territories/{code}/rollup": { "get": op("下辖统计", "territories", json!([code_param()]), None, "200", ok("统计", reference("Rollup"))) },
@@ -165,6 +165,13 @@ pub fn document() -> Value {
                 "post": op("转接组织关系", "members", json!([id()]), Some("NewTransfer"), "201", ok("转接记录", reference("Transfer")))
             },
             "/members/{id}/probation": { "post": op("预备党员转正或延长预备期", "members", json!([id()]), Some("Probation"), "200", ok("党员", reference("Member"))) },
+            "/orgs/{id}/end": {
+                "post": { "summary": "撤销党组织（注明日期与原因；尚有党员或下级组织时拒绝）", "tags": ["orgs"],
+                    "parameters": [id()],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": reference("OrgEnd") } } },
+                    "responses": { "204": { "description": "已撤销" }, "400": ok("错误", reference("Error")), "404": ok("错误", reference("Error")),
+                        "409": ok("尚有党员或下级组织", reference("Error")), "422": ok("错误", reference("Error")) } }
+            },
             "/units": {
                 "get": op("驻区单位与两新组织列表", "units", with_paging(vec![p("kind", "query", enumeration(&unit_kinds)), p("coverage", "query", enumeration(&coverages)), p("territory", "query", code()), p("name", "query", text(100)), p("sort", "query", enumeration(&["place", "name"]))]), None, "200", ok("单位列表", list_of("Unit"))),
                 "post": op("新增单位", "units", json!([]), Some("UnitInput"), "201", ok("单位", reference("Unit")))
@@ -212,6 +219,7 @@ pub fn document() -> Value {
                 "OrgWithFindings": { "allOf": [reference("Org"), { "type": "object", "properties": { "findings": { "type": "array", "items": object(&["code", "message"], json!({ "code": { "type": "string" }, "message": { "type": "string" } })) } } }] },
                 "NewOrg": object(&["name", "kind", "territory"], json!({ "name": text(100), "kind": enumeration(&kinds), "territory": code(), "parent_id": { "type": "integer" }, "committee_size": { "type": "integer", "minimum": 0, "maximum": 15 }, "term_start": date() })),
                 "OrgChange": object(&[], json!({ "name": text(100), "committee_size": { "type": "integer", "minimum": 0, "maximum": 15 }, "term_start": date(), "version": { "type": "integer" } })),
+                "OrgEnd": object(&["on", "reason"], json!({ "on": date(), "reason": text(500) })),
                 "NewActivity": object(&["kind", "held_on", "topic", "attendees"], json!({ "kind": text(100), "held_on": date(), "topic": text(500), "attendees": { "type": "array", "maxItems": 1000, "items": { "type": "integer" } } })),
                 "Member": object(&["id", "name", "sex", "id_number", "id_number_masked", "status", "org_id", "territory", "version"], json!({
                     "id": { "type": "integer" }, "name": { "type": "string" }, "sex": enumeration(&["male", "female"]), "ethnicity": { "type": "string" },

@@ -39,6 +39,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(9, "0009_sealed"),
     migration!(10, "0010_accounts"),
     migration!(11, "0011_audit_key"),
+    migration!(12, "0012_history"),
 ];
 
 /// Gives the territories written before 0003 their pinyin initials.

@@ -195,6 +195,45 @@ pub fn create(conn: &mut Conn, caller: &Caller, n: NewOrg) -> StoreResult<Org> {
     })
 }
 
+/// Ends an organisation on `on`, for `reason` (merged, dissolved, redistricted): its row
+/// stays, with the day and the reason. One that still has members or current
+/// organisations under it is refused, saying how many: they move first.
+pub fn end(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: i64,
+    on: chrono::NaiveDate,
+    reason: &str,
+) -> StoreResult<()> {
+    let org = get(conn, caller, id)?;
+    caller.may_write(&org.territory)?;
+    let reason = datong_domain::text::line(reason, 500)
+        .map_err(|e| StoreError::invalid("reason", e.to_string()))?
+        .to_owned();
+    conn.tx(|c| {
+        let members = c.query_one("SELECT COUNT(*) FROM member WHERE org_id = $1", params![id])?.i64(0)?;
+        let children = c
+            .query_one("SELECT COUNT(*) FROM party_org WHERE parent_id = $1 AND valid_to IS NULL", params![id])?
+            .i64(0)?;
+        if members > 0 || children > 0 {
+            return Err(StoreError::conflict(
+                "id",
+                format!("该党组织尚有 {members} 名党员、{children} 个下级组织，应先转接或撤销"),
+            ));
+        }
+        c.execute(
+            "UPDATE party_org SET valid_to = $1, end_reason = $2, version = version + 1 WHERE id = $3 AND valid_to IS NULL",
+            params![on.to_string(), &reason, id],
+        )?;
+        let mut d = Deltas::default();
+        d.at(org.territory.as_path(), &org_metric(org.kind.as_str()), -1);
+        d.flush(c)?;
+        let after = serde_json::json!({ "valid_to": on, "reason": reason });
+        audit::append(c, &caller.actor, Entry { action: "end", entity: "party_org", entity_id: &id.to_string(), before: None, after: Some(&after) })?;
+        Ok(())
+    })
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct OrgChange {
     pub name: Option<String>,

@@ -262,16 +262,17 @@ pub fn read_many(conn: &mut Conn, codes: &[DivisionCode]) -> DbResult<Vec<Rollup
 
 /// The same roll-up computed by walking the subtree with a recursive CTE over
 /// `parent_code`: what the counters replace. The benchmark's baseline and a test's oracle.
+/// Ended places are walked through but not counted: what still hangs on them (until a
+/// redistricting moves it) counts where it stands.
 pub fn read_by_walking(conn: &mut Conn, code: &DivisionCode) -> DbResult<Rollup> {
     let rows = conn.query(
-        "WITH RECURSIVE sub(code, level) AS (
-             SELECT code, level FROM territory
-              WHERE (code = $1 OR ($1 = '' AND parent_code IS NULL)) AND valid_to IS NULL
+        "WITH RECURSIVE sub(code, level, current) AS (
+             SELECT code, level, valid_to IS NULL FROM territory
+              WHERE code = $1 OR ($1 = '' AND parent_code IS NULL)
              UNION ALL
-             SELECT t.code, t.level FROM territory t JOIN sub ON t.parent_code = sub.code
-              WHERE t.valid_to IS NULL
+             SELECT t.code, t.level, t.valid_to IS NULL FROM territory t JOIN sub ON t.parent_code = sub.code
          )
-         SELECT 'territory:' || level, COUNT(*) FROM sub WHERE code <> $1 GROUP BY level
+         SELECT 'territory:' || level, COUNT(*) FROM sub WHERE code <> $1 AND current GROUP BY level
          UNION ALL
          SELECT 'org:' || o.kind, COUNT(*) FROM party_org o JOIN sub ON o.territory_code = sub.code
           WHERE o.valid_to IS NULL GROUP BY o.kind

@@ -174,10 +174,43 @@ pub fn children(
     code: &DivisionCode,
     page: &Page,
 ) -> StoreResult<Vec<Territory>> {
+    children_as_of(conn, caller, code, None, page)
+}
+
+/// The children of a node as they stood on `as_of` (with the names they had then), or
+/// now: a redistricting ends nodes, never deletes them, so the past stays readable.
+pub fn children_as_of(
+    conn: &mut Conn,
+    caller: &Caller,
+    code: &DivisionCode,
+    as_of: Option<chrono::NaiveDate>,
+    page: &Page,
+) -> StoreResult<Vec<Territory>> {
     get(conn, caller, code)?;
-    let mut q = Sql::new(&format!(
-        "SELECT {COLUMNS} FROM territory WHERE valid_to IS NULL"
-    ));
+    let mut q = match as_of {
+        None => Sql::new(&format!(
+            "SELECT {COLUMNS} FROM territory WHERE valid_to IS NULL"
+        )),
+        Some(day) => {
+            let day = day.to_string();
+            let mut q = Sql::new(
+                "SELECT code, COALESCE((SELECT v.name FROM territory_version v WHERE v.code = territory.code \
+                   AND v.valid_from <= ",
+            );
+            q.bind(day.clone())
+                .push(" AND v.valid_to > ")
+                .bind(day.clone())
+                .push(
+                    " ORDER BY v.valid_from DESC LIMIT 1), name), level, kind, member_centre, valid_from, valid_to \
+                     FROM territory WHERE valid_from <= ",
+                )
+                .bind(day.clone())
+                .push(" AND (valid_to IS NULL OR valid_to > ")
+                .bind(day)
+                .push(")");
+            q
+        }
+    };
     if code.is_nation() {
         q.push(" AND parent_code IS NULL");
     } else {

@@ -230,14 +230,15 @@ fn bad_backups_restore_nothing(to: Engine) {
 crate::engines!(bad_backups_restore_nothing);
 
 /// What a backup taken before `0009_sealed` looked like: no blind index columns, no
-/// `data_key` table, no accounts bound to records (0010), no `audit_key` (0011), the
-/// schema three migrations shorter.
+/// `data_key` table, and nothing later: no accounts bound to records (0010), no
+/// `audit_key` (0011), no organisation's end reason (0012).
 fn before_sealing(lines: &[String]) -> Vec<String> {
     let added = [
         ("member", "id_number_blind"),
         ("social_worker", "id_number_blind"),
         ("role_assignment", "member_id"),
         ("role_assignment", "unit_id"),
+        ("party_org", "end_reason"),
     ];
     let mut out = Vec::new();
     let (mut skip, mut drop_at) = (false, Vec::new());
@@ -245,8 +246,10 @@ fn before_sealing(lines: &[String]) -> Vec<String> {
         let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
         if i == 0 {
             let schema = v["schema"].as_array_mut().unwrap();
-            for later in ["0011_audit_key", "0010_accounts", "0009_sealed"] {
-                assert_eq!(schema.pop().unwrap(), later);
+            while let Some(later) = schema.pop() {
+                if later == "0009_sealed" {
+                    break;
+                }
             }
         } else if let Some(table) = v.get("table").and_then(|t| t.as_str()).map(str::to_owned) {
             skip = matches!(table.as_str(), "data_key" | "audit_key");

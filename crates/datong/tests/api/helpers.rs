@@ -273,7 +273,14 @@ fn setup_with_key(url: &str, key: Option<datong_store::seal::DataKey>) -> (Db, T
         let mut c = db.get().unwrap();
         let records =
             divisions::read(&fixtures().join("divisions"), &DivisionCode::nation()).unwrap();
-        divisions::apply(&mut c, &system().actor, &records, "2026-01-01").unwrap();
+        divisions::apply(
+            &mut c,
+            &system().actor,
+            &records,
+            "2026-01-01",
+            divisions::Extent::Additions,
+        )
+        .unwrap();
         for (login, role, scope, unmask) in [
             ("city", Role::City, "1402", true),
             ("street", Role::Street, "140213050", false),

@@ -50,6 +50,7 @@ fn import(
         &system().actor,
         &records,
         "2026-01-01",
+        divisions::Extent::Additions,
     )
 }
 
@@ -289,3 +290,136 @@ fn a_bulk_load_rebuilds_the_parent_index_as_it_was() {
         assert_eq!(children, 2, "found through the kept-up index");
     });
 }
+
+/// A re-import that stands for the whole of its levels ends what it lacks on its day,
+/// never deletes it, says what hangs on it, keeps the counts true, and leaves the past
+/// readable (`as_of`); an import of additions ends nothing.
+async fn a_whole_reimport_ends_what_has_gone(app: crate::helpers::TestApp) {
+    use crate::helpers::COMMUNITY_B;
+    let org = app.branch(COMMUNITY_B, "B 第一支部").await;
+    app.member(org, &crate::helpers::id_number("19800101", 11))
+        .await;
+    let grid = app
+        .post(
+            "city",
+            &format!("/api/v1/territories/{COMMUNITY_B}/children"),
+            serde_json::json!({ "name": "B 一网格" }),
+        )
+        .await;
+    assert_eq!(grid.status, 201);
+    let without_b = "code,name,streetCode\n140213050001,康吉社区居民委员会,140213050\n140214001002,新胜街社区居委会,140214001\n";
+    let d = write_dir(&[("villages.csv", without_b.as_bytes().to_vec())]);
+    let run = |extent| {
+        app.with_db(|c| {
+            let read = divisions::read(d.path(), &DivisionCode::parse("140213").unwrap()).unwrap();
+            divisions::apply(c, &system().actor, &read, "2026-12-01", extent).unwrap()
+        })
+    };
+    // Additions alone: nothing ends.
+    assert!(run(divisions::Extent::Additions).ended.is_empty());
+    let report = run(divisions::Extent::Whole);
+    assert_eq!(
+        report.ended,
+        [divisions::Ended {
+            code: COMMUNITY_B.into(),
+            name: "平和社区居民委员会".into(),
+            descendants: 1,
+            orgs: 1,
+            members: 1,
+            units: 0,
+            open_requests: 0,
+        }],
+        "only within the scope (140214's communities stay) and only what is gone"
+    );
+    assert!(
+        run(divisions::Extent::Whole).ended.is_empty(),
+        "ending twice ends nothing more"
+    );
+    app.with_db(|c| {
+        let ended = c
+            .query(
+                "SELECT valid_to FROM territory WHERE code >= $1 AND code < $2",
+                datong_store::params![COMMUNITY_B, format!("{COMMUNITY_B}:")],
+            )
+            .unwrap();
+        assert_eq!(ended.len(), 2, "kept, with its grid");
+        assert!(
+            ended
+                .iter()
+                .all(|r| r.opt_str(0).unwrap().as_deref() == Some("2026-12-01"))
+        );
+        for code in ["140213050", "1402"] {
+            let code = DivisionCode::parse(code).unwrap();
+            assert_eq!(
+                datong_store::rollup::read(c, &code).unwrap(),
+                datong_store::rollup::read_by_walking(c, &code).unwrap()
+            );
+        }
+    });
+    let now = app
+        .get("city", "/api/v1/territories/140213050/children")
+        .await;
+    assert_eq!(
+        now.body["items"].as_array().unwrap().len(),
+        1,
+        "{:?}",
+        now.body
+    );
+    let before = app
+        .get(
+            "city",
+            "/api/v1/territories/140213050/children?as_of=2026-11-30",
+        )
+        .await;
+    let names: Vec<&str> = before.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["康吉社区居民委员会", "平和社区居民委员会"]);
+
+    // Its organisation ends too, with a reason, once its member has moved.
+    let end = serde_json::json!({ "on": "2026-12-01", "reason": "社区撤并" });
+    let r = app
+        .post("city", &format!("/api/v1/orgs/{org}/end"), end.clone())
+        .await;
+    assert_eq!(r.status, 409, "a member is still in it: {:?}", r.body);
+    let to = app.branch(crate::helpers::COMMUNITY_A, "A 第一支部").await;
+    let member = app
+        .get("city", &format!("/api/v1/members?org_id={org}"))
+        .await
+        .body["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let moved = app
+        .post("city", &format!("/api/v1/members/{member}/transfers"), serde_json::json!({ "to_org_id": to, "transferred_on": "2026-11-26", "reason": "社区撤并" }))
+        .await;
+    assert_eq!(moved.status, 201, "{:?}", moved.body);
+    let r = app
+        .post("city", &format!("/api/v1/orgs/{org}/end"), end)
+        .await;
+    assert_eq!(r.status, 204, "{:?}", r.body);
+    assert_eq!(
+        app.get("city", &format!("/api/v1/orgs/{org}")).await.status,
+        404
+    );
+    app.with_db(|c| {
+        let r = c
+            .query_one(
+                "SELECT valid_to, end_reason FROM party_org WHERE id = $1",
+                datong_store::params![org],
+            )
+            .unwrap();
+        assert_eq!(
+            (r.opt_str(0).unwrap(), r.opt_str(1).unwrap()),
+            (Some("2026-12-01".into()), Some("社区撤并".into()))
+        );
+        let city = DivisionCode::parse("1402").unwrap();
+        assert_eq!(
+            datong_store::rollup::read(c, &city).unwrap(),
+            datong_store::rollup::read_by_walking(c, &city).unwrap()
+        );
+    });
+}
+crate::both!(a_whole_reimport_ends_what_has_gone);

@@ -19,6 +19,27 @@ pub fn routes() -> Router<App> {
         .route("/orgs", get(list).post(create))
         .route("/orgs/{id}", get(get_one).patch(update))
         .route("/orgs/{id}/activities", post(activity))
+        .route("/orgs/{id}/end", post(end))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EndBody {
+    on: NaiveDate,
+    reason: Note,
+}
+
+/// Ends an organisation with its reason; 204, or 409 while members or organisations
+/// remain under it.
+async fn end(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+    JsonBody(b): JsonBody<EndBody>,
+) -> ApiResult<StatusCode> {
+    app.run(move |c| org::end(c, &caller, id, b.on, &b.reason.0))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]

@@ -1,4 +1,4 @@
-use super::{List, Paging};
+use super::List;
 use crate::app::App;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
@@ -65,16 +65,25 @@ async fn get_one(
     ))
 }
 
+/// Paging, and the day to read the tree as of (today's tree without it).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChildrenQuery {
+    as_of: Option<chrono::NaiveDate>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
 async fn children(
     State(app): State<App>,
     Authenticated(caller): Authenticated,
     PathParam(code): PathParam<String>,
-    QueryParams(p): QueryParams<Paging>,
+    QueryParams(q): QueryParams<ChildrenQuery>,
 ) -> ApiResult<Json<List<Territory>>> {
     let code = parse_code(&code)?;
-    let page = p.page()?;
+    let page = super::page(q.limit, q.offset)?;
     let items = app
-        .run(move |c| territory::children(c, &caller, &code, &page))
+        .run(move |c| territory::children_as_of(c, &caller, &code, q.as_of, &page))
         .await?;
     Ok(Json(List::new(items, page)))
 }

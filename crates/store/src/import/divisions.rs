@@ -51,6 +51,32 @@ pub struct Report {
     pub inserted: u64,
     pub renamed: u64,
     pub unchanged: u64,
+    /// Nodes the input no longer has, ended on its effective day (with `Whole`).
+    pub ended: Vec<Ended>,
+}
+
+/// A node an import ended, and what was attached to it then: the platform never drops
+/// them, and someone must move them (redistricting) or end them too.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Ended {
+    pub code: String,
+    pub name: String,
+    /// Its descendants, ended with it (grids, buildings, households below a community).
+    pub descendants: u64,
+    pub orgs: u64,
+    pub members: u64,
+    pub units: u64,
+    pub open_requests: u64,
+}
+
+/// What an import stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extent {
+    /// Additions and renames: nothing stored is ended (a file of one new street).
+    Additions,
+    /// The whole of its levels within its scope as of its day: a node of those levels
+    /// that the input lacks has gone, and ends that day.
+    Whole,
 }
 
 fn level_of_file(path: &Path) -> Option<Level> {
@@ -357,10 +383,14 @@ impl Rows<'_> {
 /// The files as read: the good records in scope, sorted by code without repeats, and every
 /// bad line found so far. [`apply`] adds the lines whose parent exists nowhere and
 /// refuses the whole input if any line is bad, so one run lists every fault.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Read {
     pub records: Vec<Record>,
     errors: Vec<LineError>,
+    /// The subtree read (its ancestors come with it, but only it can lose nodes).
+    scope: DivisionCode,
+    /// The levels the input holds.
+    levels: Vec<Level>,
 }
 
 /// Reads and checks every file: the records in `scope` (with the scope's own ancestors, so
@@ -398,18 +428,29 @@ pub fn read(path: &Path, scope: &DivisionCode) -> Result<Read, ImportError> {
     if !scope.is_nation() {
         records.retain(|r| scope.contains(&r.code) || r.code.contains(scope));
     }
-    Ok(Read { records, errors })
+    let mut levels: Vec<Level> = records.iter().map(|r| r.code.level()).collect();
+    levels.sort();
+    levels.dedup();
+    Ok(Read {
+        records,
+        errors,
+        scope: scope.clone(),
+        levels,
+    })
 }
 
 /// Writes the records in one transaction. New codes are inserted, renamed ones updated
 /// with their old name kept as a version, the rest left alone: importing the same input
 /// twice changes nothing. A bad line of the input, or a record whose parent is neither
-/// in the input nor stored, fails the whole import, every such line listed.
+/// in the input nor stored, fails the whole import, every such line listed. With
+/// `Extent::Whole`, the nodes of the input's levels in its scope that it lacks end on
+/// `valid_from` with their subtrees: never deleted, and reported with what hangs on them.
 pub fn apply(
     conn: &mut Conn,
     actor: &Actor,
     read: &Read,
     valid_from: &str,
+    extent: Extent,
 ) -> Result<Report, ImportError> {
     let records = read.records.as_slice();
     assert!(
@@ -502,6 +543,9 @@ pub fn apply(
         if let Some((p, l, n)) = run {
             deltas.territory_children(p, l, n);
         }
+        if extent == Extent::Whole {
+            report.ended = end_missing(c, read, valid_from, &mut deltas)?;
+        }
         // Rows are made as the engine takes them, never all held at once.
         let new_rows = records
             .iter()
@@ -542,7 +586,7 @@ pub fn apply(
             insert(c)?
         };
         deltas.flush(c)?;
-        if report.inserted > 0 || report.renamed > 0 {
+        if report.inserted > 0 || report.renamed > 0 || !report.ended.is_empty() {
             let after = serde_json::to_value(&report).expect("plain struct");
             let scope = records
                 .first()
@@ -562,6 +606,67 @@ pub fn apply(
         }
         Ok::<_, ImportError>(report)
     })
+}
+
+/// Ends the current nodes of the input's levels within its scope that it lacks, each with
+/// its current subtree, on `day`; counts come off the roll-ups. Only the imported levels:
+/// grids and below are made here, not imported.
+fn end_missing(
+    c: &mut Conn,
+    read: &Read,
+    day: &str,
+    deltas: &mut crate::rollup::Deltas,
+) -> Result<Vec<Ended>, ImportError> {
+    let present: std::collections::HashSet<&str> =
+        read.records.iter().map(|r| r.code.as_path()).collect();
+    let (lo, hi) = read.scope.subtree_range();
+    let mut ended = Vec::new();
+    for level in read
+        .levels
+        .iter()
+        .filter(|l| **l > Level::Nation && **l <= Level::Community)
+    {
+        let gone: Vec<(String, String)> = c
+            .query(
+                "SELECT code, name FROM territory WHERE level = $1 AND valid_to IS NULL AND code >= $2 AND code < $3",
+                params![level.as_str(), &lo, &hi],
+            )?
+            .iter()
+            .map(|r| Ok((r.str(0)?, r.str(1)?)))
+            .collect::<Result<Vec<_>, DbError>>()?
+            .into_iter()
+            .filter(|(code, _)| !present.contains(code.as_str()))
+            .collect();
+        for (code, name) in gone {
+            let under = (code.clone(), format!("{code}:"));
+            let count = |c: &mut Conn, sql: &str| -> Result<u64, DbError> {
+                Ok(c.query_one(sql, params![&under.0, &under.1])?.i64(0)? as u64)
+            };
+            let subtree = c.query(
+                "SELECT code, level FROM territory WHERE code >= $1 AND code < $2 AND valid_to IS NULL",
+                params![&under.0, &under.1],
+            )?;
+            for r in &subtree {
+                if let Some(l) = Level::parse(&r.str(1)?) {
+                    deltas.territory(&r.str(0)?, l, -1);
+                }
+            }
+            c.execute(
+                "UPDATE territory SET valid_to = $1 WHERE code >= $2 AND code < $3 AND valid_to IS NULL",
+                params![day, &under.0, &under.1],
+            )?;
+            ended.push(Ended {
+                descendants: subtree.len().saturating_sub(1) as u64,
+                orgs: count(c, "SELECT COUNT(*) FROM party_org WHERE territory_code >= $1 AND territory_code < $2 AND valid_to IS NULL")?,
+                members: count(c, "SELECT COUNT(*) FROM member WHERE territory_code >= $1 AND territory_code < $2")?,
+                units: count(c, "SELECT COUNT(*) FROM unit WHERE territory_code >= $1 AND territory_code < $2")?,
+                open_requests: count(c, "SELECT COUNT(*) FROM request WHERE node_code >= $1 AND node_code < $2 AND stage NOT IN ('closed', 'rated')")?,
+                code,
+                name,
+            });
+        }
+    }
+    Ok(ended)
 }
 
 #[cfg(test)]
