@@ -945,6 +945,27 @@ mod tests {
             1827,
             "Datong's communities and villages (2023 codes)"
         );
+        // The seed counts Datong's 39 streets apart from its towns and townships.
+        let count = |places: &[super::Place], kind: super::Kind| {
+            places.iter().filter(|p| p.kind == kind).count()
+        };
+        assert_eq!(
+            count(&streets, super::Kind::Street),
+            39,
+            "the seed's 39 streets"
+        );
+        // The 2023 codes hold 401 社区, where the seed, some years earlier, counts ~396.
+        let seen = [
+            count(&communities, super::Kind::Community),
+            count(&communities, super::Kind::Village),
+            count(&streets, super::Kind::Town),
+            count(&streets, super::Kind::Township),
+        ];
+        assert_eq!(
+            seen,
+            [401, 1426, 37, 51],
+            "communities, villages, towns, townships"
+        );
         let layout = super::lay_out(&districts, &streets, &communities);
         let areas = &layout.communities;
         let mut by_west: Vec<usize> = (0..areas.len()).collect();

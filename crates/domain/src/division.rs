@@ -113,7 +113,8 @@ pub enum Kind {
 
 impl Kind {
     /// Classifies a node by level and name: 县/旗/县级市 are counties beside districts (区);
-    /// 镇 is a town and 乡/苏木 a township beside streets (街道); 村 is a village beside
+    /// a 街道 (街道办事处) is a street, 镇 a town, and any other township-level unit (乡,
+    /// 苏木, a development zone's 乡级单位, a farm) a township; 村 is a village beside
     /// communities (社区).
     pub fn classify(level: Level, name: &str) -> Kind {
         match level {
@@ -128,12 +129,12 @@ impl Kind {
                 }
             }
             Level::Street => {
-                if name.ends_with('镇') {
-                    Kind::Town
-                } else if name.ends_with('乡') || name.ends_with("苏木") {
-                    Kind::Township
-                } else {
+                if name.ends_with("街道") || name.ends_with("街道办事处") {
                     Kind::Street
+                } else if name.ends_with('镇') {
+                    Kind::Town
+                } else {
+                    Kind::Township
                 }
             }
             Level::Community => {
@@ -172,6 +173,26 @@ impl Kind {
             Kind::Building => "building",
             Kind::Household => "household",
         }
+    }
+
+    pub const ALL: [Kind; 13] = [
+        Kind::Nation,
+        Kind::Province,
+        Kind::City,
+        Kind::District,
+        Kind::County,
+        Kind::Street,
+        Kind::Town,
+        Kind::Township,
+        Kind::Community,
+        Kind::Village,
+        Kind::Grid,
+        Kind::Building,
+        Kind::Household,
+    ];
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -396,6 +417,14 @@ mod tests {
         assert_eq!(Kind::classify(Level::Street, "新华街街道"), Kind::Street);
         assert_eq!(Kind::classify(Level::Street, "西坪镇"), Kind::Town);
         assert_eq!(Kind::classify(Level::Street, "马军营乡"), Kind::Township);
+        assert_eq!(
+            Kind::classify(Level::Street, "经济技术开发区乡级单位"),
+            Kind::Township
+        );
+        assert_eq!(
+            Kind::classify(Level::Street, "新华街道办事处"),
+            Kind::Street
+        );
         assert_eq!(
             Kind::classify(Level::Community, "文源社区居委会"),
             Kind::Community

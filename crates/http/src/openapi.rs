@@ -201,9 +201,10 @@ pub fn document() -> Value {
                 "TerritoryVersion": object(&["name", "valid_from", "valid_to"], json!({ "name": { "type": "string" }, "valid_from": date(), "valid_to": date() })),
                 "NewTerritory": object(&["name"], json!({ "name": text(100), "serial": { "type": "integer", "minimum": 0 }, "member_centre": { "type": "boolean" } })),
                 "TerritoryChange": object(&[], json!({ "name": text(100), "member_centre": { "type": "boolean" } })),
-                "Rollup": object(&["code", "territories", "orgs", "members", "members_by_education", "members_by_birth_decade", "members_by_joined_decade", "members_total", "social_workers", "units_total", "units"], json!({
+                "Rollup": object(&["code", "territories", "territory_kinds", "orgs", "members", "members_by_education", "members_by_birth_decade", "members_by_joined_decade", "members_total", "social_workers", "units_total", "units"], json!({
                     "code": code(),
                     "territories": { "type": "object", "additionalProperties": { "type": "integer" } },
+                    "territory_kinds": { "type": "object", "description": "按类型：街道、镇、乡，社区、村，区、县", "additionalProperties": { "type": "integer" } },
                     "orgs": { "type": "object", "additionalProperties": { "type": "integer" } },
                     "members": { "type": "object", "additionalProperties": { "type": "integer" } },
                     "members_by_education": { "type": "object", "additionalProperties": { "type": "integer" } },

@@ -10,7 +10,8 @@
 
 use crate::db::{Conn, DbResult, Value};
 use crate::params;
-use datong_domain::{Level, division::DivisionCode};
+use datong_domain::Level;
+use datong_domain::division::{DivisionCode, Kind};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -38,6 +39,12 @@ pub fn territory_metric(level: Level) -> &'static str {
         Level::Building => "territory:building",
         Level::Household => "territory:household",
     }
+}
+/// Territories also count by kind, where a level holds several (街道 and 乡镇, 社区 and
+/// 村, 区 and 县): the seed counts Datong's streets and communities apart from its towns
+/// and villages.
+pub fn territory_kind_metric(kind: Kind) -> String {
+    format!("territory_kind:{}", kind.as_str())
 }
 pub fn org_metric(kind: &str) -> String {
     format!("org:{kind}")
@@ -71,15 +78,23 @@ pub fn unit_metric(kind: &str, coverage: &str) -> String {
 pub struct Deltas(HashMap<String, HashMap<String, i64>>);
 
 impl Deltas {
-    /// A territory node counts at its strict ancestors (it is a sub-territory of them).
-    pub fn territory(&mut self, path: &str, level: Level, d: i64) {
+    /// A territory node counts at its strict ancestors (it is a sub-territory of them),
+    /// by level and by kind.
+    pub fn territory(&mut self, path: &str, level: Level, kind: Kind, d: i64) {
         self.add(territory_metric(level), prefixes(path, false), d);
+        self.territory_kind(path, kind, d);
+    }
+
+    /// A node's kind alone (a rename that turns a town into a street).
+    pub fn territory_kind(&mut self, path: &str, kind: Kind, d: i64) {
+        self.add(&territory_kind_metric(kind), prefixes(path, false), d);
     }
 
     /// `n` new children of `level` under `parent` count at the parent and its ancestors:
     /// what `territory` does for each, in one step.
-    pub fn territory_children(&mut self, parent: &str, level: Level, n: i64) {
+    pub fn territory_children(&mut self, parent: &str, level: Level, kind: Kind, n: i64) {
         self.add(territory_metric(level), prefixes(parent, true), n);
+        self.add(&territory_kind_metric(kind), prefixes(parent, true), n);
     }
 
     /// An organisation, member or unit counts at the node it sits at and every ancestor.
@@ -140,11 +155,12 @@ impl Deltas {
 pub fn rebuild(conn: &mut Conn) -> DbResult<u64> {
     let mut d = Deltas::default();
     for r in conn.query(
-        "SELECT code, level FROM territory WHERE valid_to IS NULL",
+        "SELECT code, level, kind FROM territory WHERE valid_to IS NULL",
         params![],
     )? {
         let level = Level::parse(&r.str(1)?).unwrap_or(Level::Household);
-        d.territory(&r.str(0)?, level, 1);
+        let kind = Kind::parse(&r.str(2)?).unwrap_or(Kind::Household);
+        d.territory(&r.str(0)?, level, kind, 1);
     }
     for r in conn.query(
         "SELECT territory_code, kind FROM party_org WHERE valid_to IS NULL",
@@ -203,6 +219,8 @@ pub struct CoverageByKind {
 pub struct Rollup {
     pub code: DivisionCode,
     pub territories: BTreeMap<String, i64>,
+    /// By kind: street and town, community and village, district and county.
+    pub territory_kinds: BTreeMap<String, i64>,
     pub orgs: BTreeMap<String, i64>,
     pub members: BTreeMap<String, i64>,
     pub members_by_education: BTreeMap<String, i64>,
@@ -266,13 +284,15 @@ pub fn read_many(conn: &mut Conn, codes: &[DivisionCode]) -> DbResult<Vec<Rollup
 /// redistricting moves it) counts where it stands.
 pub fn read_by_walking(conn: &mut Conn, code: &DivisionCode) -> DbResult<Rollup> {
     let rows = conn.query(
-        "WITH RECURSIVE sub(code, level, current) AS (
-             SELECT code, level, valid_to IS NULL FROM territory
+        "WITH RECURSIVE sub(code, level, kind, current) AS (
+             SELECT code, level, kind, valid_to IS NULL FROM territory
               WHERE code = $1 OR ($1 = '' AND parent_code IS NULL)
              UNION ALL
-             SELECT t.code, t.level, t.valid_to IS NULL FROM territory t JOIN sub ON t.parent_code = sub.code
+             SELECT t.code, t.level, t.kind, t.valid_to IS NULL FROM territory t JOIN sub ON t.parent_code = sub.code
          )
          SELECT 'territory:' || level, COUNT(*) FROM sub WHERE code <> $1 AND current GROUP BY level
+         UNION ALL
+         SELECT 'territory_kind:' || kind, COUNT(*) FROM sub WHERE code <> $1 AND current GROUP BY kind
          UNION ALL
          SELECT 'org:' || o.kind, COUNT(*) FROM party_org o JOIN sub ON o.territory_code = sub.code
           WHERE o.valid_to IS NULL GROUP BY o.kind
@@ -305,6 +325,7 @@ fn from_metrics(
     let mut r = Rollup {
         code: code.clone(),
         territories: BTreeMap::new(),
+        territory_kinds: BTreeMap::new(),
         orgs: BTreeMap::new(),
         members: BTreeMap::new(),
         members_by_education: BTreeMap::new(),
@@ -324,6 +345,9 @@ fn from_metrics(
         match (parts.next(), parts.next(), parts.next()) {
             (Some("territory"), Some(level), None) => {
                 r.territories.insert(level.to_owned(), n);
+            }
+            (Some("territory_kind"), Some(kind), None) => {
+                r.territory_kinds.insert(kind.to_owned(), n);
             }
             (Some("org"), Some(kind), None) => {
                 r.orgs.insert(kind.to_owned(), n);

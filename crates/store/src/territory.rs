@@ -202,7 +202,8 @@ pub fn children_as_of(
                 .bind(day.clone())
                 .push(
                     " ORDER BY v.valid_from DESC LIMIT 1), name), level, kind, member_centre, valid_from, valid_to \
-                     FROM territory WHERE valid_from <= ",
+                     FROM territory WHERE COALESCE((SELECT MIN(v.valid_from) FROM territory_version v \
+                       WHERE v.code = territory.code), valid_from) <= ",
                 )
                 .bind(day.clone())
                 .push(" AND (valid_to IS NULL OR valid_to > ")
@@ -393,7 +394,7 @@ pub fn create(conn: &mut Conn, caller: &Caller, n: NewTerritory) -> StoreResult<
         )
         .map_err(|e| if e.is_unique_violation() { StoreError::conflict("serial", format!("代码 {} 已存在", t.code)) } else { e.into() })?;
         let mut d = Deltas::default();
-        d.territory(t.code.as_path(), level, 1);
+        d.territory(t.code.as_path(), level, t.kind, 1);
         d.flush(c)?;
         let after = serde_json::to_value(&t).expect("plain struct");
         audit::append(c, &caller.actor, Entry { action: "create", entity: "territory", entity_id: t.code.as_path(), before: None, after: Some(&after) })?;
@@ -469,12 +470,18 @@ pub(crate) fn rename(
     kind: Kind,
     valid_from: &str,
 ) -> StoreResult<()> {
-    let prev = c
-        .query_one(
-            "SELECT valid_from FROM territory WHERE code = $1",
-            params![code.as_path()],
-        )?
-        .str(0)?;
+    let row = c.query_one(
+        "SELECT valid_from, kind FROM territory WHERE code = $1",
+        params![code.as_path()],
+    )?;
+    let prev = row.str(0)?;
+    // A town renamed a street (Pingcheng, 2021) changes what it counts as.
+    if let Some(was) = Kind::parse(&row.str(1)?).filter(|k| *k != kind) {
+        let mut d = Deltas::default();
+        d.territory_kind(code.as_path(), was, -1);
+        d.territory_kind(code.as_path(), kind, 1);
+        d.flush(c)?;
+    }
     c.execute(
         "INSERT INTO territory_version (code, name, valid_from, valid_to) VALUES ($1, $2, $3, $4)",
         params![code.as_path(), old, prev, valid_from],

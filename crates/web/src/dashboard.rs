@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::response::Html;
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
+use datong_domain::division::Kind;
 use datong_domain::member::Education;
 use datong_domain::org::OrgKind;
 use datong_domain::unit::UnitKind;
@@ -234,6 +235,15 @@ fn territory_count(r: &Rollup, level: &str) -> i64 {
     r.territories.get(level).copied().unwrap_or(0)
 }
 
+/// Places below by kind: the seed counts streets apart from towns, communities apart
+/// from villages.
+fn kind_count(r: &Rollup, kinds: &[Kind]) -> i64 {
+    kinds
+        .iter()
+        .map(|k| r.territory_kinds.get(k.as_str()).copied().unwrap_or(0))
+        .sum()
+}
+
 fn figures(r: &Rollup, t: &Text) -> Markup {
     let orgs: i64 = r.orgs.values().sum();
     let coverage = |k: UnitKind| r.units.get(k.as_str()).and_then(|c| c.coverage_rate);
@@ -246,7 +256,12 @@ fn figures(r: &Rollup, t: &Text) -> Markup {
             (figure(orgs.to_string(), t.orgs))
             (figure(r.units_total.to_string(), t.units))
             (figure(r.social_workers.to_string(), t.social_workers))
-            (figure(territory_count(r, "community").to_string(), t.communities))
+            @if territory_count(r, "street") > 0 {
+                (figure(kind_count(r, &[Kind::Street]).to_string(), t.streets))
+                (figure(kind_count(r, &[Kind::Town, Kind::Township]).to_string(), t.towns))
+            }
+            (figure(kind_count(r, &[Kind::Community]).to_string(), t.communities))
+            (figure(kind_count(r, &[Kind::Village]).to_string(), t.villages))
             (figure(territory_count(r, "grid").to_string(), t.grids))
             (figure(territory_count(r, "building").to_string(), t.buildings))
             (figure(territory_count(r, "household").to_string(), t.households))

@@ -45,9 +45,45 @@ async fn counters_agree_with_a_rebuild(app: TestApp) {
     )
     .await;
 
+    // 永泰街道 becomes a town in a new year's files: it counts as one from then on.
+    app.with_db(|c| {
+        let dir = std::env::temp_dir().join(format!("datong-town-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("streets.csv"),
+            "code,name,areaCode\n140213050,永泰镇,140213\n",
+        )
+        .unwrap();
+        let read =
+            datong_store::import::divisions::read(&dir, &datong_domain::DivisionCode::nation())
+                .unwrap();
+        let extent = datong_store::import::divisions::Extent::Additions;
+        datong_store::import::divisions::apply(
+            c,
+            &crate::helpers::system().actor,
+            &read,
+            "2026-06-01",
+            extent,
+        )
+        .unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
+    });
+
     let r = app.get("city", "/api/v1/territories/1402/rollup").await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["territories"]["community"], 4);
+    // Streets apart from towns, communities apart from villages.
+    assert_eq!(r.body["territories"]["street"], 2);
+    assert_eq!(
+        (
+            &r.body["territory_kinds"]["street"],
+            &r.body["territory_kinds"]["town"],
+            &r.body["territory_kinds"]["community"]
+        ),
+        (&json!(1), &json!(1), &json!(4)),
+        "{:?}",
+        r.body
+    );
     assert_eq!(r.body["territories"]["grid"], 1);
     assert_eq!(r.body["orgs"]["branch"], 2);
     assert_eq!(r.body["members_total"], 2);
