@@ -398,6 +398,28 @@ fn write(c: &mut Conn, actor: &Actor, city: &City, today: &str) -> Result<Report
         ],
         members.iter().map(|r| &r[..]),
     )?;
+    // Each 党员中心户 is kept by a member of its grid (or of a group in the grid).
+    let mut in_grid: std::collections::BTreeMap<&str, Vec<i64>> = Default::default();
+    for m in &city.members {
+        if let Some(grid) = m.territory.get(..15) {
+            in_grid.entry(grid).or_default().push(m.id);
+        }
+    }
+    let keepers: Vec<[Value; 2]> = city
+        .territories
+        .iter()
+        .filter(|t| t.member_centre)
+        .enumerate()
+        .filter_map(|(k, t)| {
+            let members = in_grid.get(t.code.get(..15)?)?;
+            Some([t.code.as_str().into(), members[k % members.len()].into()])
+        })
+        .collect();
+    c.bulk_insert(
+        "centre_keeper",
+        &["household_code", "member_id"],
+        keepers.iter().map(|r| &r[..]),
+    )?;
     let workers: Vec<[Value; 11]> = city
         .social_workers
         .iter()

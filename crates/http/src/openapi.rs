@@ -197,7 +197,7 @@ pub fn document() -> Value {
                 "Created": object(&["id"], json!({ "id": { "type": "integer" } })),
                 "Territory": object(&["code", "name", "level", "kind", "member_centre", "valid_from"], json!({
                     "code": code(), "parent": nullable(code()), "name": { "type": "string" }, "level": enumeration(&levels),
-                    "kind": { "type": "string" }, "member_centre": { "type": "boolean" }, "valid_from": date(), "valid_to": nullable(date()) })),
+                    "kind": { "type": "string" }, "member_centre": { "type": "boolean" }, "keeper_member_id": { "type": "integer", "description": "党员中心户由哪位党员负责" }, "valid_from": date(), "valid_to": nullable(date()) })),
                 "TerritoryVersion": object(&["name", "valid_from", "valid_to"], json!({ "name": { "type": "string" }, "valid_from": date(), "valid_to": date() })),
                 "NewTerritory": object(&["name"], json!({ "name": text(100), "serial": { "type": "integer", "minimum": 0 }, "member_centre": { "type": "boolean" } })),
                 "TerritoryChange": object(&[], json!({ "name": text(100), "member_centre": { "type": "boolean" } })),

@@ -40,6 +40,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(10, "0010_accounts"),
     migration!(11, "0011_audit_key"),
     migration!(12, "0012_history"),
+    migration!(13, "0013_centre_keeper"),
 ];
 
 /// Gives the territories written before 0003 their pinyin initials.

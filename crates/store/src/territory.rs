@@ -21,6 +21,9 @@ pub struct Territory {
     pub kind: Kind,
     /// 党员中心户: only households carry it.
     pub member_centre: bool,
+    /// The member who keeps a 党员中心户 (read with one node, not in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keeper_member_id: Option<i64>,
     pub valid_from: String,
     pub valid_to: Option<String>,
 }
@@ -39,6 +42,7 @@ fn from_row(r: &Row) -> StoreResult<Territory> {
         name,
         level,
         member_centre: r.bool(4)?,
+        keeper_member_id: None,
         valid_from: r.str(5)?,
         valid_to: r.opt_str(6)?,
     })
@@ -52,6 +56,7 @@ fn nation() -> Territory {
         level: Level::Nation,
         kind: Kind::Nation,
         member_centre: false,
+        keeper_member_id: None,
         valid_from: "1949-10-01".into(),
         valid_to: None,
     }
@@ -72,7 +77,17 @@ pub fn get(conn: &mut Conn, caller: &Caller, code: &DivisionCode) -> StoreResult
             params![code.as_path()],
         )?
         .ok_or(StoreError::NotFound)?;
-    from_row(&r)
+    let mut t = from_row(&r)?;
+    if t.member_centre {
+        t.keeper_member_id = conn
+            .query_opt(
+                "SELECT member_id FROM centre_keeper WHERE household_code = $1",
+                params![code.as_path()],
+            )?
+            .map(|r| r.i64(0))
+            .transpose()?;
+    }
+    Ok(t)
 }
 
 /// Reads a node inside the caller's scope (not merely on the path to it).
@@ -384,6 +399,7 @@ pub fn create(conn: &mut Conn, caller: &Caller, n: NewTerritory) -> StoreResult<
             name: n.name.as_str().to_owned(),
             level,
             member_centre: n.member_centre,
+            keeper_member_id: None,
             valid_from: caller.today().to_string(),
             valid_to: None,
         };

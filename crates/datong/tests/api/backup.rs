@@ -231,7 +231,7 @@ crate::engines!(bad_backups_restore_nothing);
 
 /// What a backup taken before `0009_sealed` looked like: no blind index columns, no
 /// `data_key` table, and nothing later: no accounts bound to records (0010), no
-/// `audit_key` (0011), no organisation's end reason (0012).
+/// `audit_key` (0011), no organisation's end reason (0012), no 党员中心户 keepers (0013).
 fn before_sealing(lines: &[String]) -> Vec<String> {
     let added = [
         ("member", "id_number_blind"),
@@ -241,7 +241,7 @@ fn before_sealing(lines: &[String]) -> Vec<String> {
         ("party_org", "end_reason"),
     ];
     let mut out = Vec::new();
-    let (mut skip, mut drop_at) = (false, Vec::new());
+    let (mut skip, mut drop_at, mut dropped) = (false, Vec::new(), 0);
     for (i, line) in lines.iter().enumerate() {
         let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
         if i == 0 {
@@ -252,7 +252,7 @@ fn before_sealing(lines: &[String]) -> Vec<String> {
                 }
             }
         } else if let Some(table) = v.get("table").and_then(|t| t.as_str()).map(str::to_owned) {
-            skip = matches!(table.as_str(), "data_key" | "audit_key");
+            skip = matches!(table.as_str(), "data_key" | "audit_key" | "centre_keeper");
             let columns = v["columns"].as_array_mut().unwrap();
             // Highest first, so each removal leaves the others' places as they were.
             drop_at = (0..columns.len())
@@ -266,6 +266,11 @@ fn before_sealing(lines: &[String]) -> Vec<String> {
             for at in &drop_at {
                 row.remove(*at);
             }
+            if skip {
+                dropped += 1;
+            }
+        } else if let Some(end) = v.get("end").and_then(|n| n.as_i64()) {
+            v["end"] = (end - dropped).into();
         }
         if !skip {
             out.push(v.to_string());

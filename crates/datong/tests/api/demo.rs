@@ -105,6 +105,26 @@ fn the_demo_is_marked_synthetic_and_keeps_the_rules(engine: Engine) {
             )
             .unwrap();
         assert_eq!(roots.len(), 1);
+        // Every 党员中心户 names the member who keeps it, a member of its own grid.
+        let centres = c
+            .query(
+                "SELECT t.code, m.territory_code FROM territory t LEFT JOIN centre_keeper k ON k.household_code = t.code \
+                   LEFT JOIN member m ON m.id = k.member_id WHERE t.member_centre = $1",
+                datong_store::params![true],
+            )
+            .unwrap();
+        assert!(!centres.is_empty());
+        for r in &centres {
+            let (household, keeper_at) = (r.str(0).unwrap(), r.opt_str(1).unwrap());
+            let keeper_at = keeper_at.unwrap_or_else(|| panic!("{household} has no keeper"));
+            assert!(
+                keeper_at.starts_with(&household[..15]),
+                "{household} kept from {keeper_at}"
+            );
+        }
+        let first = DivisionCode::parse(&centres[0].str(0).unwrap()).unwrap();
+        let shown = datong_store::territory::get(&mut c, &system(), &first).unwrap();
+        assert!(shown.keeper_member_id.is_some(), "{shown:?}");
         assert_eq!(
             (roots[0].str(0).unwrap(), roots[0].str(1).unwrap()),
             ("中共大同市委员会".into(), "1402".into())
