@@ -475,6 +475,8 @@ pub fn draw(inp: &Inputs) -> City {
     let mut org_rng = root.fork(2);
     let mut next_org = inp.next_org_id;
     let mut seats: Vec<Seat> = Vec::new();
+    // A grid branch's 党小组, by the branch's index.
+    let mut groups_of: std::collections::HashMap<usize, Vec<usize>> = Default::default();
     let today = inp.today;
     let mut add_org = |city: &mut City,
                        rng: &mut Rng,
@@ -586,7 +588,7 @@ pub fn draw(inp: &Inputs) -> City {
                 for building in &buildings_of_grid[grid] {
                     if org_rng.chance(inp.plan.group_share) {
                         let serial: u32 = building[building.len() - 3..].parse().unwrap_or(0);
-                        add_org(
+                        let group = add_org(
                             &mut city,
                             &mut org_rng,
                             format!("{short}第{}网格{serial}号楼党小组", g + 1),
@@ -594,6 +596,7 @@ pub fn draw(inp: &Inputs) -> City {
                             building,
                             Some(b),
                         );
+                        groups_of.entry(b).or_default().push(group);
                     }
                 }
             }
@@ -858,7 +861,17 @@ pub fn draw(inp: &Inputs) -> City {
     let mut full_members = vec![0i64; city.orgs.len()];
     for seat in &seats {
         let n = ((seat.weight * scale).round() as u32).clamp(1, branch_rules::MAX_BRANCH_MEMBERS);
-        for _ in 0..n {
+        let groups = groups_of
+            .get(&seat.org)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for j in 0..n as usize {
+            // A member living in a building with a 党小组 belongs to it; the branch's
+            // members are spread over its buildings' groups and the branch itself.
+            let at = groups
+                .get(j % (groups.len() + 1))
+                .copied()
+                .unwrap_or(seat.org);
             let person =
                 people::person(&mut member_rng, &mut ids, seat.walk, &seat.district, today);
             if person.status == datong_domain::member::MemberStatus::Full {
@@ -875,8 +888,8 @@ pub fn draw(inp: &Inputs) -> City {
             city.members.push(Member {
                 id: next_member,
                 person,
-                org_id: city.orgs[seat.org].id,
-                territory: city.orgs[seat.org].territory.clone(),
+                org_id: city.orgs[at].id,
+                territory: city.orgs[at].territory.clone(),
                 work_unit: seat.work_unit.clone(),
                 home_community: home,
             });

@@ -283,11 +283,13 @@ pub fn update(conn: &mut Conn, caller: &Caller, id: i64, ch: OrgChange) -> Store
 }
 
 /// The branch-rule findings for one organisation, from its current members and units.
+/// A branch's members include those of its 党小组 (a group is part of its branch).
 pub fn findings(conn: &mut Conn, caller: &Caller, org: &Org) -> StoreResult<Vec<Finding>> {
     let counts = conn.query_one(
-        "SELECT COALESCE(SUM(CASE WHEN status = 'full' THEN 1 ELSE 0 END), 0),
-                COALESCE(SUM(CASE WHEN status = 'probationary' THEN 1 ELSE 0 END), 0)
-         FROM member WHERE org_id = $1",
+        "SELECT COALESCE(SUM(CASE WHEN m.status = 'full' THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN m.status = 'probationary' THEN 1 ELSE 0 END), 0)
+         FROM member m JOIN party_org g ON g.id = m.org_id
+        WHERE g.id = $1 OR (g.parent_id = $1 AND g.kind = 'group')",
         params![org.id],
     )?;
     let units = conn
@@ -318,14 +320,15 @@ pub fn findings_summary(
     let mut q = Sql::new(
         "SELECT o.kind, o.committee_size, o.term_end, COALESCE(m.full_n, 0), COALESCE(m.prob_n, 0), COALESCE(u.n, 0)
            FROM party_org o
-           LEFT JOIN (SELECT org_id,
-                             SUM(CASE WHEN status = 'full' THEN 1 ELSE 0 END) AS full_n,
-                             SUM(CASE WHEN status = 'probationary' THEN 1 ELSE 0 END) AS prob_n
-                        FROM member WHERE 1 = 1",
+           LEFT JOIN (SELECT CASE WHEN g.kind = 'group' THEN g.parent_id ELSE g.id END AS org_id,
+                             SUM(CASE WHEN m.status = 'full' THEN 1 ELSE 0 END) AS full_n,
+                             SUM(CASE WHEN m.status = 'probationary' THEN 1 ELSE 0 END) AS prob_n
+                        FROM member m JOIN party_org g ON g.id = m.org_id WHERE 1 = 1",
     );
-    q.and_in_subtree("territory_code", code);
+    // A branch's members include those of its 党小组, which sit in the same subtree.
+    q.and_in_subtree("m.territory_code", code);
     q.push(
-        " GROUP BY org_id) m ON m.org_id = o.id
+        " GROUP BY CASE WHEN g.kind = 'group' THEN g.parent_id ELSE g.id END) m ON m.org_id = o.id
            LEFT JOIN (SELECT org_id, COUNT(*) AS n FROM unit WHERE org_id IS NOT NULL GROUP BY org_id) u ON u.org_id = o.id
           WHERE o.valid_to IS NULL",
     );

@@ -122,6 +122,19 @@ fn the_demo_is_marked_synthetic_and_keeps_the_rules(engine: Engine) {
                 "{household} kept from {keeper_at}"
             );
         }
+        // Members belong to the 党小组 of their building where one exists.
+        let in_groups = c
+            .query(
+                "SELECT m.territory_code, g.territory_code FROM member m JOIN party_org g ON g.id = m.org_id WHERE g.kind = 'group'",
+                &[],
+            )
+            .unwrap();
+        assert!(!in_groups.is_empty(), "some members are in groups");
+        assert!(
+            in_groups
+                .iter()
+                .all(|r| r.str(0).unwrap() == r.str(1).unwrap())
+        );
         let first = DivisionCode::parse(&centres[0].str(0).unwrap()).unwrap();
         let shown = datong_store::territory::get(&mut c, &system(), &first).unwrap();
         assert!(shown.keeper_member_id.is_some(), "{shown:?}");

@@ -169,3 +169,29 @@ async fn branch_findings_follow_the_rules(app: TestApp) {
     assert_eq!(codes(&r.body), ["term_expired"]);
 }
 both!(branch_findings_follow_the_rules);
+
+/// A 党小组 is part of its branch: the branch's members are its own and its groups'.
+async fn a_branch_counts_the_members_of_its_groups(app: TestApp) {
+    let branch = app.branch(COMMUNITY_A, "支部").await;
+    let group = app
+        .post("city", "/api/v1/orgs", json!({ "name": "一号楼党小组", "kind": "group", "territory": COMMUNITY_A, "parent_id": branch }))
+        .await;
+    assert_eq!(group.status, 201, "{:?}", group.body);
+    let group = group.body["id"].as_i64().unwrap();
+    for i in 0..3 {
+        app.member(group, &id_number("19800101", 11 + 2 * i)).await;
+    }
+    let r = app.get("a", &format!("/api/v1/orgs/{branch}")).await;
+    assert_eq!(
+        r.body["findings"],
+        json!([]),
+        "three full members, in its group: {:?}",
+        r.body
+    );
+    let summary = app.with_db(|c| {
+        let code = datong_domain::DivisionCode::parse(COMMUNITY_A).unwrap();
+        datong_store::org::findings_summary(c, &crate::helpers::system(), &code).unwrap()
+    });
+    assert!(summary.is_empty(), "{summary:?}");
+}
+both!(a_branch_counts_the_members_of_its_groups);
