@@ -35,6 +35,7 @@ async fn community_a_never_reaches_community_b(app: TestApp) {
     for path in [
         format!("/api/v1/territories/{COMMUNITY_B}"),
         format!("/api/v1/territories/{COMMUNITY_B}/children"),
+        format!("/api/v1/territories/{COMMUNITY_B}/children?as_of=2026-06-01"),
         format!("/api/v1/territories/{COMMUNITY_B}/rollup"),
         format!("/api/v1/territories/{COMMUNITY_B}/history"),
         format!("/api/v1/territories/{grid_b}"),
@@ -71,6 +72,11 @@ async fn community_a_never_reaches_community_b(app: TestApp) {
             "PATCH",
             format!("/api/v1/orgs/{org_b}"),
             json!({ "name": "改名" }),
+        ),
+        (
+            "POST",
+            format!("/api/v1/orgs/{org_b}/end"),
+            json!({ "on": "2026-11-26", "reason": "撤并" }),
         ),
         (
             "POST",
