@@ -412,26 +412,18 @@ mod tests {
 
     #[test]
     fn kinds_from_names() {
-        assert_eq!(Kind::classify(Level::District, "平城区"), Kind::District);
-        assert_eq!(Kind::classify(Level::District, "阳高县"), Kind::County);
-        assert_eq!(Kind::classify(Level::Street, "新华街街道"), Kind::Street);
-        assert_eq!(Kind::classify(Level::Street, "西坪镇"), Kind::Town);
-        assert_eq!(Kind::classify(Level::Street, "马军营乡"), Kind::Township);
-        assert_eq!(
-            Kind::classify(Level::Street, "经济技术开发区乡级单位"),
-            Kind::Township
-        );
-        assert_eq!(
-            Kind::classify(Level::Street, "新华街道办事处"),
-            Kind::Street
-        );
-        assert_eq!(
-            Kind::classify(Level::Community, "文源社区居委会"),
-            Kind::Community
-        );
-        assert_eq!(
-            Kind::classify(Level::Community, "东关村委会"),
-            Kind::Village
-        );
+        for (level, name, kind) in [
+            (Level::District, "平城区", Kind::District),
+            (Level::District, "阳高县", Kind::County),
+            (Level::Street, "新华街街道", Kind::Street),
+            (Level::Street, "新华街道办事处", Kind::Street),
+            (Level::Street, "西坪镇", Kind::Town),
+            (Level::Street, "马军营乡", Kind::Township),
+            (Level::Street, "经济技术开发区乡级单位", Kind::Township),
+            (Level::Community, "文源社区居委会", Kind::Community),
+            (Level::Community, "东关村委会", Kind::Village),
+        ] {
+            assert_eq!(Kind::classify(level, name), kind, "{name}");
+        }
     }
 }

@@ -214,18 +214,22 @@ async fn active_services(app: &App) -> Result<Vec<Service>, ApiError> {
     app.run(|c| catalogue::services(c, false)).await
 }
 
+/// Refuses a node the clerk may not see: it takes no calls, on the form or its post.
+async fn in_scope(app: &App, viewer: &Viewer, code: &DivisionCode) -> Result<(), Response> {
+    let (caller, code) = (viewer.caller.clone(), code.clone());
+    app.run(move |c| datong_store::territory::get_in_scope(c, &caller, &code))
+        .await
+        .map(|_| ())
+        .map_err(|e| failure(viewer.lang, e))
+}
+
 pub async fn hotline_form(
     State(app): State<App>,
     viewer: Viewer,
     NodePath(code): NodePath,
 ) -> Response {
-    let caller = viewer.caller.clone();
-    let checked = code.clone();
-    if let Err(e) = app
-        .run(move |c| datong_store::territory::get_in_scope(c, &caller, &checked))
-        .await
-    {
-        return failure(viewer.lang, e);
+    if let Err(r) = in_scope(&app, &viewer, &code).await {
+        return r;
     }
     match active_services(&app).await {
         Ok(s) => hotline_page(&viewer, &code, &s, &HotlineForm::default(), &Errors::new()),
@@ -285,14 +289,8 @@ pub async fn hotline(
     if let Err(e) = may_take_calls(&viewer.caller) {
         return failure(viewer.lang, e);
     }
-    // The same check as the form's: a node the clerk may not see takes no calls.
-    let caller = viewer.caller.clone();
-    let checked = code.clone();
-    if let Err(e) = app
-        .run(move |c| datong_store::territory::get_in_scope(c, &caller, &checked))
-        .await
-    {
-        return failure(viewer.lang, e);
+    if let Err(r) = in_scope(&app, &viewer, &code).await {
+        return r;
     }
     let services = match active_services(&app).await {
         Ok(s) => s,

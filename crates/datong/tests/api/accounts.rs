@@ -75,31 +75,23 @@ async fn the_city_manages_accounts_and_credentials_end(app: TestApp) {
     let token = app.with_db(|c| {
         datong_store::account::create_token(c, &crate::helpers::system().actor, "a", 30).unwrap()
     });
-    let with = |t: &str, method: reqwest::Method, path: &str| {
-        app.http
+    let status = |t: &str, method: reqwest::Method, path: &str| {
+        let req = app
+            .http
             .request(method, format!("{}{path}", app.base))
-            .bearer_auth(t)
-            .send()
+            .bearer_auth(t);
+        async move { req.send().await.unwrap().status().as_u16() }
     };
     assert_eq!(
-        with(&token, reqwest::Method::GET, "/api/v1/session")
-            .await
-            .unwrap()
-            .status(),
+        status(&token, reqwest::Method::GET, "/api/v1/session").await,
         200
     );
     assert_eq!(
-        with(&token, reqwest::Method::DELETE, "/api/v1/session")
-            .await
-            .unwrap()
-            .status(),
+        status(&token, reqwest::Method::DELETE, "/api/v1/session").await,
         204
     );
     assert_eq!(
-        with(&token, reqwest::Method::GET, "/api/v1/session")
-            .await
-            .unwrap()
-            .status(),
+        status(&token, reqwest::Method::GET, "/api/v1/session").await,
         401
     );
 
@@ -109,18 +101,12 @@ async fn the_city_manages_accounts_and_credentials_end(app: TestApp) {
     });
     *app.clock.0.lock().unwrap() += chrono::Duration::days(29);
     assert_eq!(
-        with(&token, reqwest::Method::GET, "/api/v1/session")
-            .await
-            .unwrap()
-            .status(),
+        status(&token, reqwest::Method::GET, "/api/v1/session").await,
         200
     );
     *app.clock.0.lock().unwrap() += chrono::Duration::days(2);
     assert_eq!(
-        with(&token, reqwest::Method::GET, "/api/v1/session")
-            .await
-            .unwrap()
-            .status(),
+        status(&token, reqwest::Method::GET, "/api/v1/session").await,
         401
     );
     *app.clock.0.lock().unwrap() -= chrono::Duration::days(31);

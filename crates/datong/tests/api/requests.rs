@@ -766,6 +766,17 @@ async fn open311(
     (status, ct, res.text().await.unwrap())
 }
 
+/// A 429 whose Retry-After is within the hour the throttles count.
+fn told_to_wait_an_hour_at_most(r: &reqwest::Response) {
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait > 0 && wait <= 3600, "{wait}");
+}
+
 fn request_count(app: &TestApp) -> i64 {
     app.with_db(|c| {
         c.query_one("SELECT COUNT(*) FROM request", datong_store::params![])
@@ -1262,13 +1273,7 @@ async fn residents_form_without_an_account(mut app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 429);
-    let wait: u64 = r.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(wait > 0 && wait <= 3600, "{wait}");
+    told_to_wait_an_hour_at_most(&r);
     assert_eq!(request_count(&app), before + (limit - posted_so_far) as i64);
 }
 both!(residents_form_without_an_account);
@@ -1469,13 +1474,7 @@ async fn a_residents_account_files_so_many_an_hour(mut app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 429);
-    let wait: u64 = r.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(wait > 0 && wait <= 3600, "{wait}");
+    told_to_wait_an_hour_at_most(&r);
     // Another resident, and a clerk, file on.
     file(&app, "resident_b", "sanitation", B1).await;
     for _ in 0..=limit {
