@@ -175,6 +175,21 @@ impl Kind {
         }
     }
 
+    /// The level a kind of node stands at.
+    pub fn level(self) -> Level {
+        match self {
+            Kind::Nation => Level::Nation,
+            Kind::Province => Level::Province,
+            Kind::City => Level::City,
+            Kind::District | Kind::County => Level::District,
+            Kind::Street | Kind::Town | Kind::Township => Level::Street,
+            Kind::Community | Kind::Village => Level::Community,
+            Kind::Grid => Level::Grid,
+            Kind::Building => Level::Building,
+            Kind::Household => Level::Household,
+        }
+    }
+
     pub const ALL: [Kind; 13] = [
         Kind::Nation,
         Kind::Province,

@@ -41,7 +41,13 @@ const MIGRATIONS: &[Migration] = &[
     migration!(11, "0011_audit_key"),
     migration!(12, "0012_history"),
     migration!(13, "0013_centre_keeper"),
+    migration!(14, "0014_kind_counters", Some(recount)),
 ];
+
+/// Counts the territories again by kind (before 0014 they counted by level alone).
+fn recount(conn: &mut Conn) -> DbResult<()> {
+    crate::rollup::rebuild(conn).map(|_| ())
+}
 
 /// Gives the territories written before 0003 their pinyin initials.
 fn fill_initials(conn: &mut Conn) -> DbResult<()> {

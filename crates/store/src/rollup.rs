@@ -27,22 +27,10 @@ fn prefixes(path: &str, include_self: bool) -> impl Iterator<Item = &str> {
 /// Community social workers at a node and below.
 pub const SOCIAL_WORKERS: &str = "social_workers";
 
-pub fn territory_metric(level: Level) -> &'static str {
-    match level {
-        Level::Nation => "territory:nation",
-        Level::Province => "territory:province",
-        Level::City => "territory:city",
-        Level::District => "territory:district",
-        Level::Street => "territory:street",
-        Level::Community => "territory:community",
-        Level::Grid => "territory:grid",
-        Level::Building => "territory:building",
-        Level::Household => "territory:household",
-    }
-}
-/// Territories also count by kind, where a level holds several (街道 and 乡镇, 社区 and
-/// 村, 区 and 县): the seed counts Datong's streets and communities apart from its towns
-/// and villages.
+/// Territories count by kind (街道 apart from 镇 and 乡, 社区 from 村, 区 from 县: the
+/// seed counts Datong's streets and communities apart from its towns and villages); a
+/// level's count is the sum of its kinds', worked out when read, so the counters hold no
+/// more rows than the kinds need (the nation's import writes each once).
 pub fn territory_kind_metric(kind: Kind) -> String {
     format!("territory_kind:{}", kind.as_str())
 }
@@ -79,21 +67,14 @@ pub struct Deltas(HashMap<String, HashMap<String, i64>>);
 
 impl Deltas {
     /// A territory node counts at its strict ancestors (it is a sub-territory of them),
-    /// by level and by kind.
-    pub fn territory(&mut self, path: &str, level: Level, kind: Kind, d: i64) {
-        self.add(territory_metric(level), prefixes(path, false), d);
-        self.territory_kind(path, kind, d);
-    }
-
-    /// A node's kind alone (a rename that turns a town into a street).
-    pub fn territory_kind(&mut self, path: &str, kind: Kind, d: i64) {
+    /// under its kind.
+    pub fn territory(&mut self, path: &str, kind: Kind, d: i64) {
         self.add(&territory_kind_metric(kind), prefixes(path, false), d);
     }
 
     /// `n` new children of `level` under `parent` count at the parent and its ancestors:
     /// what `territory` does for each, in one step.
-    pub fn territory_children(&mut self, parent: &str, level: Level, kind: Kind, n: i64) {
-        self.add(territory_metric(level), prefixes(parent, true), n);
+    pub fn territory_children(&mut self, parent: &str, kind: Kind, n: i64) {
         self.add(&territory_kind_metric(kind), prefixes(parent, true), n);
     }
 
@@ -155,12 +136,11 @@ impl Deltas {
 pub fn rebuild(conn: &mut Conn) -> DbResult<u64> {
     let mut d = Deltas::default();
     for r in conn.query(
-        "SELECT code, level, kind FROM territory WHERE valid_to IS NULL",
+        "SELECT code, kind FROM territory WHERE valid_to IS NULL",
         params![],
     )? {
-        let level = Level::parse(&r.str(1)?).unwrap_or(Level::Household);
-        let kind = Kind::parse(&r.str(2)?).unwrap_or(Kind::Household);
-        d.territory(&r.str(0)?, level, kind, 1);
+        let kind = Kind::parse(&r.str(1)?).unwrap_or(Kind::Household);
+        d.territory(&r.str(0)?, kind, 1);
     }
     for r in conn.query(
         "SELECT territory_code, kind FROM party_org WHERE valid_to IS NULL",
@@ -284,14 +264,12 @@ pub fn read_many(conn: &mut Conn, codes: &[DivisionCode]) -> DbResult<Vec<Rollup
 /// redistricting moves it) counts where it stands.
 pub fn read_by_walking(conn: &mut Conn, code: &DivisionCode) -> DbResult<Rollup> {
     let rows = conn.query(
-        "WITH RECURSIVE sub(code, level, kind, current) AS (
-             SELECT code, level, kind, valid_to IS NULL FROM territory
+        "WITH RECURSIVE sub(code, kind, current) AS (
+             SELECT code, kind, valid_to IS NULL FROM territory
               WHERE code = $1 OR ($1 = '' AND parent_code IS NULL)
              UNION ALL
-             SELECT t.code, t.level, t.kind, t.valid_to IS NULL FROM territory t JOIN sub ON t.parent_code = sub.code
+             SELECT t.code, t.kind, t.valid_to IS NULL FROM territory t JOIN sub ON t.parent_code = sub.code
          )
-         SELECT 'territory:' || level, COUNT(*) FROM sub WHERE code <> $1 AND current GROUP BY level
-         UNION ALL
          SELECT 'territory_kind:' || kind, COUNT(*) FROM sub WHERE code <> $1 AND current GROUP BY kind
          UNION ALL
          SELECT 'org:' || o.kind, COUNT(*) FROM party_org o JOIN sub ON o.territory_code = sub.code
@@ -343,11 +321,13 @@ fn from_metrics(
         }
         let mut parts = metric.split(':');
         match (parts.next(), parts.next(), parts.next()) {
-            (Some("territory"), Some(level), None) => {
-                r.territories.insert(level.to_owned(), n);
-            }
             (Some("territory_kind"), Some(kind), None) => {
                 r.territory_kinds.insert(kind.to_owned(), n);
+                if let Some(k) = Kind::parse(kind) {
+                    *r.territories
+                        .entry(k.level().as_str().to_owned())
+                        .or_default() += n;
+                }
             }
             (Some("org"), Some(kind), None) => {
                 r.orgs.insert(kind.to_owned(), n);
@@ -395,13 +375,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn territory_metrics_name_their_level() {
-        for level in Level::ALL {
-            assert_eq!(
-                territory_metric(level),
-                format!("territory:{}", level.as_str())
-            );
-        }
+    fn a_level_counts_the_sum_of_its_kinds() {
+        let code = DivisionCode::parse("1402").unwrap();
+        let rows = [
+            ("territory_kind:street", 39),
+            ("territory_kind:town", 37),
+            ("territory_kind:township", 51),
+            ("territory_kind:village", 1426),
+        ];
+        let r = from_metrics(&code, rows.iter().map(|(m, n)| Ok((m.to_string(), *n)))).unwrap();
+        assert_eq!(r.territories["street"], 127);
+        assert_eq!(r.territories["community"], 1426);
+        assert_eq!(r.territory_kinds["township"], 51);
     }
 
     #[test]

@@ -410,7 +410,7 @@ pub fn create(conn: &mut Conn, caller: &Caller, n: NewTerritory) -> StoreResult<
         )
         .map_err(|e| if e.is_unique_violation() { StoreError::conflict("serial", format!("代码 {} 已存在", t.code)) } else { e.into() })?;
         let mut d = Deltas::default();
-        d.territory(t.code.as_path(), level, t.kind, 1);
+        d.territory(t.code.as_path(), t.kind, 1);
         d.flush(c)?;
         let after = serde_json::to_value(&t).expect("plain struct");
         audit::append(c, &caller.actor, Entry { action: "create", entity: "territory", entity_id: t.code.as_path(), before: None, after: Some(&after) })?;
@@ -494,8 +494,8 @@ pub(crate) fn rename(
     // A town renamed a street (Pingcheng, 2021) changes what it counts as.
     if let Some(was) = Kind::parse(&row.str(1)?).filter(|k| *k != kind) {
         let mut d = Deltas::default();
-        d.territory_kind(code.as_path(), was, -1);
-        d.territory_kind(code.as_path(), kind, 1);
+        d.territory(code.as_path(), was, -1);
+        d.territory(code.as_path(), kind, 1);
         d.flush(c)?;
     }
     c.execute(

@@ -515,20 +515,19 @@ pub fn apply(
         let mut deltas = Deltas::default();
         // New nodes count at their parent and its ancestors. Sorted codes put most siblings
         // side by side (a street's villages), so they are counted a run at a time.
-        let mut run: Option<(&str, Level, Kind, i64)> = None;
+        let mut run: Option<(&str, Kind, i64)> = None;
         let mut new = 0i64;
         for r in records {
             match existing.get(r.code.as_path()) {
                 None => {
                     new += 1;
-                    let (parent, level) =
-                        (r.code.parent_path().unwrap_or_default(), r.code.level());
-                    let kind = Kind::classify(level, &r.name);
+                    let parent = r.code.parent_path().unwrap_or_default();
+                    let kind = Kind::classify(r.code.level(), &r.name);
                     match &mut run {
-                        Some((p, l, k, n)) if *p == parent && *l == level && *k == kind => *n += 1,
+                        Some((p, k, n)) if *p == parent && *k == kind => *n += 1,
                         _ => {
-                            if let Some((p, l, k, n)) = run.replace((parent, level, kind, 1)) {
-                                deltas.territory_children(p, l, k, n);
+                            if let Some((p, k, n)) = run.replace((parent, kind, 1)) {
+                                deltas.territory_children(p, k, n);
                             }
                         }
                     }
@@ -541,8 +540,8 @@ pub fn apply(
                 }
             }
         }
-        if let Some((p, l, k, n)) = run {
-            deltas.territory_children(p, l, k, n);
+        if let Some((p, k, n)) = run {
+            deltas.territory_children(p, k, n);
         }
         if extent == Extent::Whole {
             report.ended = end_missing(c, read, valid_from, &mut deltas)?;
@@ -644,12 +643,12 @@ fn end_missing(
                 Ok(c.query_one(sql, params![&under.0, &under.1])?.i64(0)? as u64)
             };
             let subtree = c.query(
-                "SELECT code, level, kind FROM territory WHERE code >= $1 AND code < $2 AND valid_to IS NULL",
+                "SELECT code, kind FROM territory WHERE code >= $1 AND code < $2 AND valid_to IS NULL",
                 params![&under.0, &under.1],
             )?;
             for r in &subtree {
-                if let (Some(l), Some(k)) = (Level::parse(&r.str(1)?), Kind::parse(&r.str(2)?)) {
-                    deltas.territory(&r.str(0)?, l, k, -1);
+                if let Some(k) = Kind::parse(&r.str(1)?) {
+                    deltas.territory(&r.str(0)?, k, -1);
                 }
             }
             c.execute(
