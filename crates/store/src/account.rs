@@ -252,11 +252,11 @@ pub struct AccountView {
     pub assignments: Vec<AssignmentView>,
 }
 
+/// An assignment with the record it is bound to.
 #[derive(Debug, Clone, serde::Serialize, PartialEq)]
 pub struct AssignmentView {
-    pub role: Role,
-    pub scope: DivisionCode,
-    pub unmask: bool,
+    #[serde(flatten)]
+    pub assignment: Assignment,
     pub member_id: Option<i64>,
     pub unit_id: Option<i64>,
 }
@@ -287,7 +287,7 @@ pub fn get(conn: &mut Conn, caller: &Caller, login: &str) -> StoreResult<Account
 fn views(conn: &mut Conn, q: &crate::sql::Sql) -> StoreResult<Vec<AccountView>> {
     let accounts = conn.query(&q.text, &q.params)?;
     let mut ids = crate::sql::Sql::new(
-        "SELECT account_id, role, scope_code, unmask, member_id, unit_id FROM role_assignment WHERE account_id IN ",
+        "SELECT role, scope_code, unmask, member_id, unit_id, account_id FROM role_assignment WHERE account_id IN ",
     );
     ids.bind_list(
         accounts
@@ -298,21 +298,9 @@ fn views(conn: &mut Conn, q: &crate::sql::Sql) -> StoreResult<Vec<AccountView>> 
     ids.push(" ORDER BY id");
     let mut by_account: std::collections::HashMap<i64, Vec<AssignmentView>> = Default::default();
     for r in conn.query(&ids.text, &ids.params)? {
-        let (Some(role), Ok(scope)) =
-            (Role::parse(&r.str(1)?), DivisionCode::from_path(&r.str(2)?))
-        else {
-            continue;
-        };
-        by_account
-            .entry(r.i64(0)?)
-            .or_default()
-            .push(AssignmentView {
-                role,
-                scope,
-                unmask: r.bool(3)?,
-                member_id: r.opt_i64(4)?,
-                unit_id: r.opt_i64(5)?,
-            });
+        if let Some(a) = assignment_row(&r)? {
+            by_account.entry(r.i64(5)?).or_default().push(a);
+        }
     }
     accounts
         .iter()
@@ -561,60 +549,70 @@ pub fn caller_for_secret(
 
 /// The caller an account is: its assignments and what it stands in a relation to.
 fn caller_of(conn: &mut Conn, account: i64, actor: Actor) -> StoreResult<Caller> {
+    // The member's and the unit's organisations come with their assignments.
     let rows = conn.query(
-        "SELECT role, scope_code, unmask, member_id, unit_id FROM role_assignment WHERE account_id = $1 ORDER BY id",
+        "SELECT r.role, r.scope_code, r.unmask, r.member_id, r.unit_id, m.org_id, u.org_id
+           FROM role_assignment r LEFT JOIN member m ON m.id = r.member_id LEFT JOIN unit u ON u.id = r.unit_id
+          WHERE r.account_id = $1 ORDER BY r.id",
         params![account],
     )?;
     let mut assignments = Vec::new();
     let mut own = Own::default();
     for r in &rows {
-        let (Some(role), Ok(scope)) =
-            (Role::parse(&r.str(0)?), DivisionCode::from_path(&r.str(1)?))
-        else {
+        let Some(a) = assignment_row(r)? else {
             continue;
         };
         // A member or unit role without its record relates to nothing.
-        own.member = own
-            .member
-            .or(r.opt_i64(3)?.filter(|_| role == Role::Member));
-        own.unit = own.unit.or(r.opt_i64(4)?.filter(|_| role == Role::Unit));
-        assignments.push(Assignment {
-            role,
-            scope,
-            unmask: r.bool(2)?,
-        });
-    }
-    for (table, id) in [("member", own.member), ("unit", own.unit)] {
-        if let Some(id) = id {
-            let org = conn.query_opt(
-                &format!("SELECT org_id FROM {table} WHERE id = $1"),
-                params![id],
-            )?;
-            own.orgs
-                .extend(org.map(|r| r.opt_i64(0)).transpose()?.flatten());
+        if a.assignment.role == Role::Member && own.member.is_none() {
+            own.member = a.member_id;
+            own.orgs.extend(r.opt_i64(5)?);
         }
+        if a.assignment.role == Role::Unit && own.unit.is_none() {
+            own.unit = a.unit_id;
+            own.orgs.extend(r.opt_i64(6)?);
+        }
+        assignments.push(a.assignment);
     }
     if assignments.iter().any(|a| a.role == Role::Department) {
-        own.departments = conn
-            .query("SELECT department_id FROM department_account WHERE login = $1 ORDER BY department_id", params![&actor.login])?
-            .iter()
-            .map(|r| r.i64(0))
-            .collect::<Result<_, _>>()?;
-        let mut q = crate::sql::Sql::new(
-            "SELECT DISTINCT login FROM department_account WHERE department_id IN ",
-        );
-        q.bind_list(own.departments.iter().copied());
-        own.department_logins = conn
-            .query(&q.text, &q.params)?
-            .iter()
-            .map(|r| r.str(0))
-            .collect::<Result<_, _>>()?;
+        // Its departments, and every clerk of each, in one read.
+        for r in conn.query(
+            "SELECT DISTINCT peer.department_id, peer.login FROM department_account mine
+               JOIN department_account peer ON peer.department_id = mine.department_id
+              WHERE mine.login = $1 ORDER BY peer.department_id, peer.login",
+            params![&actor.login],
+        )? {
+            let (department, login) = (r.i64(0)?, r.str(1)?);
+            if !own.departments.contains(&department) {
+                own.departments.push(department);
+            }
+            if !own.department_logins.contains(&login) {
+                own.department_logins.push(login);
+            }
+        }
         // What it filed itself is its own before any department is named for it.
         if !own.department_logins.contains(&actor.login) {
             own.department_logins.push(actor.login.clone());
         }
     }
     Ok(Caller::with_own(actor, assignments, own))
+}
+
+/// A `role_assignment` row read as `role, scope_code, unmask, member_id, unit_id`; `None`
+/// for a role or code this version does not know.
+fn assignment_row(r: &crate::db::Row) -> StoreResult<Option<AssignmentView>> {
+    let (Some(role), Ok(scope)) = (Role::parse(&r.str(0)?), DivisionCode::from_path(&r.str(1)?))
+    else {
+        return Ok(None);
+    };
+    Ok(Some(AssignmentView {
+        assignment: Assignment {
+            role,
+            scope,
+            unmask: r.bool(2)?,
+        },
+        member_id: r.opt_i64(3)?,
+        unit_id: r.opt_i64(4)?,
+    }))
 }
 
 /// The caller an enabled account is at `now`, with the roles it holds then: for work done

@@ -112,7 +112,7 @@ fn render(
                 @for a in &v.accounts {
                     tr data-login=(a.login) {
                         td { (a.login) }
-                        td { @for s in &a.assignments { span { (role_label(lang, s.role)) " · " (s.scope) } " " } }
+                        td { @for s in &a.assignments { span { (role_label(lang, s.assignment.role)) " · " (s.assignment.scope) } " " } }
                         td { @if a.disabled { (lang.pick("已停用", "Disabled")) } @else { (lang.pick("正常", "Active")) } }
                         td {
                             @if a.login != viewer.caller.actor.login {
