@@ -59,12 +59,13 @@ pub fn rollup(db: &Db, nodes: &[DivisionCode], runs: usize) -> Result<()> {
 ///   ladder for most of them, and a second the same day, which finds nothing new; against
 ///   the floor of counting the overdue targets.
 pub fn duties(db: &Db, open: usize) -> Result<()> {
-    use datong_domain::duty::{self, Category, DutyArea};
+    use datong_domain::division::Kind;
+    use datong_domain::duty::{self, Category, DutyArea, Holder};
     use datong_store::duty::{accountability, list, task};
     let c = &mut *db.get()?;
     let streets: Vec<DivisionCode> = c
         .query(
-            "SELECT code FROM territory WHERE level = 'street' AND code LIKE '1402%' ORDER BY code",
+            "SELECT code FROM territory WHERE kind = 'street' AND code LIKE '1402%' ORDER BY code",
             &[],
         )?
         .iter()
@@ -104,21 +105,23 @@ pub fn duties(db: &Db, open: usize) -> Result<()> {
         for i in 0..checks {
             let s = &streets[i % streets.len()];
             let category = &categories[i % categories.len()];
-            let entry = list::entries(c, std::slice::from_ref(s), category)?
-                .pop()
-                .flatten();
+            let entry = list::entry(c, s, Holder::Street, category)?;
             anyhow::ensure!(
-                duty::clear(s.level(), category, entry).is_ok(),
+                duty::clear(Kind::Street, category, entry).is_ok(),
                 "on the list"
             );
         }
         Ok(())
     })?;
+    let gated: Vec<(DivisionCode, Holder)> = streets
+        .iter()
+        .map(|s| (s.clone(), Holder::Street))
+        .collect();
     let all = time(21, || {
-        let entries = list::entries(c, &streets, &categories[0])?;
-        for (s, e) in streets.iter().zip(entries) {
+        let entries = list::entries(c, &gated, &categories[0])?;
+        for e in entries {
             anyhow::ensure!(
-                duty::clear(s.level(), &categories[0], e).is_ok(),
+                duty::clear(Kind::Street, &categories[0], e).is_ok(),
                 "on the list"
             );
         }

@@ -7,7 +7,7 @@ use crate::rng::Rng;
 use crate::{DemoError, Place};
 use chrono::{Days, NaiveDate};
 use datong_domain::DivisionCode;
-use datong_domain::duty::{Category, DutyArea, ItemState, Opinion};
+use datong_domain::duty::{Category, DutyArea, Holder, ItemState, Opinion};
 use datong_store::Conn;
 use datong_store::access::Caller;
 use datong_store::audit::Actor;
@@ -49,14 +49,31 @@ pub fn history(
 ) -> Result<(), DemoError> {
     let mut rng = Rng::new(seed).fork(0x0d07);
     let code = |p: &Place| DivisionCode::parse(&p.code).expect("codes from the tree");
-    let first = streets.first().map(code);
-    let Some(first) = first else { return Ok(()) };
-    let catalogue: Vec<(Category, DutyArea, String)> =
-        list::of_node(c, &Caller::system(at(today, 0)), &first)?
+    // Streets and towns hold different lists: each task goes to the district's streets
+    // and towns whose list holds its category, as a district's clerk would address it.
+    let reader = Caller::system(at(today, 0));
+    let mut lists: Vec<(Holder, Vec<Category>)> = Vec::new();
+    let mut catalogue: Vec<(Category, DutyArea, String)> = Vec::new();
+    for holder in [Holder::Street, Holder::Town] {
+        let Some(first) = streets.iter().find(|s| Holder::of(s.kind) == Some(holder)) else {
+            continue;
+        };
+        let listed: Vec<list::Item> = list::of_node(c, &reader, &code(first))?
             .into_iter()
             .filter(|i| i.state == ItemState::Listed)
-            .map(|i| (i.category, i.area, i.name))
             .collect();
+        lists.push((holder, listed.iter().map(|i| i.category.clone()).collect()));
+        for i in listed {
+            if !catalogue.iter().any(|(k, _, _)| *k == i.category) {
+                catalogue.push((i.category, i.area, i.name));
+            }
+        }
+    }
+    let holds = |p: &Place, category: &Category| {
+        lists
+            .iter()
+            .any(|(h, l)| Holder::of(p.kind) == Some(*h) && l.contains(category))
+    };
     if catalogue.is_empty() {
         return Ok(());
     }
@@ -68,15 +85,15 @@ pub fn history(
             if !rng.chance(f64::from(per_month) / 30.0) {
                 continue;
             }
+            let (category, area, name) = rng.pick(&catalogue).clone();
             let mine: Vec<DivisionCode> = streets
                 .iter()
-                .filter(|s| s.code.starts_with(&d.code))
+                .filter(|s| s.code.starts_with(&d.code) && holds(s, &category))
                 .map(code)
                 .collect();
             if mine.is_empty() {
                 continue;
             }
-            let (category, area, name) = rng.pick(&catalogue).clone();
             let draft = task::TaskDraft {
                 title: format!("{name}专项工作"),
                 category,

@@ -1,11 +1,14 @@
-//! The demo city's streets: the 5+2+1 offices from the template with synthetic staff, the
-//! district departments and their agencies in the streets, with heads appointed by
-//! consent, last quarter's ratings, and a few consultations and summonses.
+//! The demo city's streets: the 5+2+1 offices from the template with synthetic staff (and
+//! the towns' offices from a template of their own), the district departments and their
+//! agencies in the streets, with heads appointed by consent, last quarter's ratings, and a
+//! few consultations and summonses. The five powers are the streets' alone.
 
 use crate::rng::Rng;
 use crate::{DemoError, Place, people};
 use chrono::{Datelike, Days, NaiveDate};
 use datong_domain::DivisionCode;
+use datong_domain::division::Kind;
+use datong_domain::duty::Holder;
 use datong_domain::street::{Appointment, ConsultationKind, Grade};
 use datong_store::access::Caller;
 use datong_store::audit::{self, Actor, Entry};
@@ -26,6 +29,31 @@ const DEPARTMENTS: [(&str, &str); 3] = [
     ("住房和城乡建设局", "住建工作站"),
 ];
 
+/// A town's offices after one town's listing of its reorganised bodies (党政综合办公室,
+/// 党建工作办公室, … 退役军人服务站): a city configures its own.
+fn town_template() -> Vec<structure::TemplateRow> {
+    use datong_domain::street::OfficeKind;
+    [
+        ("党政综合办公室", OfficeKind::Office),
+        ("党建工作办公室", OfficeKind::Office),
+        ("经济发展办公室", OfficeKind::Office),
+        ("社会事务办公室", OfficeKind::Office),
+        ("平安法治办公室", OfficeKind::Office),
+        ("综合行政执法队", OfficeKind::Office),
+        ("便民服务中心", OfficeKind::Centre),
+        ("农业综合服务中心", OfficeKind::Centre),
+        ("退役军人服务站", OfficeKind::Station),
+    ]
+    .into_iter()
+    .zip(1..)
+    .map(|((name, kind), position)| structure::TemplateRow {
+        position,
+        name: name.into(),
+        kind,
+    })
+    .collect()
+}
+
 /// `department`'s login acts for the 住房和城乡建设局 of the district it names.
 pub fn build(
     c: &mut Conn,
@@ -38,14 +66,17 @@ pub fn build(
     let mut rng = Rng::new(seed).fork(0x57ee7);
     let city = DivisionCode::parse(crate::CITY).expect("a valid code");
     let setup = at(today - Days::new(200), 9);
+    structure::set_template(c, &setup, Holder::Town, &town_template())?;
     structure::apply(c, &setup, &city)?;
     staff(c, &mut rng, &setup)?;
+    let streets: Vec<&Place> = streets.iter().filter(|s| s.kind == Kind::Street).collect();
 
     let code = |p: &Place| DivisionCode::parse(&p.code).expect("codes from the tree");
     let mut agencies = Vec::new();
     for d in districts {
         let mine: Vec<&Place> = streets
             .iter()
+            .copied()
             .filter(|s| s.code.starts_with(&d.code))
             .collect();
         if mine.is_empty() {

@@ -10,8 +10,47 @@
 //! Architecture invariant: a task reaches a gated node only with a [`Clearance`], and only
 //! [`clear`] makes one.
 
-use crate::division::Level;
+use crate::division::{Kind, Level};
 use crate::vocab;
+
+vocab! {
+    /// Whose list an item is on. A level's nodes share a list, except at the street level,
+    /// where 街道 and 乡镇 (towns and townships) keep lists of their own: a town's duties
+    /// (farmland, villages, the harvest) are not a street's.
+    pub enum Holder {
+        City => ("city", "市"),
+        District => ("district", "区县"),
+        Street => ("street", "街道"),
+        Town => ("town", "乡镇"),
+    }
+}
+
+impl Holder {
+    /// The list a node of `kind` holds, if its kind holds one.
+    pub fn of(kind: Kind) -> Option<Holder> {
+        match kind {
+            Kind::City => Some(Holder::City),
+            Kind::District | Kind::County => Some(Holder::District),
+            Kind::Street => Some(Holder::Street),
+            Kind::Town | Kind::Township => Some(Holder::Town),
+            _ => None,
+        }
+    }
+
+    /// The level of the nodes that hold this list.
+    pub fn level(self) -> Level {
+        match self {
+            Holder::City => Level::City,
+            Holder::District => Level::District,
+            Holder::Street | Holder::Town => Level::Street,
+        }
+    }
+
+    /// Whether a node of `kind` holds this list.
+    pub fn holds(self, kind: Kind) -> bool {
+        Holder::of(kind) == Some(self)
+    }
+}
 
 vocab! {
     /// The eight duty areas of a street (街道 8 大职责).
@@ -40,13 +79,13 @@ vocab! {
 }
 
 impl Responsibility {
-    /// The responsibility a level's list carries: city, district, street.
-    pub fn of_level(level: Level) -> Option<Self> {
-        match level {
-            Level::City => Some(Responsibility::Principal),
-            Level::District => Some(Responsibility::First),
-            Level::Street => Some(Responsibility::Direct),
-            _ => None,
+    /// The responsibility a list carries: the city's principal, the district's first, and
+    /// the direct one of the street working committee or the town committee.
+    pub fn of(holder: Holder) -> Self {
+        match holder {
+            Holder::City => Responsibility::Principal,
+            Holder::District => Responsibility::First,
+            Holder::Street | Holder::Town => Responsibility::Direct,
         }
     }
 }
@@ -101,7 +140,8 @@ impl<'de> serde::Deserialize<'de> for Category {
 }
 
 /// Functions taken from every street, whatever a city's own list says (the seed: "全面取消
-/// 招商引资、协税护税等职能"). A task of these categories is refused and cannot be admitted.
+/// 招商引资、协税护税等职能"). A task of these categories is refused at a street and cannot
+/// be admitted to one; towns keep them.
 pub const RETIRED_FUNCTIONS: [(&str, &str); 2] = [
     ("investment_promotion", "招商引资"),
     ("tax_assistance", "协税护税"),
@@ -113,9 +153,10 @@ pub fn is_retired_function(c: &Category) -> bool {
         .any(|(code, _)| *code == c.as_str())
 }
 
-/// The levels whose lists gate the tasks sent to them: streets, towns and townships.
-pub fn is_gated(level: Level) -> bool {
-    level == Level::Street
+/// The list that gates the tasks sent to a node of `kind`: a street's its street list, a
+/// town's or township's the town list; other nodes have no gate.
+pub fn gate_of(kind: Kind) -> Option<Holder> {
+    Holder::of(kind).filter(|h| matches!(h, Holder::Street | Holder::Town))
 }
 
 /// What the receiving node's list says of one category: the item that applies there (the
@@ -151,17 +192,17 @@ impl Clearance {
     }
 }
 
-/// The gate: may a task of `category` be given to a node of `level`, whose list says
+/// The gate: may a task of `category` be given to a node of `kind`, whose list says
 /// `entry` about that category?
 pub fn clear(
-    level: Level,
+    kind: Kind,
     category: &Category,
     entry: Option<ListEntry>,
 ) -> Result<Clearance, Refusal> {
-    if !is_gated(level) {
+    let Some(gate) = gate_of(kind) else {
         return Ok(Clearance { item_id: None });
-    }
-    if is_retired_function(category) {
+    };
+    if gate == Holder::Street && is_retired_function(category) {
         return Err(Refusal::Retired);
     }
     match entry {
@@ -243,9 +284,14 @@ pub fn working_days_after(day: chrono::NaiveDate, n: u32) -> chrono::NaiveDate {
     day
 }
 
-/// May a department ask to put `category` on a street whose list says `entry`?
-pub fn may_file(category: &Category, entry: Option<ListEntry>) -> Result<(), AdmissionError> {
-    if is_retired_function(category) {
+/// May a department ask to put `category` on the list of `holder` (a street's or a
+/// town's) that says `entry`?
+pub fn may_file(
+    holder: Holder,
+    category: &Category,
+    entry: Option<ListEntry>,
+) -> Result<(), AdmissionError> {
+    if holder == Holder::Street && is_retired_function(category) {
         return Err(AdmissionError::RetiredFunction);
     }
     match entry {
@@ -290,14 +336,14 @@ pub fn decide(
 mod tests {
     use super::*;
 
-    /// `input`: level, category, and what the list says (`-`, `listed`, `removed`);
+    /// `input`: kind, category, and what the list says (`-`, `listed`, `removed`);
     /// `expect`: `ok ITEM`, `ok -` (ungated) or the refusal's code.
     fn check(input: &str, expect: &str) {
         let w: Vec<&str> = input.split_whitespace().collect();
-        let level = Level::parse(w[0]).unwrap();
+        let kind = Kind::parse(w[0]).unwrap();
         let category = Category::parse(w[1]).unwrap();
         let entry = ItemState::parse(w[2]).map(|state| ListEntry { item_id: 7, state });
-        let got = match clear(level, &category, entry) {
+        let got = match clear(kind, &category, entry) {
             Ok(c) => format!("ok {}", c.item_id().map_or("-".into(), |i| i.to_string())),
             Err(r) => r.as_str().to_owned(),
         };
@@ -311,7 +357,13 @@ mod tests {
         check("street sanitation removed", "removed");
         check("street investment_promotion listed", "retired_function");
         check("street tax_assistance -", "retired_function");
+        check("town farmland listed", "ok 7");
+        check("township farmland -", "off_list");
+        check("town tax_assistance listed", "ok 7");
+        check("town investment_promotion -", "off_list");
         check("community sanitation -", "ok -");
+        check("village sanitation -", "ok -");
+        check("county investment_promotion -", "ok -");
         check("district investment_promotion -", "ok -");
     }
 
@@ -336,16 +388,18 @@ mod tests {
             item_id: 1,
             state: ItemState::Removed,
         });
-        assert_eq!(may_file(&sanitation, None), Ok(()));
-        assert_eq!(may_file(&sanitation, removed), Ok(()));
+        let street = Holder::Street;
+        assert_eq!(may_file(street, &sanitation, None), Ok(()));
+        assert_eq!(may_file(street, &sanitation, removed), Ok(()));
         assert_eq!(
-            may_file(&sanitation, listed),
+            may_file(street, &sanitation, listed),
             Err(AdmissionError::AlreadyListed)
         );
         assert_eq!(
-            may_file(&retired, None),
+            may_file(street, &retired, None),
             Err(AdmissionError::RetiredFunction)
         );
+        assert_eq!(may_file(Holder::Town, &retired, None), Ok(()));
 
         use AdmissionStage::*;
         assert_eq!(answer(Filed), Ok(Answered));
@@ -390,9 +444,10 @@ mod tests {
             "\"direct\""
         );
         assert!(serde_json::from_str::<Responsibility>("\"main\"").is_err());
-        assert_eq!(
-            Responsibility::of_level(Level::District),
-            Some(Responsibility::First)
-        );
+        assert_eq!(Responsibility::of(Holder::Town), Responsibility::Direct);
+        assert_eq!(Holder::of(Kind::Township), Some(Holder::Town));
+        assert_eq!(Holder::of(Kind::County), Some(Holder::District));
+        assert_eq!(Holder::of(Kind::Village), None);
+        assert_eq!(Holder::Town.level(), Level::Street);
     }
 }

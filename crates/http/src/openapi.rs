@@ -358,7 +358,7 @@ type Named = Vec<(&'static str, Value)>;
 /// 两级三责: lists, tasks and admissions.
 fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Named) {
     use datong_domain::duty::{
-        AdmissionStage, DutyArea, ItemState, Opinion, Refusal, Responsibility, TargetStatus,
+        AdmissionStage, DutyArea, Holder, ItemState, Opinion, Refusal, Responsibility, TargetStatus,
     };
     fn ids<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> Vec<&'static str> {
         all.iter().map(|v| f(*v)).collect()
@@ -458,7 +458,7 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
                 &[
                     "id",
                     "scope",
-                    "holder_level",
+                    "holder",
                     "category",
                     "name",
                     "area",
@@ -469,7 +469,7 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
                     "valid_from",
                 ],
                 json!({
-            "id": integer(), "scope": code(), "holder_level": enumeration(&["city", "district", "street"]), "category": category(), "name": string(),
+            "id": integer(), "scope": code(), "holder": enumeration(&ids(Holder::ALL, Holder::as_str)), "category": category(), "name": string(),
             "area": areas.clone(), "basis": string(), "responsibility": enumeration(&ids(Responsibility::ALL, Responsibility::as_str)), "office": string(),
             "state": enumeration(&ids(ItemState::ALL, ItemState::as_str)), "admission_id": nullable(integer()), "valid_from": date(), "valid_to": nullable(date()) }),
             ),
@@ -796,8 +796,8 @@ fn streets_paths(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> Name
         (
             "/office-template",
             json!({
-            "get": op("街道机构模板（5+2+1）", "streets", json!([]), None, "200", ok("模板", array("TemplateRow"))),
-            "put": op("设置街道机构模板（市级）", "streets", json!([]), Some("Template"), "200", ok("模板", array("TemplateRow"))) }),
+            "get": op("机构模板：街道（5+2+1，默认）或乡镇", "streets", json!([p("holder", "query", enumeration(&["street", "town"]))]), None, "200", ok("模板", array("TemplateRow"))),
+            "put": op("设置街道或乡镇的机构模板（市级）", "streets", json!([p("holder", "query", enumeration(&["street", "town"]))]), Some("Template"), "200", ok("模板", array("TemplateRow"))) }),
         ),
         (
             "/territories/{code}/offices",
@@ -805,7 +805,7 @@ fn streets_paths(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> Name
         ),
         (
             "/territories/{code}/offices/apply",
-            json!({ "post": op("按模板设置所辖街道的机构", "streets", json!([code_param()]), None, "200",
+            json!({ "post": op("按模板设置所辖街道、乡镇的机构（各用其模板）", "streets", json!([code_param()]), None, "200",
             ok("设置的街道数", object(&["streets"], json!({ "streets": { "type": "integer" } })))) }),
         ),
         (

@@ -42,6 +42,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(12, "0012_history"),
     migration!(13, "0013_centre_keeper"),
     migration!(14, "0014_kind_counters", Some(recount)),
+    migration!(15, "0015_holders"),
 ];
 
 /// Counts the territories again by kind (before 0014 they counted by level alone).

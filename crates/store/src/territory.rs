@@ -9,6 +9,7 @@ use crate::rollup::Deltas;
 use crate::sql::{Page, Sql};
 use datong_domain::Name;
 use datong_domain::division::{DivisionCode, Kind, Level};
+use datong_domain::duty::Holder;
 use datong_domain::initials::{initials, looks_like_initials};
 use serde::Serialize;
 
@@ -35,9 +36,10 @@ fn from_row(r: &Row) -> StoreResult<Territory> {
         .map_err(|e| StoreError::invalid("code", e.to_string()))?;
     let level = code.level();
     let name = r.str(1)?;
+    let kind = Kind::parse(&r.str(3)?).unwrap_or_else(|| Kind::classify(level, &name));
     Ok(Territory {
         parent: code.parent(),
-        kind: Kind::classify(level, &name),
+        kind,
         code,
         name,
         level,
@@ -90,6 +92,17 @@ pub fn get(conn: &mut Conn, caller: &Caller, code: &DivisionCode) -> StoreResult
     Ok(t)
 }
 
+/// The stored kind of a node, for a write that has checked the caller's right already.
+pub(crate) fn kind_of(conn: &mut Conn, code: &DivisionCode) -> StoreResult<Kind> {
+    let r = conn
+        .query_opt(
+            "SELECT kind FROM territory WHERE code = $1",
+            params![code.as_path()],
+        )?
+        .ok_or(StoreError::NotFound)?;
+    Kind::parse(&r.str(0)?).ok_or_else(|| StoreError::invalid("kind", "not in the vocabulary"))
+}
+
 /// Reads a node inside the caller's scope (not merely on the path to it).
 pub fn get_in_scope(
     conn: &mut Conn,
@@ -115,8 +128,24 @@ pub fn stored_in_scope(
     get_in_scope(conn, caller, code)
 }
 
-/// A street (街道, 镇 or 乡) in the caller's scope, named in a request's `street` field:
-/// anything else is that field's error.
+/// A street or town (街道, 镇 or 乡) in the caller's scope, named in a request's `street`
+/// field, with the list that gates it: anything else is that field's error.
+pub fn gated_in_scope(
+    conn: &mut Conn,
+    caller: &Caller,
+    code: &DivisionCode,
+) -> StoreResult<(Territory, Holder)> {
+    let t = get_in_scope(conn, caller, code)
+        .map_err(|_| StoreError::invalid("street", "街道（乡镇）不存在或不在权限范围内"))?;
+    match datong_domain::duty::gate_of(t.kind) {
+        Some(holder) => Ok((t, holder)),
+        None => Err(StoreError::invalid("street", "应为街道（乡镇）")),
+    }
+}
+
+/// A 街道 in the caller's scope, named in a request's `street` field. The street's five
+/// powers and its stationed agencies are a street's alone: a town (镇, 乡) is that field's
+/// error like any other node.
 pub fn street_in_scope(
     conn: &mut Conn,
     caller: &Caller,
@@ -124,8 +153,8 @@ pub fn street_in_scope(
 ) -> StoreResult<Territory> {
     let t = get_in_scope(conn, caller, code)
         .map_err(|_| StoreError::invalid("street", "街道不存在或不在权限范围内"))?;
-    if t.code.level() != Level::Street {
-        return Err(StoreError::invalid("street", "应为街道（乡镇）"));
+    if t.kind != Kind::Street {
+        return Err(StoreError::invalid("street", "应为街道（乡镇不适用）"));
     }
     Ok(t)
 }

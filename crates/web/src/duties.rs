@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
-use datong_domain::duty::{Category, DutyArea, ItemState, Refusal};
+use datong_domain::duty::{Category, DutyArea, Holder, ItemState, Refusal};
 use datong_domain::{DivisionCode, Level};
 use datong_http::App;
 use datong_store::StoreError;
@@ -23,9 +23,9 @@ use datong_store::sql::Page;
 use datong_store::territory::{self, Territory};
 use maud::{Markup, html};
 
-/// Levels that hold a list: city (主体), district (第一), street (直接).
-pub fn holds_list(level: Level) -> bool {
-    matches!(level, Level::City | Level::District | Level::Street)
+/// Nodes that hold a list: city (主体), district (第一), street and town (直接).
+pub fn holds_list(t: &Territory) -> bool {
+    Holder::of(t.kind).is_some()
 }
 
 fn area_label(a: DutyArea, lang: crate::i18n::Lang) -> String {
@@ -71,11 +71,7 @@ pub async fn show(State(app): State<App>, viewer: Viewer, NodePath(code): NodePa
     let loaded = app
         .run(move |c| {
             let (node, lineage) = head(c, &caller, &code)?;
-            let items = if holds_list(code.level()) {
-                list::of_node(c, &caller, &code)?
-            } else {
-                Vec::new()
-            };
+            let items = list::of_node(c, &caller, &code)?;
             let f = TargetFilter {
                 territory: Some(code.clone()),
                 ..TargetFilter::default()
@@ -111,7 +107,7 @@ pub async fn show(State(app): State<App>, viewer: Viewer, NodePath(code): NodePa
             @if sends { a.button #send-task href={ "/t/" (node.code) "/tasks/new" } { (lang.pick("下达任务", "Send a task")) } " " }
             a.button href={ "/t/" (node.code) "/admissions" } { (lang.pick("清单外事项准入", "Admissions")) }
         }
-        @if holds_list(node.code.level()) {
+        @if holds_list(&node) {
             @if items.is_empty() { p.muted { (lang.pick("尚未载入权责清单。", "No list loaded yet.")) } }
             (list_tables(&viewer, &items))
         }
@@ -309,14 +305,23 @@ async fn load_form(
     app.run(move |c| {
         let (node, lineage) = head(c, &caller, &code)?;
         let receivers = receivers(c, &caller, &code)?;
-        // The categories the receivers hold, offered as the sender types.
-        let categories = match receivers.first() {
-            Some(r) if holds_list(r.code.level()) => list::of_node(c, &caller, &r.code)?
-                .into_iter()
-                .filter(|i| i.state == ItemState::Listed)
-                .collect(),
-            _ => Vec::new(),
-        };
+        // The categories the receivers hold, offered as the sender types: streets and
+        // towns hold different lists, so one receiver of each kind speaks for its kind.
+        let mut categories: Vec<Item> = Vec::new();
+        let mut read: Vec<Holder> = Vec::new();
+        for r in &receivers {
+            let Some(holder) = Holder::of(r.kind).filter(|h| !read.contains(h)) else {
+                continue;
+            };
+            read.push(holder);
+            for i in list::of_node(c, &caller, &r.code)? {
+                if i.state == ItemState::Listed
+                    && !categories.iter().any(|k| k.category == i.category)
+                {
+                    categories.push(i);
+                }
+            }
+        }
         Ok((node, lineage, receivers, categories))
     })
     .await

@@ -231,7 +231,8 @@ crate::engines!(bad_backups_restore_nothing);
 
 /// What a backup taken before `0009_sealed` looked like: no blind index columns, no
 /// `data_key` table, and nothing later: no accounts bound to records (0010), no
-/// `audit_key` (0011), no organisation's end reason (0012), no 党员中心户 keepers (0013).
+/// `audit_key` (0011), no organisation's end reason (0012), no 党员中心户 keepers (0013),
+/// lists held by level and one office template, the streets' (0015).
 fn before_sealing(lines: &[String]) -> Vec<String> {
     let added = [
         ("member", "id_number_blind"),
@@ -239,9 +240,12 @@ fn before_sealing(lines: &[String]) -> Vec<String> {
         ("role_assignment", "member_id"),
         ("role_assignment", "unit_id"),
         ("party_org", "end_reason"),
+        ("office_template", "holder"),
     ];
     let mut out = Vec::new();
     let (mut skip, mut drop_at, mut dropped) = (false, Vec::new(), 0);
+    // The towns' template rows, which had no place before 0015.
+    let mut town_at = None;
     for (i, line) in lines.iter().enumerate() {
         let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
         if i == 0 {
@@ -254,6 +258,14 @@ fn before_sealing(lines: &[String]) -> Vec<String> {
         } else if let Some(table) = v.get("table").and_then(|t| t.as_str()).map(str::to_owned) {
             skip = matches!(table.as_str(), "data_key" | "audit_key" | "centre_keeper");
             let columns = v["columns"].as_array_mut().unwrap();
+            town_at = (table == "office_template")
+                .then(|| columns.iter().position(|c| c == "holder"))
+                .flatten();
+            for c in columns.iter_mut() {
+                if table == "duty_item" && c == "holder" {
+                    *c = "holder_level".into();
+                }
+            }
             // Highest first, so each removal leaves the others' places as they were.
             drop_at = (0..columns.len())
                 .rev()
@@ -263,6 +275,10 @@ fn before_sealing(lines: &[String]) -> Vec<String> {
                 columns.remove(*at);
             }
         } else if let Some(row) = v.as_array_mut() {
+            if town_at.is_some_and(|at| row[at] == "town") {
+                dropped += 1;
+                continue;
+            }
             for at in &drop_at {
                 row.remove(*at);
             }

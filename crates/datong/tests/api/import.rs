@@ -7,7 +7,7 @@ use datong_store::Engine;
 use datong_store::import::divisions::{self, ImportError};
 use std::path::Path;
 
-fn write_dir(files: &[(&str, Vec<u8>)]) -> tempdir::Dir {
+pub fn write_dir(files: &[(&str, Vec<u8>)]) -> tempdir::Dir {
     let d = tempdir::Dir::new();
     for (name, bytes) in files {
         std::fs::write(d.path().join(name), bytes).unwrap();
@@ -15,7 +15,7 @@ fn write_dir(files: &[(&str, Vec<u8>)]) -> tempdir::Dir {
     d
 }
 
-mod tempdir {
+pub mod tempdir {
     pub struct Dir(std::path::PathBuf);
     impl Dir {
         pub fn new() -> Self {

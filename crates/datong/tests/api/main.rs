@@ -25,5 +25,6 @@ mod sealed;
 mod search;
 mod session;
 mod streets;
+mod towns;
 mod transactions;
 mod webdriver;

@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use datong_domain::DivisionCode;
+use datong_domain::duty::Holder;
 use datong_domain::street::{Appointment, ConsultationKind, Grade};
 use datong_store::street::powers::{
     self, Agency, AppointmentRow, Consultation, Department, Rating, Summons, SummonsDraft,
@@ -53,11 +54,28 @@ fn node(code: &str) -> ApiResult<DivisionCode> {
     DivisionCode::parse(code).map_err(|_| ApiError::not_found())
 }
 
+/// Whose template: the streets' (the default) or the towns'.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TemplateQuery {
+    holder: Option<Holder>,
+}
+
+impl TemplateQuery {
+    fn holder(&self) -> Holder {
+        self.holder.unwrap_or(Holder::Street)
+    }
+}
+
 async fn template(
     State(app): State<App>,
     Authenticated(_c): Authenticated,
+    QueryParams(q): QueryParams<TemplateQuery>,
 ) -> ApiResult<Json<Vec<TemplateRow>>> {
-    Ok(Json(app.run(structure::template).await?))
+    let holder = q.holder();
+    Ok(Json(
+        app.run(move |c| structure::template(c, holder)).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -69,10 +87,12 @@ struct TemplateBody {
 async fn set_template(
     State(app): State<App>,
     Authenticated(caller): Authenticated,
+    QueryParams(q): QueryParams<TemplateQuery>,
     JsonBody(b): JsonBody<TemplateBody>,
 ) -> ApiResult<Json<Vec<TemplateRow>>> {
+    let holder = q.holder();
     Ok(Json(
-        app.run(move |c| structure::set_template(c, &caller, &b.rows))
+        app.run(move |c| structure::set_template(c, &caller, holder, &b.rows))
             .await?,
     ))
 }

@@ -1,6 +1,7 @@
 //! Admission (准入) of an item that is not on a street's list: the department files a
 //! written request, the street answers in writing by a due date, the approving authority
 //! decides, and an approved item joins that street's list pointing back to its admission.
+//! A town (镇, 乡) is admitted to the same way, into the town list it holds.
 
 use super::list::{self, ItemInput};
 use crate::access::Caller;
@@ -11,7 +12,7 @@ use crate::params;
 use crate::sql::{Page, Related, Sql};
 use chrono::NaiveDate;
 use datong_domain::Role;
-use datong_domain::division::{DivisionCode, Level};
+use datong_domain::division::DivisionCode;
 use datong_domain::duty::{
     self, AdmissionStage, Category, DutyArea, ItemState, Opinion, Responsibility,
 };
@@ -189,7 +190,7 @@ fn rule(e: duty::AdmissionError) -> StoreError {
 
 /// Files the department's written request.
 pub fn file(conn: &mut Conn, caller: &Caller, d: &AdmissionDraft) -> StoreResult<Admission> {
-    crate::territory::street_in_scope(conn, caller, &d.street)?;
+    let (_, holder) = crate::territory::gated_in_scope(conn, caller, &d.street)?;
     if caller.acting_as(&FILERS, &d.street).is_none() {
         return Err(StoreError::Forbidden);
     }
@@ -197,7 +198,12 @@ pub fn file(conn: &mut Conn, caller: &Caller, d: &AdmissionDraft) -> StoreResult
         return Err(StoreError::invalid("request", "须书面说明申请事项和理由"));
     }
     conn.tx(|c| {
-        duty::may_file(&d.category, list::entry(c, &d.street, &d.category)?).map_err(rule)?;
+        duty::may_file(
+            holder,
+            &d.category,
+            list::entry(c, &d.street, holder, &d.category)?,
+        )
+        .map_err(rule)?;
         let id = c
             .query_one(
                 "INSERT INTO admission (street_code, category, name, area, basis, office, \
@@ -283,14 +289,16 @@ pub fn decide(
     let stage = duty::decide(before.stage, before.opinion, approve, text).map_err(rule)?;
     conn.tx(|c| {
         let item_id = if approve {
+            let kind = crate::territory::kind_of(c, &before.street)?;
+            let holder = duty::gate_of(kind).ok_or(StoreError::NotFound)?;
             let input = ItemInput {
                 scope: before.street.clone(),
-                holder_level: Level::Street,
+                holder,
                 category: before.category.clone(),
                 name: before.name.clone(),
                 area: before.area,
                 basis: before.basis.clone(),
-                responsibility: Responsibility::Direct,
+                responsibility: Responsibility::of(holder),
                 office: before.office.clone(),
                 state: ItemState::Listed,
             };

@@ -1,24 +1,26 @@
-//! Responsibility lists (权责清单): items declared for a level over a subtree, versioned.
+//! Responsibility lists (权责清单): items declared for a holder over a subtree, versioned.
 //!
-//! A node's list is every current item for its level declared at the node or an ancestor,
-//! the most specific declaration of a category winning: a city-wide street catalogue is
-//! one row an item, and one street's admission or removal is a row at that street.
+//! A node's list is every current item for its holder (city, district, 街道 or 乡镇: see
+//! [`Holder`]) declared at the node or an ancestor, the most specific declaration of a
+//! category winning: a city-wide street catalogue is one row an item, and one street's
+//! admission or removal is a row at that street. Streets and towns of one district hold
+//! different lists.
 
 use crate::access::Caller;
 use crate::audit::{self, Actor, Entry};
 use crate::db::{Conn, Row, Value};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
-use datong_domain::division::{DivisionCode, Level};
-use datong_domain::duty::{Category, DutyArea, ItemState, ListEntry, Responsibility};
+use datong_domain::division::DivisionCode;
+use datong_domain::duty::{Category, DutyArea, Holder, ItemState, ListEntry, Responsibility};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Item {
     pub id: i64,
-    /// Where the item is declared; it applies to every node of `holder_level` below.
+    /// Where the item is declared; it applies to every node below that holds `holder`'s list.
     pub scope: DivisionCode,
-    pub holder_level: Level,
+    pub holder: Holder,
     pub category: Category,
     pub name: String,
     pub area: DutyArea,
@@ -38,7 +40,7 @@ pub struct Item {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemInput {
     pub scope: DivisionCode,
-    pub holder_level: Level,
+    pub holder: Holder,
     pub category: Category,
     pub name: String,
     pub area: DutyArea,
@@ -48,7 +50,7 @@ pub struct ItemInput {
     pub state: ItemState,
 }
 
-const COLUMNS: &str = "id, scope_code, holder_level, category, name, area, basis, responsibility, \
+const COLUMNS: &str = "id, scope_code, holder, category, name, area, basis, responsibility, \
      office, state, admission_id, valid_from, valid_to";
 
 fn from_row(r: &Row) -> StoreResult<Item> {
@@ -56,7 +58,7 @@ fn from_row(r: &Row) -> StoreResult<Item> {
     Ok(Item {
         id: r.i64(0)?,
         scope: DivisionCode::from_path(&r.str(1)?).map_err(|_| bad("scope"))?,
-        holder_level: Level::parse(&r.str(2)?).ok_or_else(|| bad("holder_level"))?,
+        holder: Holder::parse(&r.str(2)?).ok_or_else(|| bad("holder"))?,
         category: Category::parse(&r.str(3)?).map_err(|_| bad("category"))?,
         name: r.str(4)?,
         area: DutyArea::parse(&r.str(5)?).ok_or_else(|| bad("area"))?,
@@ -84,22 +86,23 @@ fn lineage_in(node: &DivisionCode, first_param: usize) -> (String, Vec<Value>) {
     (format!("scope_code IN ({})", marks.join(", ")), codes)
 }
 
-/// What `node`'s list says of `category`.
+/// What the list `node` holds as `holder` says of `category`.
 pub fn entry(
     conn: &mut Conn,
     node: &DivisionCode,
+    holder: Holder,
     category: &Category,
 ) -> StoreResult<Option<ListEntry>> {
-    Ok(entries(conn, std::slice::from_ref(node), category)?
+    Ok(entries(conn, &[(node.clone(), holder)], category)?
         .pop()
         .flatten())
 }
 
 /// What each target's list says of `category`, in one query however many targets there
-/// are (a district sends to all its streets at once).
+/// are (a district sends to all its streets and towns at once).
 pub fn entries(
     conn: &mut Conn,
-    targets: &[DivisionCode],
+    targets: &[(DivisionCode, Holder)],
     category: &Category,
 ) -> StoreResult<Vec<Option<ListEntry>>> {
     if targets.is_empty() {
@@ -108,20 +111,20 @@ pub fn entries(
     // Every target's ancestors (and itself): where a declaration reaching it can stand.
     let mut scopes: Vec<String> = targets
         .iter()
-        .flat_map(DivisionCode::lineage)
+        .flat_map(|(t, _)| t.lineage())
         .filter(|c| !c.is_nation())
         .map(|c| c.as_path().to_owned())
         .collect();
     scopes.sort_unstable();
     scopes.dedup();
-    let levels: Vec<&str> = {
-        let mut l: Vec<&str> = targets.iter().map(|t| t.level().as_str()).collect();
-        l.sort_unstable();
-        l.dedup();
-        l
+    let holders: Vec<&str> = {
+        let mut h: Vec<&str> = targets.iter().map(|(_, h)| h.as_str()).collect();
+        h.sort_unstable();
+        h.dedup();
+        h
     };
     let mut params: Vec<Value> = vec![Value::from(category.as_str())];
-    let level_marks: Vec<String> = levels
+    let holder_marks: Vec<String> = holders
         .iter()
         .map(|l| {
             params.push(Value::from(*l));
@@ -136,9 +139,9 @@ pub fn entries(
         })
         .collect();
     let sql = format!(
-        "SELECT id, state, scope_code, holder_level FROM duty_item WHERE category = $1 \
-         AND holder_level IN ({}) AND scope_code IN ({}) AND valid_to IS NULL",
-        level_marks.join(", "),
+        "SELECT id, state, scope_code, holder FROM duty_item WHERE category = $1 \
+         AND holder IN ({}) AND scope_code IN ({}) AND valid_to IS NULL",
+        holder_marks.join(", "),
         scope_marks.join(", ")
     );
     let mut found: Vec<(String, String, ListEntry)> = Vec::new();
@@ -152,11 +155,11 @@ pub fn entries(
     }
     Ok(targets
         .iter()
-        .map(|t| {
+        .map(|(t, h)| {
             found
                 .iter()
-                .filter(|(scope, level, _)| {
-                    level == t.level().as_str() && t.as_path().starts_with(scope.as_str())
+                .filter(|(scope, holder, _)| {
+                    holder == h.as_str() && t.as_path().starts_with(scope.as_str())
                 })
                 .max_by_key(|(scope, _, _)| scope.len())
                 .map(|(_, _, e)| *e)
@@ -164,19 +167,23 @@ pub fn entries(
         .collect())
 }
 
-/// `node`'s current list, removed items included, in area then category order. The
-/// caller must see the node; a list declared higher up is read through it.
+/// `node`'s current list, removed items included, in area then category order; empty
+/// where the node's kind holds none. The caller must see the node; a list declared higher
+/// up is read through it.
 pub fn of_node(conn: &mut Conn, caller: &Caller, node: &DivisionCode) -> StoreResult<Vec<Item>> {
-    crate::territory::get(conn, caller, node)?;
-    read(conn, node)
+    let t = crate::territory::get(conn, caller, node)?;
+    match Holder::of(t.kind) {
+        Some(holder) => read(conn, node, holder),
+        None => Ok(Vec::new()),
+    }
 }
 
-/// `node`'s current list, for callers that have checked the node already.
-pub(crate) fn read(conn: &mut Conn, node: &DivisionCode) -> StoreResult<Vec<Item>> {
+/// The list `node` holds as `holder`, for callers that have checked the node already.
+pub(crate) fn read(conn: &mut Conn, node: &DivisionCode, holder: Holder) -> StoreResult<Vec<Item>> {
     let (scopes, mut params) = lineage_in(node, 2);
-    params.insert(0, Value::from(node.level().as_str()));
+    params.insert(0, Value::from(holder.as_str()));
     let sql = format!(
-        "SELECT {COLUMNS} FROM duty_item WHERE holder_level = $1 AND {scopes} AND valid_to IS NULL \
+        "SELECT {COLUMNS} FROM duty_item WHERE holder = $1 AND {scopes} AND valid_to IS NULL \
          ORDER BY category, length(scope_code) DESC"
     );
     let mut items: Vec<Item> = Vec::new();
@@ -207,12 +214,12 @@ pub fn history(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Vec<Ite
     crate::territory::get(conn, caller, &item.scope)?;
     conn.query(
         &format!(
-            "SELECT {COLUMNS} FROM duty_item WHERE category = $1 AND holder_level = $2 \
+            "SELECT {COLUMNS} FROM duty_item WHERE category = $1 AND holder = $2 \
              AND scope_code = $3 ORDER BY id"
         ),
         params![
             item.category.as_str(),
-            item.holder_level.as_str(),
+            item.holder.as_str(),
             item.scope.as_path()
         ],
     )?
@@ -241,12 +248,12 @@ pub fn put(
     let current = conn
         .query_opt(
             &format!(
-                "SELECT {COLUMNS} FROM duty_item WHERE category = $1 AND holder_level = $2 \
+                "SELECT {COLUMNS} FROM duty_item WHERE category = $1 AND holder = $2 \
                  AND scope_code = $3 AND valid_to IS NULL"
             ),
             params![
                 input.category.as_str(),
-                input.holder_level.as_str(),
+                input.holder.as_str(),
                 input.scope.as_path()
             ],
         )?
@@ -274,12 +281,12 @@ pub fn put(
     };
     let id = conn
         .query_one(
-            "INSERT INTO duty_item (scope_code, holder_level, category, name, area, basis, \
+            "INSERT INTO duty_item (scope_code, holder, category, name, area, basis, \
              responsibility, office, state, admission_id, valid_from) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
             params![
                 input.scope.as_path(),
-                input.holder_level.as_str(),
+                input.holder.as_str(),
                 input.category.as_str(),
                 &input.name,
                 input.area.as_str(),

@@ -8,8 +8,8 @@ use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::sql::Sql;
 use datong_domain::accountability::{Period, Weights};
-use datong_domain::division::{DivisionCode, Level};
-use datong_domain::duty::{AdmissionStage, ItemState};
+use datong_domain::division::{DivisionCode, Kind, Level};
+use datong_domain::duty::{AdmissionStage, Holder, ItemState};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -56,31 +56,34 @@ pub fn of_children(
     let len = level.code_len();
     let assessed = accountability::assess(conn, caller, node, level, period, &Weights::default())?;
 
-    // A street has a list when an item for streets is declared at it or an ancestor: the
-    // streets come through the parent index, the declarations from their own small table.
+    // A street has a list when an item of the list its kind holds (the street list, or
+    // the town list for a town) is declared at it or an ancestor: the streets come through
+    // the parent index, the declarations from their own small table.
     let streets = crate::territory::at_level(conn, caller, node, Level::Street)?;
-    let declared: Vec<String> = conn
+    let declared: Vec<(String, String)> = conn
         .query(
-            "SELECT DISTINCT scope_code FROM duty_item WHERE holder_level = $1 AND state = $2 \
-             AND valid_to IS NULL",
+            "SELECT DISTINCT scope_code, holder FROM duty_item WHERE holder IN ($1, $2) \
+             AND state = $3 AND valid_to IS NULL",
             &[
-                Level::Street.as_str().into(),
+                Holder::Street.as_str().into(),
+                Holder::Town.as_str().into(),
                 ItemState::Listed.as_str().into(),
             ],
         )?
         .iter()
-        .map(|r| r.str(0))
-        .collect::<Result<_, _>>()?;
+        .map(|r| Ok((r.str(0)?, r.str(1)?)))
+        .collect::<StoreResult<_>>()?;
     let mut coverage: HashMap<String, Coverage> = HashMap::new();
-    for (street, _) in &streets {
+    for (street, name) in &streets {
         let c = coverage
             .entry(street.as_path()[..len].to_owned())
             .or_default();
         c.streets += 1;
-        if declared
-            .iter()
-            .any(|d| street.as_path().starts_with(d.as_str()))
-        {
+        let holder = Holder::of(Kind::classify(Level::Street, name));
+        if declared.iter().any(|(d, h)| {
+            Some(h.as_str()) == holder.map(Holder::as_str)
+                && street.as_path().starts_with(d.as_str())
+        }) {
             c.listed += 1;
         }
     }

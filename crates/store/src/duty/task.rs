@@ -12,8 +12,8 @@ use crate::params;
 use crate::sql::{Page, Related, Sql};
 use chrono::NaiveDate;
 use datong_domain::Role;
-use datong_domain::division::DivisionCode;
-use datong_domain::duty::{self, Category, Clearance, DutyArea, ItemState, TargetStatus};
+use datong_domain::division::{DivisionCode, Kind};
+use datong_domain::duty::{self, Category, Clearance, DutyArea, Holder, ItemState, TargetStatus};
 use serde::Serialize;
 
 /// The roles that send tasks down their subtree.
@@ -122,8 +122,12 @@ fn target_from_row(r: &Row) -> StoreResult<Target> {
 }
 
 /// Checks the draft and the caller's right to send to each target; returns the node the
-/// caller sends from.
-fn check(conn: &mut Conn, caller: &Caller, d: &TaskDraft) -> StoreResult<DivisionCode> {
+/// caller sends from and each target's kind, in target order.
+fn check(
+    conn: &mut Conn,
+    caller: &Caller,
+    d: &TaskDraft,
+) -> StoreResult<(DivisionCode, Vec<Kind>)> {
     if d.targets.is_empty() {
         return Err(StoreError::invalid("targets", "至少选择一个接收单位"));
     }
@@ -138,13 +142,15 @@ fn check(conn: &mut Conn, caller: &Caller, d: &TaskDraft) -> StoreResult<Divisio
     }
     let mut seen = std::collections::HashSet::new();
     let mut from = None;
+    let mut kinds = Vec::with_capacity(d.targets.len());
     for (i, t) in d.targets.iter().enumerate() {
         let field = format!("targets[{i}]");
         if !seen.insert(t) {
             return Err(StoreError::invalid(&field, "接收单位重复"));
         }
-        crate::territory::stored_in_scope(conn, caller, t)
+        let target = crate::territory::stored_in_scope(conn, caller, t)
             .map_err(|_| StoreError::invalid(&field, "接收单位不存在或不在权限范围内"))?;
+        kinds.push(target.kind);
         match caller.acting_as(&SENDERS, t) {
             Some(s) if s != *t => {
                 // The command line acts from the whole tree, which is no node: it sends
@@ -159,7 +165,7 @@ fn check(conn: &mut Conn, caller: &Caller, d: &TaskDraft) -> StoreResult<Divisio
             _ => return Err(StoreError::Forbidden),
         }
     }
-    Ok(from.expect("at least one target"))
+    Ok((from.expect("at least one target"), kinds))
 }
 
 /// Sends a task: every target passes the gate, or nothing is written and the refusal
@@ -170,14 +176,26 @@ pub fn send(conn: &mut Conn, caller: &Caller, d: &TaskDraft) -> StoreResult<Task
 
 /// [`send`] inside a transaction the caller holds (an import sends many or none).
 pub(crate) fn send_in(c: &mut Conn, caller: &Caller, d: &TaskDraft) -> StoreResult<Task> {
-    let sender_code = check(c, caller, d)?;
+    let (sender_code, kinds) = check(c, caller, d)?;
     let mut cleared = Vec::with_capacity(d.targets.len());
     let mut refused = Vec::new();
-    let entries = list::entries(c, &d.targets, &d.category)?;
-    for (t, entry) in d.targets.iter().zip(entries) {
-        match duty::clear(t.level(), &d.category, entry) {
+    // Each gated target reads the list of its own kind: a street its street list, a town
+    // the town list.
+    let gated: Vec<(DivisionCode, Holder)> = d
+        .targets
+        .iter()
+        .zip(&kinds)
+        .filter_map(|(t, k)| duty::gate_of(*k).map(|h| (t.clone(), h)))
+        .collect();
+    let mut entries = list::entries(c, &gated, &d.category)?.into_iter();
+    for (t, kind) in d.targets.iter().zip(kinds) {
+        let entry = match duty::gate_of(kind) {
+            Some(_) => entries.next().flatten(),
+            None => None,
+        };
+        match duty::clear(kind, &d.category, entry) {
             Ok(clearance) => cleared.push((t, clearance)),
-            Err(reason) => refused.push(refusal(c, t, d.area, reason)?),
+            Err(reason) => refused.push(refusal(c, t, kind, d.area, reason)?),
         }
     }
     if !refused.is_empty() {
@@ -253,6 +271,7 @@ fn insert_target(
 fn refusal(
     c: &mut Conn,
     target: &DivisionCode,
+    kind: Kind,
     area: DutyArea,
     reason: duty::Refusal,
 ) -> StoreResult<TargetRefusal> {
@@ -262,7 +281,8 @@ fn refusal(
             params![target.as_path()],
         )?
         .str(0)?;
-    let relevant = list::read(c, target)?
+    let holder = duty::gate_of(kind).expect("only a gated node refuses");
+    let relevant = list::read(c, target, holder)?
         .into_iter()
         .filter(|i| i.area == area)
         .map(|i| ListLine {

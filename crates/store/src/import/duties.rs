@@ -4,7 +4,8 @@
 //! | column | meaning |
 //! |---|---|
 //! | 适用范围 | the division code the item is declared at (1402: every street of the city) |
-//! | 清单层级 | whose list: 市 / 区县 / 街道 (or city / district / street) |
+//! | 清单层级 | whose list: 市 / 区县 / 街道 / 乡镇 (or city / district / street / town); a
+//! |  | town list (乡镇) is the towns' and townships' own, apart from the streets' |
 //! | 类别代码 | the category code tasks name |
 //! | 事项名称, 职责领域, 依据, 承办科室 | name, one of the 8 duty areas, basis, carrying office |
 //! | 责任类型 | 主体责任 / 第一责任 / 直接责任; blank: the one the level carries |
@@ -19,8 +20,8 @@ use crate::db::Conn;
 use crate::duty::list::{self, ItemInput, Put};
 use crate::error::StoreResult;
 use crate::params;
-use datong_domain::division::{DivisionCode, Level};
-use datong_domain::duty::{Category, DutyArea, ItemState, Responsibility};
+use datong_domain::division::{DivisionCode, Kind};
+use datong_domain::duty::{Category, DutyArea, Holder, ItemState, Responsibility};
 use std::collections::HashMap;
 
 /// The columns, in template order; all but 责任类型 and 状态 are required.
@@ -38,7 +39,7 @@ pub const COLUMNS: [&str; 9] = [
 const REQUIRED: usize = 7;
 const ENGLISH: [&str; 9] = [
     "scope",
-    "holder_level",
+    "holder",
     "category",
     "name",
     "area",
@@ -56,11 +57,12 @@ fn column_of(header: &str) -> Option<usize> {
         .or_else(|| ENGLISH.iter().position(|c| *c == h))
 }
 
-fn holder_level(s: &str) -> Option<Level> {
+fn holder(s: &str) -> Option<Holder> {
     match s.trim() {
-        "市" | "city" => Some(Level::City),
-        "区县" | "区" | "县" | "district" => Some(Level::District),
-        "街道" | "乡镇" | "street" => Some(Level::Street),
+        "市" | "city" => Some(Holder::City),
+        "区县" | "区" | "县" | "district" => Some(Holder::District),
+        "街道" | "street" => Some(Holder::Street),
+        "乡镇" | "镇" | "乡" | "town" => Some(Holder::Town),
         _ => None,
     }
 }
@@ -73,7 +75,7 @@ pub fn check(sheet: &Sheet) -> Result<Vec<Row>, Vec<CellError>> {
     let columns = Columns::find(sheet, &COLUMNS, REQUIRED, column_of)?;
     let mut errors = Vec::new();
     let mut items = Vec::new();
-    let mut first_seen: HashMap<(String, Level, Category), u64> = HashMap::new();
+    let mut first_seen: HashMap<(String, Holder, Category), u64> = HashMap::new();
     for (line, cells) in &sheet.rows {
         let cell = |i: usize| columns.cell(cells, i);
         let mut mine = Vec::new();
@@ -85,7 +87,7 @@ pub fn check(sheet: &Sheet) -> Result<Vec<Row>, Vec<CellError>> {
             })
         };
         let scope = DivisionCode::parse(cell(0));
-        let level = holder_level(cell(1));
+        let holder = holder(cell(1));
         let category = Category::parse(cell(2));
         let area = DutyArea::from_label(cell(4));
         let text = |i: usize, max: usize| {
@@ -94,19 +96,19 @@ pub fn check(sheet: &Sheet) -> Result<Vec<Row>, Vec<CellError>> {
         };
         let (name, basis, office) = (text(3, 100), text(5, 500), text(6, 100));
         let responsibility = match cell(7).trim() {
-            "" => level.and_then(Responsibility::of_level),
+            "" => holder.map(Responsibility::of),
             s => Responsibility::from_label(s),
         };
         let state = match cell(8).trim() {
             "" => Some(ItemState::Listed),
             s => ItemState::from_label(s),
         };
-        match (&scope, level) {
+        match (&scope, holder) {
             (Err(e), _) => err(0, e.to_string()),
-            (Ok(_), None) => err(1, "应为 市、区县 或 街道".into()),
-            (Ok(s), Some(l)) if s.level() > l => err(
+            (Ok(_), None) => err(1, "应为 市、区县、街道 或 乡镇".into()),
+            (Ok(s), Some(h)) if s.level() > h.level() => err(
                 0,
-                format!("{}级代码不能声明{}级清单", s.level().as_str(), l.as_str()),
+                format!("{}级代码不能声明{}清单", s.level().as_str(), h.label()),
             ),
             _ => {}
         }
@@ -136,12 +138,12 @@ pub fn check(sheet: &Sheet) -> Result<Vec<Row>, Vec<CellError>> {
             errors.append(&mut mine);
             continue;
         }
-        let (scope, level, category) = (
+        let (scope, holder, category) = (
             scope.expect("checked"),
-            level.expect("checked"),
+            holder.expect("checked"),
             category.expect("checked"),
         );
-        let key = (scope.to_string(), level, category.clone());
+        let key = (scope.to_string(), holder, category.clone());
         if let Some(first) = first_seen.get(&key) {
             errors.push(CellError {
                 line: *line,
@@ -155,7 +157,7 @@ pub fn check(sheet: &Sheet) -> Result<Vec<Row>, Vec<CellError>> {
             *line,
             ItemInput {
                 scope,
-                holder_level: level,
+                holder,
                 category,
                 name: name.expect("checked"),
                 area: area.expect("checked"),
@@ -180,15 +182,16 @@ pub struct Report {
     pub unchanged: u64,
 }
 
-/// Writes the checked items in one transaction; a scope that is not in the territory tree
-/// refuses the whole file, naming each of its lines.
+/// Writes the checked items in one transaction; a scope that is not in the territory tree,
+/// or a node declaring a list it does not hold (a town list at a 街道), refuses the whole
+/// file, naming each of its lines.
 pub fn apply(
     conn: &mut Conn,
     actor: &Actor,
     rows: &[Row],
     valid_from: &str,
 ) -> StoreResult<Result<Report, Vec<CellError>>> {
-    let mut known: HashMap<&DivisionCode, bool> = HashMap::new();
+    let mut known: HashMap<&DivisionCode, Option<Kind>> = HashMap::new();
     let mut errors = Vec::new();
     for (line, item) in rows {
         let found = match known.get(&item.scope) {
@@ -196,19 +199,33 @@ pub fn apply(
             None => {
                 let f = conn
                     .query_opt(
-                        "SELECT code FROM territory WHERE code = $1 AND valid_to IS NULL",
+                        "SELECT kind FROM territory WHERE code = $1 AND valid_to IS NULL",
                         params![item.scope.as_path()],
                     )?
-                    .is_some();
+                    .map(|r| r.str(0))
+                    .transpose()?
+                    .and_then(|k| Kind::parse(&k));
                 known.insert(&item.scope, f);
                 f
             }
         };
-        if !found {
+        let reason = match found {
+            None => Some(format!("区划 {} 不存在", item.scope)),
+            Some(kind) if kind.level() == item.holder.level() && !item.holder.holds(kind) => {
+                Some(format!(
+                    "区划 {} 不是{}，不能声明{}清单",
+                    item.scope,
+                    item.holder.label(),
+                    item.holder.label()
+                ))
+            }
+            Some(_) => None,
+        };
+        if let Some(reason) = reason {
             errors.push(CellError {
                 line: *line,
                 column: COLUMNS[0].to_owned(),
-                reason: format!("区划 {} 不存在", item.scope),
+                reason,
             });
         }
     }

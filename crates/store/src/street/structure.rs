@@ -1,4 +1,6 @@
 //! The street's 5+2+1 offices and centres from the city's template, with their staff.
+//! Streets and towns are configured apart: each kind takes up its own template (the city's
+//! streets' 5+2+1, its towns' offices), and a town never receives the street template.
 
 use crate::access::Caller;
 use crate::audit::{self, Entry};
@@ -6,7 +8,8 @@ use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::sql::Sql;
-use datong_domain::division::{DivisionCode, Level};
+use datong_domain::division::{DivisionCode, Kind, Level};
+use datong_domain::duty::Holder;
 use datong_domain::street::OfficeKind;
 use serde::{Deserialize, Serialize};
 
@@ -34,10 +37,23 @@ pub struct Staff {
     pub post: String,
 }
 
-pub fn template(conn: &mut Conn) -> StoreResult<Vec<TemplateRow>> {
+/// Only streets and towns hold an office template.
+fn template_holder(holder: Holder) -> StoreResult<Holder> {
+    match holder {
+        Holder::Street | Holder::Town => Ok(holder),
+        _ => Err(StoreError::invalid(
+            "holder",
+            "应为 street（街道）或 town（乡镇）",
+        )),
+    }
+}
+
+/// The template of `holder`'s offices (streets' or towns'), in position order.
+pub fn template(conn: &mut Conn, holder: Holder) -> StoreResult<Vec<TemplateRow>> {
+    let holder = template_holder(holder)?;
     conn.query(
-        "SELECT position, name, kind FROM office_template ORDER BY position",
-        params![],
+        "SELECT position, name, kind FROM office_template WHERE holder = $1 ORDER BY position",
+        params![holder.as_str()],
     )?
     .iter()
     .map(|r| {
@@ -51,13 +67,16 @@ pub fn template(conn: &mut Conn) -> StoreResult<Vec<TemplateRow>> {
     .collect()
 }
 
-/// The city replaces the template; streets take it up when it is applied to them.
+/// The city replaces the streets' or the towns' template; they take it up when it is
+/// applied to them.
 pub fn set_template(
     conn: &mut Conn,
     caller: &Caller,
+    holder: Holder,
     rows: &[TemplateRow],
 ) -> StoreResult<Vec<TemplateRow>> {
     caller.may_set_city_wide()?;
+    let holder = template_holder(holder)?;
     if rows.is_empty() || rows.len() > 30 {
         return Err(StoreError::invalid("rows", "模板应有 1 至 30 个机构"));
     }
@@ -74,12 +93,15 @@ pub fn set_template(
         return Err(StoreError::invalid("name", "机构名称应为 1 至 50 个字符"));
     }
     conn.tx(|c| {
-        let before = serde_json::to_value(template(c)?).expect("plain struct");
-        c.execute("DELETE FROM office_template", params![])?;
+        let before = serde_json::to_value(template(c, holder)?).expect("plain struct");
+        c.execute(
+            "DELETE FROM office_template WHERE holder = $1",
+            params![holder.as_str()],
+        )?;
         for r in rows {
             c.execute(
-                "INSERT INTO office_template (position, name, kind) VALUES ($1, $2, $3)",
-                params![r.position, r.name.trim(), r.kind.as_str()],
+                "INSERT INTO office_template (holder, position, name, kind) VALUES ($1, $2, $3, $4)",
+                params![holder.as_str(), r.position, r.name.trim(), r.kind.as_str()],
             )?;
         }
         audit::append(
@@ -88,35 +110,40 @@ pub fn set_template(
             Entry {
                 action: "update",
                 entity: "office_template",
-                entity_id: "city",
+                entity_id: holder.as_str(),
                 before: Some(&before),
                 after: Some(&serde_json::to_value(rows).expect("plain struct")),
             },
         )?;
-        template(c)
+        template(c, holder)
     })
 }
 
-/// Sets up every street under `under` (that the caller manages) with the template's
-/// offices; a street that has them already gets the template's current names. Returns
-/// the streets set up.
+/// Sets up every street and town under `under` (that the caller manages) with the
+/// template of its kind; one that has them already gets the template's current names.
+/// Returns the streets and towns set up.
 pub fn apply(conn: &mut Conn, caller: &Caller, under: &DivisionCode) -> StoreResult<u64> {
     crate::territory::get_in_scope(conn, caller, under)?;
     caller.may_write(under)?;
-    let mut q = Sql::new("SELECT code FROM territory WHERE level = ");
+    let mut q = Sql::new("SELECT code, kind FROM territory WHERE level = ");
     q.bind(Level::Street.as_str())
         .push(" AND valid_to IS NULL")
         .and_in_subtree("code", under)
         .and_in_scope("code", &caller.scope);
-    let streets: Vec<String> = conn
+    let streets: Vec<(String, Option<Holder>)> = conn
         .query(&q.text, &q.params)?
         .iter()
-        .map(|r| r.str(0))
-        .collect::<Result<_, _>>()?;
-    let rows = template(conn)?;
+        .map(|r| Ok((r.str(0)?, Kind::parse(&r.str(1)?).and_then(Holder::of))))
+        .collect::<StoreResult<_>>()?;
+    let for_streets = template(conn, Holder::Street)?;
+    let for_towns = template(conn, Holder::Town)?;
     conn.tx(|c| {
-        for s in &streets {
-            for r in &rows {
+        for (s, holder) in &streets {
+            let rows = match holder {
+                Some(Holder::Town) => &for_towns,
+                _ => &for_streets,
+            };
+            for r in rows {
                 c.execute(
                     "INSERT INTO street_office (street_code, position, name, kind) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (street_code, position) DO UPDATE SET name = excluded.name, kind = excluded.kind",
@@ -132,7 +159,10 @@ pub fn apply(conn: &mut Conn, caller: &Caller, under: &DivisionCode) -> StoreRes
                 entity: "office_template",
                 entity_id: under.as_path(),
                 before: None,
-                after: Some(&serde_json::json!({ "streets": streets.len(), "offices": rows.len() })),
+                after: Some(&serde_json::json!({
+                    "streets": streets.iter().filter(|(_, h)| *h != Some(Holder::Town)).count(),
+                    "towns": streets.iter().filter(|(_, h)| *h == Some(Holder::Town)).count(),
+                })),
             },
         )?;
         Ok(streets.len() as u64)
