@@ -151,6 +151,7 @@ pub fn document() -> Value {
                 "get": op("党组织及其支部工作条例检查结果", "orgs", json!([id()]), None, "200", ok("党组织", reference("OrgWithFindings"))),
                 "patch": op("修改党组织", "orgs", json!([id()]), Some("OrgChange"), "200", ok("党组织", reference("Org")))
             },
+            "/orgs/{id}/rollup": { "get": op("沿党组织体系的下辖统计：本组织及各下级组织（领导某区划的组织取该区划统计）", "orgs", json!([id()]), None, "200", ok("统计", reference("OrgTree"))) },
             "/orgs/{id}/activities": { "post": op("登记组织生活", "orgs", json!([id()]), Some("NewActivity"), "201", ok("活动", reference("Created"))) },
             "/members": {
                 "get": op("党员列表（证件号、电话脱敏）", "members", with_paging(vec![p("org_id", "query", json!({ "type": "integer" })), p("territory", "query", code()), p("status", "query", enumeration(&statuses)), p("name", "query", text(100)), p("lost_contact", "query", json!({ "type": "boolean" })), p("sort", "query", enumeration(&["place", "id", "name", "joined_on", "birth_date"]))]), None, "200", ok("党员列表", list_of("Member"))),
@@ -217,6 +218,15 @@ pub fn document() -> Value {
                     "id": { "type": "integer" }, "name": { "type": "string" }, "kind": enumeration(&kinds), "territory": code(),
                     "parent_id": nullable(json!({ "type": "integer" })), "committee_size": { "type": "integer" },
                     "term_start": nullable(date()), "term_end": nullable(date()), "version": { "type": "integer" } })),
+                "OrgFigures": object(&["members_total", "members", "orgs", "units_total"], json!({
+                    "leads": nullable(code()),
+                    "members_total": { "type": "integer" },
+                    "members": { "type": "object", "additionalProperties": { "type": "integer" } },
+                    "orgs": { "type": "object", "additionalProperties": { "type": "integer" } },
+                    "units_total": { "type": "integer" } })),
+                "OrgTree": object(&["org", "figures", "children"], json!({
+                    "org": reference("Org"), "figures": reference("OrgFigures"),
+                    "children": { "type": "array", "items": object(&["org", "figures"], json!({ "org": reference("Org"), "figures": reference("OrgFigures") })) } })),
                 "OrgWithFindings": { "allOf": [reference("Org"), { "type": "object", "properties": { "findings": { "type": "array", "items": object(&["code", "message"], json!({ "code": { "type": "string" }, "message": { "type": "string" } })) } } }] },
                 "NewOrg": object(&["name", "kind", "territory"], json!({ "name": text(100), "kind": enumeration(&kinds), "territory": code(), "parent_id": { "type": "integer" }, "committee_size": { "type": "integer", "minimum": 0, "maximum": 15 }, "term_start": date() })),
                 "OrgChange": object(&[], json!({ "name": text(100), "committee_size": { "type": "integer", "minimum": 0, "maximum": 15 }, "term_start": date(), "version": { "type": "integer" } })),

@@ -16,6 +16,7 @@ pub mod job;
 pub mod member;
 pub mod migrate;
 pub mod org;
+pub mod org_tree;
 pub mod request;
 pub mod rollup;
 pub mod seal;

@@ -17,6 +17,7 @@ mod lists;
 mod login;
 mod map;
 mod member;
+mod org;
 mod oversight;
 mod paths;
 mod report;
@@ -72,6 +73,7 @@ pub fn routes() -> Router<App> {
         .route("/t/{code}/members/template.xlsx", get(import::template))
         .route("/t/{code}/map", get(map::show))
         .route("/t/{code}/orgs", get(lists::orgs))
+        .route("/orgs/{id}", get(org::show))
         .route("/t/{code}/units", get(lists::units))
         .route("/t/{code}/duties", get(duties::show))
         .route("/t/{code}/oversight", get(oversight::show))

@@ -172,7 +172,7 @@ pub async fn orgs(
             tbody {
                 @for o in &items {
                     tr {
-                        td { (o.name) }
+                        td { a href={ "/orgs/" (o.id) } { (o.name) } }
                         td { (label_org(o.kind, lang)) }
                         td { a href={ "/t/" (o.territory) } { (o.territory) } }
                         td { (o.committee_size) }

@@ -164,6 +164,39 @@ fn the_demo_is_marked_synthetic_and_keeps_the_rules(engine: Engine) {
                 datong_store::rollup::read_by_walking(&mut c, &code).unwrap()
             );
         }
+        // Down the party tree from 市委: each district's committee leads its district, and
+        // its figures are the district's counters.
+        let root = c
+            .query_one("SELECT id FROM party_org WHERE parent_id IS NULL", &[])
+            .unwrap()
+            .i64(0)
+            .unwrap();
+        let tree = datong_store::org_tree::read(&mut c, &system(), root).unwrap();
+        let city_rollup =
+            datong_store::rollup::read(&mut c, &DivisionCode::parse("1402").unwrap()).unwrap();
+        assert_eq!(tree.figures.members_total, city_rollup.members_total);
+        let districts: Vec<String> = tree
+            .children
+            .iter()
+            .map(|n| n.figures.leads.as_ref().unwrap().to_string())
+            .collect();
+        let committees: Vec<String> = c
+            .query(
+                "SELECT territory_code FROM party_org WHERE length(territory_code) = 6 ORDER BY territory_code",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.str(0).unwrap())
+            .collect();
+        assert_eq!(districts, committees);
+        assert_eq!(
+            tree.children
+                .iter()
+                .map(|n| n.figures.members_total)
+                .sum::<i64>(),
+            city_rollup.members_total
+        );
         // The dashboard's summary of findings judges each organisation as its own page does.
         let caller = system();
         let city = DivisionCode::parse("1402").unwrap();

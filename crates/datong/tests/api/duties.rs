@@ -2,7 +2,7 @@
 //! scope of a department, and deadlines on a clock the test moves.
 
 use crate::both;
-use crate::helpers::{COMMUNITY_A, TestApp, system};
+use crate::helpers::{COMMUNITY_A, TestApp, system, web_session};
 use serde_json::{Value, json};
 
 const STREET: &str = "140213050";
@@ -999,33 +999,6 @@ async fn oversight_drills_down_from_the_city_to_the_streets(app: TestApp) {
         .status,
         422
     );
-}
-
-/// A browser-like session for `login`: a client that does not follow redirects, and
-/// the session cookie.
-async fn web_session(app: &TestApp, login: &str) -> (reqwest::Client, String) {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let r = http
-        .post(format!("{}/login", app.base))
-        .form(&[
-            ("login", login),
-            ("password", crate::helpers::PASSWORD),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let cookie = r.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    (http, cookie)
 }
 
 /// The CSRF token a page's forms carry.

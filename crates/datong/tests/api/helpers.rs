@@ -323,6 +323,43 @@ pub fn add_account(
     datong_store::account::create_token(c, &actor, login, 90).unwrap()
 }
 
+/// A browser-like session for `login`: a client that does not follow redirects, and
+/// the session cookie.
+pub async fn web_session(app: &TestApp, login: &str) -> (reqwest::Client, String) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http
+        .post(format!("{}/login", app.base))
+        .form(&[("login", login), ("password", PASSWORD), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    (http, cookie)
+}
+
+impl TestApp {
+    /// A page as `who` sees it in a browser, logged in through the form: status and body.
+    pub async fn page(&self, who: &str, path: &str) -> (u16, String) {
+        let (http, cookie) = web_session(self, who).await;
+        let r = http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+}
+
 pub struct Resp {
     pub status: u16,
     pub body: Value,

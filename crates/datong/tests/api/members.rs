@@ -1,8 +1,8 @@
 //! Transfers, probation, organisational life and lost contact, branch findings.
 
 use crate::both;
-use crate::helpers::{COMMUNITY_A, TestApp, id_number};
-use serde_json::json;
+use crate::helpers::{COMMUNITY_A, COMMUNITY_B, TestApp, id_number};
+use serde_json::{Value, json};
 
 async fn transfer_keeps_history(app: TestApp) {
     let from = app.branch(COMMUNITY_A, "第一支部").await;
@@ -195,3 +195,118 @@ async fn a_branch_counts_the_members_of_its_groups(app: TestApp) {
     assert!(summary.is_empty(), "{summary:?}");
 }
 both!(a_branch_counts_the_members_of_its_groups);
+
+/// Roll-ups run along the party tree: an organisation that leads its place reads that
+/// place's counters (市委 the city's, 区委 the district's …); one beside its parent at the
+/// same place (a 两新 branch in the community) counts its own subtree of the party tree.
+async fn roll_ups_run_along_the_party_tree(app: TestApp) {
+    let org = |name: &'static str,
+               kind: &'static str,
+               territory: &'static str,
+               parent: Option<i64>| {
+        let app = &app;
+        async move {
+            let r = app
+                .post("city", "/api/v1/orgs", json!({ "name": name, "kind": kind, "territory": territory, "parent_id": parent }))
+                .await;
+            assert_eq!(r.status, 201, "{:?}", r.body);
+            r.body["id"].as_i64().unwrap()
+        }
+    };
+    let city = org("中共大同市委员会", "committee", "1402", None).await;
+    let district = org("中共大同市平城区委员会", "committee", "140213", Some(city)).await;
+    let street = org(
+        "永泰街道党工委",
+        "working_committee",
+        "140213050",
+        Some(district),
+    )
+    .await;
+    let community = org("康吉社区党委", "committee", COMMUNITY_A, Some(street)).await;
+    let grid_branch = org("康吉社区第一支部", "branch", COMMUNITY_A, Some(community)).await;
+    let firm = org("某科技公司党支部", "branch", COMMUNITY_A, Some(community)).await;
+    let firm_group = org("研发党小组", "group", COMMUNITY_A, Some(firm)).await;
+    let other = org("平和社区党委", "committee", COMMUNITY_B, Some(street)).await;
+    for (i, o) in [grid_branch, grid_branch, firm, firm_group, other]
+        .into_iter()
+        .enumerate()
+    {
+        app.member(o, &id_number("19800101", 11 + 2 * i as u32))
+            .await;
+    }
+
+    let tree = |who: &'static str, id: i64| {
+        let app = &app;
+        async move { app.get(who, &format!("/api/v1/orgs/{id}/rollup")).await }
+    };
+    let r = tree("city", city).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["figures"]["leads"], "1402");
+    assert_eq!(r.body["figures"]["members_total"], 5);
+    assert_eq!(r.body["children"][0]["org"]["id"], district);
+    assert_eq!(r.body["children"][0]["figures"]["leads"], "140213");
+    assert_eq!(r.body["children"][0]["figures"]["members_total"], 5);
+    let rollup = app
+        .get("city", "/api/v1/territories/140213/rollup")
+        .await
+        .body;
+    assert_eq!(
+        r.body["children"][0]["figures"]["orgs"], rollup["orgs"],
+        "the same counters"
+    );
+
+    let r = tree("street", street).await;
+    let children: Vec<(i64, i64)> = r.body["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["org"]["id"].as_i64().unwrap(),
+                c["figures"]["members_total"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(children, [(community, 4), (other, 1)]);
+
+    let r = tree("a", community).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["figures"]["leads"], COMMUNITY_A);
+    assert_eq!(r.body["figures"]["members_total"], 4);
+    let firm_row = r.body["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["org"]["id"] == firm)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        firm_row["figures"]["leads"],
+        Value::Null,
+        "beside its parent, it leads nothing"
+    );
+    assert_eq!(
+        firm_row["figures"]["members_total"], 2,
+        "its own and its group's"
+    );
+    assert_eq!(
+        firm_row["figures"]["orgs"],
+        json!({ "branch": 1, "group": 1 })
+    );
+
+    // Each sees the tree from its own organisations down.
+    assert_eq!(tree("a", street).await.status, 404);
+    assert_eq!(tree("b", community).await.status, 404);
+    assert_eq!(tree("dept", community).await.status, 404);
+
+    // The page shows the same, with links down the tree.
+    let (status, page) = app.page("city", &format!("/orgs/{street}")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains(&format!("href=\"/orgs/{community}\"")),
+        "{page}"
+    );
+    assert!(page.contains("康吉社区党委"), "{page}");
+    assert_eq!(app.page("b", &format!("/orgs/{community}")).await.0, 404);
+}
+both!(roll_ups_run_along_the_party_tree);

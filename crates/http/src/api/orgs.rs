@@ -12,6 +12,7 @@ use datong_domain::DivisionCode;
 use datong_domain::branch_rules::Finding;
 use datong_domain::org::OrgKind;
 use datong_store::org::{self, NewOrg, Org, OrgChange, OrgFilter};
+use datong_store::org_tree::{self, Tree};
 use serde::{Deserialize, Serialize};
 
 pub fn routes() -> Router<App> {
@@ -20,6 +21,18 @@ pub fn routes() -> Router<App> {
         .route("/orgs/{id}", get(get_one).patch(update))
         .route("/orgs/{id}/activities", post(activity))
         .route("/orgs/{id}/end", post(end))
+        .route("/orgs/{id}/rollup", get(rollup))
+}
+
+/// The organisation's figures and its children's, along the party tree.
+async fn rollup(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+) -> ApiResult<Json<Tree>> {
+    Ok(Json(
+        app.run(move |c| org_tree::read(c, &caller, id)).await?,
+    ))
 }
 
 #[derive(Deserialize)]
