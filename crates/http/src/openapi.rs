@@ -134,7 +134,7 @@ pub fn document() -> Value {
             },
             "/territories": { "get": op("按名称或代码检索区划", "territories", with_paging(vec![p("q", "query", json!({ "type": "string", "maxLength": 50 })), p("level", "query", enumeration(&levels))]), None, "200", ok("区划列表", list_of("Territory"))) },
             "/territories/{code}": {
-                "get": op("区划节点", "territories", json!([code_param()]), None, "200", ok("区划", reference("Territory"))),
+                "get": op("区划节点（as_of：某日的区划与名称，当日不存在则 404）", "territories", json!([code_param(), p("as_of", "query", date())]), None, "200", ok("区划", reference("Territory"))),
                 "patch": op("修改区划名称或党员中心户标记", "territories", json!([code_param()]), Some("TerritoryChange"), "200", ok("区划", reference("Territory")))
             },
             "/territories/{code}/children": {
@@ -144,7 +144,7 @@ pub fn document() -> Value {
             "/territories/{code}/rollup": { "get": op("下辖统计", "territories", json!([code_param()]), None, "200", ok("统计", reference("Rollup"))) },
             "/territories/{code}/history": { "get": op("曾用名", "territories", json!([code_param()]), None, "200", ok("历史版本", json!({ "type": "array", "items": reference("TerritoryVersion") }))) },
             "/orgs": {
-                "get": op("党组织列表", "orgs", with_paging(vec![p("kind", "query", enumeration(&kinds)), p("territory", "query", code()), p("parent_id", "query", json!({ "type": "integer" })), p("name", "query", text(100)), p("sort", "query", enumeration(&["place", "name"]))]), None, "200", ok("党组织列表", list_of("Org"))),
+                "get": op("党组织列表（as_of：某日存续的组织）", "orgs", with_paging(vec![p("as_of", "query", date()), p("kind", "query", enumeration(&kinds)), p("territory", "query", code()), p("parent_id", "query", json!({ "type": "integer" })), p("name", "query", text(100)), p("sort", "query", enumeration(&["place", "name"]))]), None, "200", ok("党组织列表", list_of("Org"))),
                 "post": op("新建党组织", "orgs", json!([]), Some("NewOrg"), "201", ok("党组织", reference("Org")))
             },
             "/orgs/{id}": {

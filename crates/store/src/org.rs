@@ -69,6 +69,8 @@ pub struct OrgFilter {
     pub territory: Option<DivisionCode>,
     pub parent_id: Option<i64>,
     pub name: Option<String>,
+    /// The organisations that stood on this day (ended ones included), not today's.
+    pub as_of: Option<chrono::NaiveDate>,
 }
 
 /// The names of the organisations with these ids (repeats welcome) that the caller may see.
@@ -91,9 +93,16 @@ pub fn names(
 }
 
 pub fn list(conn: &mut Conn, caller: &Caller, f: &OrgFilter, page: &Page) -> StoreResult<Vec<Org>> {
-    let mut q = Sql::new(&format!(
-        "SELECT {COLUMNS} FROM party_org WHERE valid_to IS NULL"
-    ));
+    let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM party_org WHERE "));
+    match f.as_of {
+        None => q.push("valid_to IS NULL"),
+        Some(day) => q
+            .push("valid_from <= ")
+            .bind(day.to_string())
+            .push(" AND (valid_to IS NULL OR valid_to > ")
+            .bind(day.to_string())
+            .push(")"),
+    };
     q.and_visible("territory_code", caller, f.territory.as_ref(), &own(caller));
     if let Some(k) = f.kind {
         q.push(" AND kind = ").bind(k.as_str());

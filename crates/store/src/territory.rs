@@ -221,6 +221,58 @@ pub fn children(
     children_as_of(conn, caller, code, None, page)
 }
 
+/// `SELECT` of the nodes as they stood on `as_of` (each with the name it had then), or of
+/// the current ones: the `WHERE` is open for more conditions.
+fn select_as_of(as_of: Option<chrono::NaiveDate>) -> Sql {
+    let Some(day) = as_of else {
+        return Sql::new(&format!(
+            "SELECT {COLUMNS} FROM territory WHERE valid_to IS NULL"
+        ));
+    };
+    let day = day.to_string();
+    let mut q = Sql::new(
+        "SELECT code, COALESCE((SELECT v.name FROM territory_version v WHERE v.code = territory.code \
+           AND v.valid_from <= ",
+    );
+    q.bind(day.clone())
+        .push(" AND v.valid_to > ")
+        .bind(day.clone())
+        .push(
+            " ORDER BY v.valid_from DESC LIMIT 1), name), level, kind, member_centre, valid_from, valid_to \
+             FROM territory WHERE COALESCE((SELECT MIN(v.valid_from) FROM territory_version v \
+               WHERE v.code = territory.code), valid_from) <= ",
+        )
+        .bind(day.clone())
+        .push(" AND (valid_to IS NULL OR valid_to > ")
+        .bind(day)
+        .push(")");
+    q
+}
+
+/// A node the caller may see as it stood on `as_of` (the name it had then), or now; not
+/// found when it did not exist that day.
+pub fn get_as_of(
+    conn: &mut Conn,
+    caller: &Caller,
+    code: &DivisionCode,
+    as_of: Option<chrono::NaiveDate>,
+) -> StoreResult<Territory> {
+    let now = get(conn, caller, code)?;
+    let Some(day) = as_of else { return Ok(now) };
+    if code.is_nation() {
+        return Ok(now);
+    }
+    let mut q = select_as_of(Some(day));
+    q.push(" AND code = ").bind(code.as_path());
+    let r = conn
+        .query_opt(&q.text, &q.params)?
+        .ok_or(StoreError::NotFound)?;
+    Ok(Territory {
+        keeper_member_id: now.keeper_member_id,
+        ..from_row(&r)?
+    })
+}
+
 /// The children of a node as they stood on `as_of` (with the names they had then), or
 /// now: a redistricting ends nodes, never deletes them, so the past stays readable.
 pub fn children_as_of(
@@ -231,31 +283,7 @@ pub fn children_as_of(
     page: &Page,
 ) -> StoreResult<Vec<Territory>> {
     get(conn, caller, code)?;
-    let mut q = match as_of {
-        None => Sql::new(&format!(
-            "SELECT {COLUMNS} FROM territory WHERE valid_to IS NULL"
-        )),
-        Some(day) => {
-            let day = day.to_string();
-            let mut q = Sql::new(
-                "SELECT code, COALESCE((SELECT v.name FROM territory_version v WHERE v.code = territory.code \
-                   AND v.valid_from <= ",
-            );
-            q.bind(day.clone())
-                .push(" AND v.valid_to > ")
-                .bind(day.clone())
-                .push(
-                    " ORDER BY v.valid_from DESC LIMIT 1), name), level, kind, member_centre, valid_from, valid_to \
-                     FROM territory WHERE COALESCE((SELECT MIN(v.valid_from) FROM territory_version v \
-                       WHERE v.code = territory.code), valid_from) <= ",
-                )
-                .bind(day.clone())
-                .push(" AND (valid_to IS NULL OR valid_to > ")
-                .bind(day)
-                .push(")");
-            q
-        }
-    };
+    let mut q = select_as_of(as_of);
     if code.is_nation() {
         q.push(" AND parent_code IS NULL");
     } else {

@@ -36,6 +36,7 @@ async fn community_a_never_reaches_community_b(app: TestApp) {
         format!("/api/v1/territories/{COMMUNITY_B}"),
         format!("/api/v1/territories/{COMMUNITY_B}/children"),
         format!("/api/v1/territories/{COMMUNITY_B}/children?as_of=2026-06-01"),
+        format!("/api/v1/territories/{COMMUNITY_B}?as_of=2026-11-26"),
         format!("/api/v1/territories/{COMMUNITY_B}/rollup"),
         format!("/api/v1/territories/{COMMUNITY_B}/history"),
         format!("/api/v1/territories/{grid_b}"),
@@ -145,6 +146,7 @@ async fn community_a_never_reaches_community_b(app: TestApp) {
     // Lists never carry a foreign row.
     for (path, field) in [
         ("/api/v1/orgs?limit=500", "territory"),
+        ("/api/v1/orgs?as_of=2026-11-26&limit=500", "territory"),
         ("/api/v1/members?limit=500", "territory"),
         ("/api/v1/units?limit=500", "territory"),
         ("/api/v1/territories?limit=500", "code"),

@@ -378,6 +378,23 @@ async fn a_whole_reimport_ends_what_has_gone(app: crate::helpers::TestApp) {
         .map(|t| t["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["康吉社区居民委员会", "平和社区居民委员会"]);
+    let node_on = |day: &'static str| {
+        let app = &app;
+        async move {
+            app.get(
+                "city",
+                &format!("/api/v1/territories/{COMMUNITY_B}?as_of={day}"),
+            )
+            .await
+        }
+    };
+    let r = node_on("2026-11-30").await;
+    assert_eq!(
+        (r.status, &r.body["name"]),
+        (200, &serde_json::json!("平和社区居民委员会"))
+    );
+    assert_eq!(node_on("2026-12-01").await.status, 404, "ended that day");
+    assert_eq!(node_on("2025-12-31").await.status, 404, "not yet set up");
 
     // Its organisation ends too, with a reason, once its member has moved.
     let end = serde_json::json!({ "on": "2026-12-01", "reason": "社区撤并" });
@@ -404,6 +421,28 @@ async fn a_whole_reimport_ends_what_has_gone(app: crate::helpers::TestApp) {
         app.get("city", &format!("/api/v1/orgs/{org}")).await.status,
         404
     );
+    let orgs_on = |day: &'static str| {
+        let app = &app;
+        async move {
+            app.get(
+                "city",
+                &format!("/api/v1/orgs?territory={COMMUNITY_B}&as_of={day}"),
+            )
+            .await
+            .body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["id"].as_i64().unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        orgs_on("2026-11-30").await,
+        [org],
+        "it stood the day before"
+    );
+    assert!(orgs_on("2026-12-01").await.is_empty());
     app.with_db(|c| {
         let r = c
             .query_one(

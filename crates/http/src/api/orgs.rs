@@ -58,6 +58,7 @@ async fn end(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
+    as_of: Option<NaiveDate>,
     kind: Option<OrgKind>,
     territory: Option<DivisionCode>,
     parent_id: Option<i64>,
@@ -80,6 +81,7 @@ async fn list(
         territory: q.territory,
         parent_id: q.parent_id,
         name: q.name.map(|n| n.0),
+        as_of: q.as_of,
     };
     Ok(Json(List::new(
         app.run(move |c| org::list(c, &caller, &f, &page)).await?,

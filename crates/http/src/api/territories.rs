@@ -54,14 +54,23 @@ async fn search(
     Ok(Json(List::new(items, page)))
 }
 
+/// The day to read a node as of (today's without it).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AsOf {
+    as_of: Option<chrono::NaiveDate>,
+}
+
 async fn get_one(
     State(app): State<App>,
     Authenticated(caller): Authenticated,
     PathParam(code): PathParam<String>,
+    QueryParams(q): QueryParams<AsOf>,
 ) -> ApiResult<Json<Territory>> {
     let code = parse_code(&code)?;
     Ok(Json(
-        app.run(move |c| territory::get(c, &caller, &code)).await?,
+        app.run(move |c| territory::get_as_of(c, &caller, &code, q.as_of))
+            .await?,
     ))
 }
 
