@@ -645,6 +645,68 @@ impl Conn {
     }
 }
 
+/// A table this transaction holds against every other writer, taken before it touched
+/// any of the table's rows: made only by [`Conn::lock_for_bulk`].
+#[derive(Debug)]
+pub struct BulkLock {
+    table: String,
+}
+
+impl Conn {
+    /// Locks `table` against every other writer until this transaction ends (PostgreSQL;
+    /// a SQLite write transaction holds the whole database already). Take it first in the
+    /// transaction, before touching any of its rows, so no writer can be waiting on a row
+    /// of ours while we wait for the table: then it cannot deadlock.
+    pub fn lock_for_bulk(&mut self, table: &str) -> DbResult<BulkLock> {
+        if let Conn::Postgres(_) = self {
+            self.batch(&format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))?;
+        }
+        Ok(BulkLock {
+            table: table.to_owned(),
+        })
+    }
+
+    /// [`Conn::bulk_add`] under a [`BulkLock`]: with no other writer possible, PostgreSQL
+    /// updates the rows that exist and plainly inserts the new ones from the staged rows,
+    /// without `ON CONFLICT`'s speculative insertion (about 40% of an upsert's cost).
+    pub fn bulk_add_locked(
+        &mut self,
+        lock: &BulkLock,
+        columns: &[&str],
+        rows: &[Vec<Value>],
+    ) -> DbResult<()> {
+        let table = lock.table.as_str();
+        if matches!(self, Conn::Sqlite(_)) || rows.len() < BULK_ADD_ONE_STATEMENT {
+            return self.bulk_add(table, columns, rows);
+        }
+        let (add, keys) = columns.split_last().expect("a key and a value column");
+        let staging = self.stage(table, columns, rows)?;
+        let matches: Vec<String> = keys.iter().map(|k| format!("t.{k} = s.{k}")).collect();
+        let matches = matches.join(" AND ");
+        self.batch(&format!(
+            "UPDATE {table} t SET {add} = t.{add} + s.{add} FROM {staging} s WHERE {matches};
+             INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging} s
+              WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {matches}) ORDER BY ord",
+            cols = columns.join(", "),
+        ))
+    }
+
+    /// Copies `rows` into this session's staging table for `table` (emptied first, and
+    /// at commit), numbered in the order given; returns its name.
+    fn stage(&mut self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> DbResult<String> {
+        let staging = format!("bulk_{table}");
+        self.batch(&format!(
+            "CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table}, ord BIGINT GENERATED ALWAYS AS IDENTITY) ON COMMIT DELETE ROWS;
+             DELETE FROM {staging};"
+        ))?;
+        self.bulk_insert(&staging, columns, rows.iter().map(Vec::as_slice))?;
+        Ok(staging)
+    }
+}
+
+/// Fewer rows than this go to PostgreSQL in one multi-row statement, not staged.
+const BULK_ADD_ONE_STATEMENT: usize = 64;
+
 impl Conn {
     /// Adds each row's last column onto the stored row with the same key (the other
     /// columns), inserting the rows that are new. Rows are applied in the order given, so
@@ -670,7 +732,6 @@ impl Conn {
                 .collect();
             upsert.replace("{}", &format!("VALUES {}", tuples.join(", ")))
         };
-        const ONE_STATEMENT: usize = 64;
         if rows.is_empty() {
             return Ok(());
         }
@@ -682,16 +743,11 @@ impl Conn {
             }
             return Ok(());
         }
-        if rows.len() < ONE_STATEMENT {
+        if rows.len() < BULK_ADD_ONE_STATEMENT {
             let params: Vec<Value> = rows.iter().flatten().cloned().collect();
             return self.execute(&values(rows.len()), &params).map(drop);
         }
-        let staging = format!("bulk_{table}");
-        self.batch(&format!(
-            "CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table}, ord BIGINT GENERATED ALWAYS AS IDENTITY) ON COMMIT DELETE ROWS;
-             DELETE FROM {staging};"
-        ))?;
-        self.bulk_insert(&staging, columns, rows.iter().map(Vec::as_slice))?;
+        let staging = self.stage(table, columns, rows)?;
         let select = format!("SELECT {} FROM {staging} ORDER BY ord", columns.join(", "));
         self.batch(&upsert.replace("{}", &select))
     }

@@ -8,7 +8,7 @@
 //! Architecture invariant: every write to territory, party_org, member or unit that changes
 //! a counted attribute records it in a `Deltas` and flushes that in its transaction.
 
-use crate::db::{Conn, DbResult, Value};
+use crate::db::{BulkLock, Conn, DbResult, Value};
 use crate::params;
 use datong_domain::Level;
 use datong_domain::division::{DivisionCode, Kind};
@@ -123,13 +123,29 @@ impl Deltas {
         rows.into_iter()
     }
 
-    pub fn flush(self, conn: &mut Conn) -> DbResult<()> {
-        let rows: Vec<Vec<Value>> = self
-            .into_rows()
+    fn rows(self) -> Vec<Vec<Value>> {
+        self.into_rows()
             .map(|(node, metric, d)| vec![node.into(), metric.into(), d.into()])
-            .collect();
-        conn.bulk_add("rollup_counter", &["node", "metric", "n"], &rows)
+            .collect()
     }
+
+    pub fn flush(self, conn: &mut Conn) -> DbResult<()> {
+        conn.bulk_add("rollup_counter", &COUNTER_COLUMNS, &self.rows())
+    }
+
+    /// [`Deltas::flush`] for a bulk write that took [`lock`] first in its transaction.
+    pub fn flush_locked(self, conn: &mut Conn, lock: &BulkLock) -> DbResult<()> {
+        conn.bulk_add_locked(lock, &COUNTER_COLUMNS, &self.rows())
+    }
+}
+
+const COUNTER_COLUMNS: [&str; 3] = ["node", "metric", "n"];
+
+/// Holds the counters against every other writer for the rest of the transaction: for a
+/// bulk write (the nation's divisions) that changes tens of thousands of them, taken
+/// before any. Writers under the same ancestors queue behind such a write anyway.
+pub fn lock(conn: &mut Conn) -> DbResult<BulkLock> {
+    conn.lock_for_bulk("rollup_counter")
 }
 
 /// Recomputes every counter from the tables.

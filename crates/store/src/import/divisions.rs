@@ -508,6 +508,8 @@ pub fn apply(
     }
 
     conn.tx(|c| {
+        // First in the transaction: a nation's import changes ~75,000 counters.
+        let counters = crate::rollup::lock(c)?;
         let mut report = Report {
             read: records.len() as u64,
             ..Report::default()
@@ -585,7 +587,7 @@ pub fn apply(
         } else {
             insert(c)?
         };
-        deltas.flush(c)?;
+        deltas.flush_locked(c, &counters)?;
         if report.inserted > 0 || report.renamed > 0 || !report.ended.is_empty() {
             let after = serde_json::to_value(&report).expect("plain struct");
             let scope = records
