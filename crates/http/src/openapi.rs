@@ -151,6 +151,8 @@ pub fn document() -> Value {
                 "get": op("党组织及其支部工作条例检查结果", "orgs", json!([id()]), None, "200", ok("党组织", reference("OrgWithFindings"))),
                 "patch": op("修改党组织", "orgs", json!([id()]), Some("OrgChange"), "200", ok("党组织", reference("Org")))
             },
+            "/workbench": { "get": op("工作台：本账号的待办，按类分组，逾期在前", "workbench", json!([]), None, "200", ok("待办", reference("Workbench"))) },
+            "/workbench/count": { "get": op("工作台待办数（页头角标）", "workbench", json!([]), None, "200", ok("待办数", object(&["pending", "overdue"], json!({ "pending": { "type": "integer" }, "overdue": { "type": "integer" } })))) },
             "/orgs/{id}/rollup": { "get": op("沿党组织体系的下辖统计：本组织及各下级组织（领导某区划的组织取该区划统计）", "orgs", json!([id()]), None, "200", ok("统计", reference("OrgTree"))) },
             "/orgs/{id}/activities": { "post": op("登记组织生活", "orgs", json!([id()]), Some("NewActivity"), "201", ok("活动", reference("Created"))) },
             "/members": {
@@ -218,6 +220,15 @@ pub fn document() -> Value {
                     "id": { "type": "integer" }, "name": { "type": "string" }, "kind": enumeration(&kinds), "territory": code(),
                     "parent_id": nullable(json!({ "type": "integer" })), "committee_size": { "type": "integer" },
                     "term_start": nullable(date()), "term_end": nullable(date()), "version": { "type": "integer" } })),
+                "Workbench": object(&["pending", "overdue", "groups"], json!({
+                    "pending": { "type": "integer" }, "overdue": { "type": "integer" },
+                    "groups": { "type": "array", "items": object(&["key", "label", "count", "overdue", "breakdown", "lines"], json!({
+                        "key": { "type": "string" }, "label": { "type": "string" },
+                        "count": { "type": "integer" }, "overdue": { "type": "integer" },
+                        "breakdown": { "type": "array", "items": { "type": "array", "prefixItems": [{ "type": "string" }, { "type": "integer" }] } },
+                        "lines": { "type": "array", "items": object(&["title", "overdue", "href"], json!({
+                            "title": { "type": "string" }, "place": nullable(json!({ "type": "string" })),
+                            "due": nullable(json!({ "type": "string" })), "overdue": { "type": "boolean" }, "href": { "type": "string" } })) } })) } })),
                 "OrgFigures": object(&["members_total", "members", "orgs", "units_total"], json!({
                     "leads": nullable(code()),
                     "members_total": { "type": "integer" },

@@ -24,6 +24,7 @@ pub mod sql;
 pub mod street;
 pub mod territory;
 pub mod unit;
+pub mod workbench;
 
 pub use db::{Conn, Db, DbError, Engine, Keys};
 pub use error::{StoreError, StoreResult};

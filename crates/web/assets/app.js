@@ -22,6 +22,25 @@
     });
   }
 
+  // The header's pending count, kept current without a reload: on load, every minute,
+  // and whenever the tab comes back into view.
+  function pendingBadge() {
+    var badge = document.getElementById("pending-badge");
+    if (!badge) return;
+    function refresh() {
+      getJSON("/api/v1/workbench/count").then(function (c) {
+        badge.querySelector(".n").textContent = String(c.pending);
+        badge.classList.toggle("late", c.overdue > 0);
+        badge.setAttribute("data-pending", String(c.pending));
+      }, function () {});
+    }
+    refresh();
+    setInterval(refresh, 60000);
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden) refresh();
+    });
+  }
+
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); });
@@ -153,7 +172,7 @@
     }
   }
 
-  function start() { drawCharts(); startTree(); startReport(); }
+  function start() { drawCharts(); startTree(); startReport(); pendingBadge(); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

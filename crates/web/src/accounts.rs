@@ -17,7 +17,7 @@ use datong_store::sql::Page;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-fn role_label(lang: Lang, r: Role) -> &'static str {
+pub fn role_label(lang: Lang, r: Role) -> &'static str {
     match r {
         Role::City => lang.pick("市委组织部", "City"),
         Role::District => lang.pick("区（县）委", "District"),

@@ -32,15 +32,6 @@ pub struct Node {
     pub children: Vec<(Territory, Rollup)>,
 }
 
-pub async fn home(viewer: Viewer) -> Response {
-    let root = viewer
-        .caller
-        .assignments
-        .first()
-        .map_or_else(|| "CN".to_owned(), |a| a.scope.to_string());
-    axum::response::Redirect::to(&format!("/t/{root}")).into_response()
-}
-
 pub async fn load(app: &App, viewer: &Viewer, code: DivisionCode) -> Result<Node, ApiError> {
     let caller = viewer.caller.clone();
     app.run(move |c| {

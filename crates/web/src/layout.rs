@@ -33,6 +33,9 @@ pub fn page(
                     a.product href="/" { (t.product) }
                     a href={ "/lang/" (other) } { (t.other_language) }
                     @if let Some(v) = viewer {
+                        a #pending-badge href="/" title=(lang.pick("工作台待办", "Pending work")) {
+                            (lang.pick("待办", "Pending")) " " span.n { "…" }
+                        }
                         @if v.caller.may_set_city_wide().is_ok() {
                             a href="/accounts" { (lang.pick("账号与密钥", "Accounts and keys")) }
                         }

@@ -25,6 +25,7 @@ mod requests;
 mod roster;
 mod street;
 mod viewer;
+mod workbench;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -32,7 +33,7 @@ use datong_http::App;
 
 pub fn routes() -> Router<App> {
     Router::new()
-        .route("/", get(dashboard::home))
+        .route("/", get(workbench::show))
         .route("/login", get(login::show).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/lang/{lang}", get(login::language))

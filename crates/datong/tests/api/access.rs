@@ -382,6 +382,9 @@ async fn no_token_no_data(app: TestApp) {
         "/api/v1/members",
         "/api/v1/territories/1402",
         "/api/v1/orgs/1",
+        "/api/v1/orgs/1/rollup",
+        "/api/v1/workbench",
+        "/api/v1/workbench/count",
     ] {
         let r = app.get("nobody", path).await;
         assert_eq!(r.status, 401, "{path}");

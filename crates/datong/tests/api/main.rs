@@ -28,3 +28,4 @@ mod streets;
 mod towns;
 mod transactions;
 mod webdriver;
+mod workbench;

@@ -113,7 +113,11 @@ async fn pages_show_the_viewers_subtree_only(engine: Engine) {
     let r = b.log_in("city").await;
     assert_eq!((r.status, r.location.as_deref()), (303, Some("/")));
     let r = b.get("/").await;
-    assert_eq!(r.location.as_deref(), Some("/t/1402"));
+    assert_eq!(r.status, 200, "every role lands on its 工作台");
+    assert!(
+        r.body.contains("工作台") && r.body.contains("href=\"/t/1402\""),
+        "with the way to its places"
+    );
     let r = b.get("/t/1402").await;
     assert_eq!(r.status, 200);
     for expected in [

@@ -10,6 +10,7 @@ pub mod session;
 pub mod streets;
 pub mod territories;
 pub mod units;
+pub mod workbench;
 
 use crate::app::App;
 use axum::Router;
@@ -29,6 +30,7 @@ pub fn routes() -> Router<App> {
         .merge(projects::routes())
         .merge(streets::routes())
         .merge(requests::routes())
+        .merge(workbench::routes())
 }
 
 /// Paging parameters: `limit` (1–500, default 50) and `offset`. Each list's query struct
