@@ -421,6 +421,28 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
             json!({ "post": op("接收单位报告办结", "duties", json!([id()]), None, "200", ok("接收记录", reference("TaskTarget"))) }),
         ),
         (
+            "/task-targets/{id}",
+            json!({ "get": op("任务接收记录：签收、佐证材料、评价，及本账号可办的步骤", "duties", json!([id()]), None, "200", ok("接收记录", reference("TaskTargetView"))) }),
+        ),
+        (
+            "/task-targets/{id}/sign",
+            json!({ "post": op("接收单位签收任务", "duties", json!([id()]), None, "200", ok("接收记录", reference("TaskTargetView"))) }),
+        ),
+        (
+            "/task-targets/{id}/evidence",
+            json!({ "post": { "summary": "上传任务佐证材料：请求体为文件本身，按内容识别类型（PDF、JPEG、PNG、Word/Excel），不超过 10 MB", "tags": ["duties"],
+            "parameters": [id(), required(p("name", "query", text(200)))],
+            "requestBody": { "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+            "responses": { "201": ok("佐证", reference("Evidence")), "401": ok("错误", reference("Error")), "403": ok("错误", reference("Error")), "404": ok("错误", reference("Error")),
+                "409": ok("已办结", reference("Error")), "413": ok("文件过大", reference("Error")), "422": ok("类型不符", reference("Error")) } } }),
+        ),
+        (
+            "/task-evidence/{id}",
+            json!({ "get": { "summary": "下载任务佐证材料", "tags": ["duties"], "parameters": [id()],
+            "responses": { "200": { "description": "文件", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+                "401": ok("错误", reference("Error")), "404": ok("错误", reference("Error")) } } }),
+        ),
+        (
             "/admissions",
             json!({
             "get": op("清单外事项准入申请", "duties", with_paging(vec![p("territory", "query", code()), p("stage", "query", stages.clone())]), None, "200", ok("准入申请", list_of("Admission"))),
@@ -550,6 +572,14 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
             "id": integer(), "task_id": integer(), "territory": code(), "territory_name": string(), "item_id": nullable(integer()), "due": date(),
             "status": statuses, "done_at": nullable(string()) }),
             ),
+        ),
+        (
+            "TaskTargetView",
+            json!({ "allOf": [reference("TaskTarget"), object(&["sender", "detail", "evidence_required", "files", "may_work", "may_rate"], json!({
+                "sender": string(), "detail": string(), "evidence_required": string(),
+                "signed_at": nullable(string()), "signed_by": nullable(string()), "rating": nullable(integer()),
+                "files": { "type": "array", "items": reference("Evidence") },
+                "may_work": { "type": "boolean" }, "may_rate": { "type": "boolean" } }))] }),
         ),
         (
             "TaskRefusal",

@@ -43,6 +43,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(13, "0013_centre_keeper"),
     migration!(14, "0014_kind_counters", Some(recount)),
     migration!(15, "0015_holders"),
+    migration!(16, "0016_task_work"),
 ];
 
 /// Counts the territories again by kind (before 0014 they counted by level alone).

@@ -130,8 +130,8 @@ fn admission(id: &str) -> String {
 fn request(id: &str) -> String {
     format!("/requests/{id}")
 }
-fn duties(code: &str) -> String {
-    format!("/t/{code}/duties")
+fn target(id: &str) -> String {
+    format!("/task-targets/{id}")
 }
 fn street(code: &str) -> String {
     format!("/t/{code}/street")
@@ -188,10 +188,10 @@ pub fn read(conn: &mut Conn, caller: &Caller) -> StoreResult<Workbench> {
             &Query {
                 key: "overdue_targets",
                 label: "逾期未完成的任务",
-                select: "tt.territory_code, tk.title, t.name",
+                select: "CAST(tt.id AS TEXT), tk.title, t.name",
                 due: "tt.due",
                 late_before: &today,
-                href: duties,
+                href: target,
             },
             &overdue_targets,
         )?;
@@ -337,10 +337,10 @@ pub fn read(conn: &mut Conn, caller: &Caller) -> StoreResult<Workbench> {
             &Query {
                 key: "tasks_received",
                 label: "收到待完成的任务",
-                select: "tt.territory_code, tk.title, t.name",
+                select: "CAST(tt.id AS TEXT), tk.title, t.name",
                 due: "tt.due",
                 late_before: &today,
-                href: duties,
+                href: target,
             },
             &|q| {
                 q.push(

@@ -121,7 +121,7 @@ pub async fn show(State(app): State<App>, viewer: Viewer, NodePath(code): NodePa
                 @for r in &received {
                     @let overdue = r.status == datong_domain::duty::TargetStatus::Open && r.due < today;
                     tr {
-                        td { (r.title) " " code { (r.category) } }
+                        td { a href={ "/task-targets/" (r.id) } { (r.title) } }
                         td { (r.territory_name) }
                         td.error[overdue] { (r.due) }
                         td { (lang.label(r.status.label(), r.status.as_str())) @if overdue { " · " span.error { (lang.pick("已逾期", "overdue")) } } }

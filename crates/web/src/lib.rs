@@ -24,6 +24,7 @@ mod report;
 mod requests;
 mod roster;
 mod street;
+mod target;
 mod viewer;
 mod workbench;
 
@@ -87,6 +88,14 @@ pub fn routes() -> Router<App> {
             "/t/{code}/admissions",
             get(admissions::show).post(admissions::file),
         )
+        .route("/task-targets/{id}", get(target::show))
+        .route("/task-targets/{id}/sign", post(target::sign))
+        .route("/task-targets/{id}/rating", post(target::rate))
+        .route(
+            "/task-targets/{id}/complete",
+            post(target::complete).layer(axum::extract::DefaultBodyLimit::max(target::MAX_BODY)),
+        )
+        .route("/task-evidence/{id}", get(target::download))
         .route("/admissions/{id}", get(admissions::show_one))
         .route("/admissions/{id}/opinion", post(admissions::answer))
         .route("/admissions/{id}/decision", post(admissions::decide))

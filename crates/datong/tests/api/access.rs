@@ -385,6 +385,8 @@ async fn no_token_no_data(app: TestApp) {
         "/api/v1/orgs/1/rollup",
         "/api/v1/workbench",
         "/api/v1/workbench/count",
+        "/api/v1/task-targets/1",
+        "/api/v1/task-evidence/1",
     ] {
         let r = app.get("nobody", path).await;
         assert_eq!(r.status, 401, "{path}");

@@ -232,7 +232,8 @@ crate::engines!(bad_backups_restore_nothing);
 /// What a backup taken before `0009_sealed` looked like: no blind index columns, no
 /// `data_key` table, and nothing later: no accounts bound to records (0010), no
 /// `audit_key` (0011), no organisation's end reason (0012), no 党员中心户 keepers (0013),
-/// lists held by level and one office template, the streets' (0015).
+/// lists held by level and one office template, the streets' (0015), no signing for a
+/// task nor its evidence (0016).
 fn before_sealing(lines: &[String]) -> Vec<String> {
     let added = [
         ("member", "id_number_blind"),
@@ -241,6 +242,8 @@ fn before_sealing(lines: &[String]) -> Vec<String> {
         ("role_assignment", "unit_id"),
         ("party_org", "end_reason"),
         ("office_template", "holder"),
+        ("task_target", "signed_at"),
+        ("task_target", "signed_by"),
     ];
     let mut out = Vec::new();
     let (mut skip, mut drop_at, mut dropped) = (false, Vec::new(), 0);
@@ -256,7 +259,10 @@ fn before_sealing(lines: &[String]) -> Vec<String> {
                 }
             }
         } else if let Some(table) = v.get("table").and_then(|t| t.as_str()).map(str::to_owned) {
-            skip = matches!(table.as_str(), "data_key" | "audit_key" | "centre_keeper");
+            skip = matches!(
+                table.as_str(),
+                "data_key" | "audit_key" | "centre_keeper" | "task_evidence"
+            );
             let columns = v["columns"].as_array_mut().unwrap();
             town_at = (table == "office_template")
                 .then(|| columns.iter().position(|c| c == "holder"))

@@ -1298,3 +1298,179 @@ async fn the_admission_form_shows_a_refusal_at_its_field_and_hides_other_distric
     assert_eq!(r.status().as_u16(), 404);
     assert_eq!(count(&app, "admission"), 0);
 }
+
+/// A page in one browser session (its forms carry that session's CSRF token).
+async fn page_in(http: &reqwest::Client, cookie: &str, app: &TestApp, path: &str) -> String {
+    http.get(format!("{}{path}", app.base))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// A task's loop closed by the roles that own each step, through the API and the pages:
+/// the street signs for it, uploads its evidence and reports it done in one form; the
+/// district that sent it rates the work. Each page shows only the steps its viewer may
+/// take, and says what was done.
+async fn a_task_is_signed_for_done_with_evidence_and_rated(app: TestApp) {
+    load_catalogue(&app);
+    let r = app
+        .post(
+            "district",
+            "/api/v1/tasks",
+            task("urban.sanitation", "urban_management", &[STREET]),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.body["targets"][0]["id"].as_i64().unwrap();
+    let view = |who: &'static str| {
+        let app = &app;
+        async move { app.get(who, &format!("/api/v1/task-targets/{id}")).await }
+    };
+    let v = view("street").await;
+    assert_eq!(v.status, 200, "{}", v.body);
+    assert_eq!(
+        (&v.body["may_work"], &v.body["may_rate"]),
+        (&json!(true), &json!(false))
+    );
+    let v = view("district").await.body;
+    assert_eq!(
+        v["may_work"], false,
+        "the sender does not work the street's task"
+    );
+    assert_eq!(view("dept_b").await.status, 404);
+
+    let sign = app
+        .post(
+            "street",
+            &format!("/api/v1/task-targets/{id}/sign"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (sign.status, sign.body["signed_by"].as_str()),
+        (200, Some("street")),
+        "{}",
+        sign.body
+    );
+    let again = app
+        .post(
+            "street",
+            &format!("/api/v1/task-targets/{id}/sign"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(again.status, 409);
+    assert_eq!(
+        app.post(
+            "district",
+            &format!("/api/v1/task-targets/{id}/sign"),
+            json!({})
+        )
+        .await
+        .status,
+        403
+    );
+    let refused = app
+        .raw(
+            "street",
+            "POST",
+            &format!("/api/v1/task-targets/{id}/evidence?name=a.txt"),
+            "application/octet-stream",
+            "not a document",
+        )
+        .await;
+    assert_eq!(
+        (refused.status, &refused.body["error"]["code"]),
+        (422, &json!("evidence_refused"))
+    );
+
+    // The pages: the street's shows 办结 with its upload, not 评价.
+    let (status, page) = app.page("street", &format!("/task-targets/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("id=\"complete\"")
+            && !page.contains("id=\"rate\"")
+            && !page.contains("id=\"sign\""),
+        "{page}"
+    );
+    let (http, cookie) = web_session(&app, "street").await;
+    let csrf = csrf_of(&page_in(&http, &cookie, &app, &format!("/task-targets/{id}")).await);
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf)
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"%PDF-1.7 synthetic".to_vec())
+                .file_name("巡查台账.pdf"),
+        );
+    let r = http
+        .post(format!("{}/task-targets/{id}/complete", app.base))
+        .header("cookie", &cookie)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.headers()["location"],
+        format!("/task-targets/{id}?ok=done").as_str()
+    );
+    let (_, page) = app
+        .page("street", &format!("/task-targets/{id}?ok=done"))
+        .await;
+    assert!(
+        page.contains("已办结")
+            && page.contains("巡查台账.pdf")
+            && !page.contains("id=\"complete\""),
+        "{page}"
+    );
+
+    // The district rates it, once.
+    let (_, page) = app.page("district", &format!("/task-targets/{id}")).await;
+    assert!(page.contains("id=\"rate\""), "{page}");
+    let (http, cookie) = web_session(&app, "district").await;
+    let csrf = csrf_of(&page_in(&http, &cookie, &app, &format!("/task-targets/{id}")).await);
+    let r = http
+        .post(format!("{}/task-targets/{id}/rating", app.base))
+        .header("cookie", &cookie)
+        .form(&[("csrf_token", csrf.as_str()), ("rating", "5")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["location"],
+        format!("/task-targets/{id}?ok=rated").as_str()
+    );
+    let v = view("district").await.body;
+    assert_eq!(
+        (&v["rating"], &v["may_rate"], &v["status"]),
+        (&json!(5), &json!(false), &json!("done"))
+    );
+    let file = v["files"][0]["id"].as_i64().unwrap();
+    let r = app
+        .raw(
+            "district",
+            "GET",
+            &format!("/api/v1/task-evidence/{file}"),
+            "text/plain",
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        app.raw(
+            "dept_b",
+            "GET",
+            &format!("/api/v1/task-evidence/{file}"),
+            "text/plain",
+            ""
+        )
+        .await
+        .status,
+        404
+    );
+}
+both!(a_task_is_signed_for_done_with_evidence_and_rated);

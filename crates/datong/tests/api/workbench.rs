@@ -142,7 +142,7 @@ async fn each_role_lands_on_its_own_pending_work(mut app: TestApp) {
         )
         .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
-    let duties = format!("/t/{STREET}/duties");
+    let duties = format!("/task-targets/{}", r.body["targets"][0]["id"]);
     assert_eq!(
         group(&bench(&app, "street").await, "tasks_received").unwrap(),
         (1, 0, vec![duties.clone()])

@@ -17,6 +17,8 @@ use datong_domain::{DivisionCode, Level};
 use datong_store::duty::accountability::{self, Assessment, EscalationRow};
 use datong_store::duty::admission::{self, Admission, AdmissionDraft, AdmissionFilter};
 use datong_store::duty::list::{self, Item};
+use datong_store::duty::project::EvidenceInfo;
+use datong_store::duty::target::{self, TargetView};
 use datong_store::duty::task::{self, Target, TargetFilter, Task, TaskDraft};
 use datong_store::job::{self, Job};
 use serde::{Deserialize, Serialize};
@@ -34,6 +36,13 @@ pub fn routes() -> Router<App> {
         .route("/territories/{code}/oversight", get(oversight))
         .route("/tasks/{id}", get(task_one))
         .route("/task-targets", get(targets))
+        .route("/task-targets/{id}", get(target_one))
+        .route("/task-targets/{id}/sign", post(sign))
+        .route(
+            "/task-targets/{id}/evidence",
+            post(attach).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/task-evidence/{id}", get(download))
         .route("/task-targets/{id}/complete", post(complete))
         .route("/admissions", get(admissions).post(file))
         .route("/admissions/{id}", get(admission_one))
@@ -270,6 +279,50 @@ async fn targets(
             .await?,
         page,
     )))
+}
+
+async fn target_one(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+) -> ApiResult<Json<TargetView>> {
+    Ok(Json(app.run(move |c| target::get(c, &caller, id)).await?))
+}
+
+/// 签收: the receiver takes the task on.
+async fn sign(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+) -> ApiResult<Json<TargetView>> {
+    Ok(Json(app.run(move |c| target::sign(c, &caller, id)).await?))
+}
+
+/// 佐证材料: one file, the raw body, named by `name`.
+async fn attach(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+    QueryParams(q): QueryParams<super::projects::FileQuery>,
+    body: axum::body::Body,
+) -> ApiResult<(StatusCode, Json<EvidenceInfo>)> {
+    let bytes = super::projects::evidence_body(body).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            app.run(move |c| target::attach(c, &caller, id, &q.name, bytes))
+                .await?,
+        ),
+    ))
+}
+
+async fn download(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+) -> ApiResult<axum::response::Response> {
+    let (name, content_type, bytes) = app.run(move |c| target::file(c, &caller, id)).await?;
+    Ok(super::projects::attachment(&name, content_type, bytes))
 }
 
 async fn complete(

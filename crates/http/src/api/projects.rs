@@ -123,18 +123,13 @@ async fn report(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FileQuery {
-    name: String,
+pub(super) struct FileQuery {
+    pub(super) name: String,
 }
 
-async fn attach(
-    State(app): State<App>,
-    Authenticated(caller): Authenticated,
-    PathParam(id): PathParam<i64>,
-    QueryParams(q): QueryParams<FileQuery>,
-    body: Body,
-) -> ApiResult<(StatusCode, Json<EvidenceInfo>)> {
-    let bytes = axum::body::to_bytes(body, MAX_EVIDENCE_BYTES)
+/// An evidence file from a request's raw body, refused whole past 10 MB.
+pub(super) async fn evidence_body(body: Body) -> ApiResult<Vec<u8>> {
+    Ok(axum::body::to_bytes(body, MAX_EVIDENCE_BYTES)
         .await
         .map_err(|_| {
             ApiError::new(
@@ -144,7 +139,40 @@ async fn attach(
             )
             .field("body")
         })?
-        .to_vec();
+        .to_vec())
+}
+
+/// A stored file as a download: never rendered in place, its name kept whatever script.
+pub fn attachment(name: &str, content_type: String, bytes: Vec<u8>) -> Response {
+    let disposition = format!(
+        "attachment; filename*=UTF-8''{}",
+        name.bytes()
+            .map(|b| if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            })
+            .collect::<String>()
+    );
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn attach(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+    QueryParams(q): QueryParams<FileQuery>,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<EvidenceInfo>)> {
+    let bytes = evidence_body(body).await?;
     Ok((
         StatusCode::CREATED,
         Json(
@@ -160,25 +188,7 @@ async fn download(
     PathParam(id): PathParam<i64>,
 ) -> ApiResult<Response> {
     let (name, content_type, bytes) = app.run(move |c| project::evidence(c, &caller, id)).await?;
-    let disposition = format!(
-        "attachment; filename*=UTF-8''{}",
-        name.bytes()
-            .map(|b| if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            })
-            .collect::<String>()
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(attachment(&name, content_type, bytes))
 }
 
 async fn of_node(

@@ -5,4 +5,5 @@ pub mod admission;
 pub mod list;
 pub mod oversight;
 pub mod project;
+pub mod target;
 pub mod task;

@@ -374,17 +374,17 @@ pub fn report(
     get(conn, caller, project)
 }
 
-/// Attaches a file to a milestone: its kind told by its bytes, its size bounded.
-pub fn attach(
-    conn: &mut Conn,
-    caller: &Caller,
-    milestone: i64,
-    file_name: &str,
-    bytes: Vec<u8>,
-) -> StoreResult<EvidenceInfo> {
-    let project = milestone_project(conn, milestone)?;
-    writable_project(conn, caller, project)?;
-    let kind = rules::evidence_kind(&bytes).map_err(|e| StoreError::Refused {
+/// An evidence file checked before it is stored: its name cleaned, its kind told by its
+/// bytes, its SM3 digest.
+pub(crate) struct Prepared {
+    pub name: String,
+    pub kind: rules::EvidenceKind,
+    pub size: i64,
+    pub digest: String,
+}
+
+pub(crate) fn prepare(file_name: &str, bytes: &[u8]) -> StoreResult<Prepared> {
+    let kind = rules::evidence_kind(bytes).map_err(|e| StoreError::Refused {
         code: "evidence_refused",
         message: e.to_string(),
         details: serde_json::Value::Null,
@@ -400,9 +400,32 @@ pub fn attach(
     }
     let digest = {
         use sm3::Digest;
-        hex::encode(sm3::Sm3::digest(&bytes))
+        hex::encode(sm3::Sm3::digest(bytes))
     };
-    let size = bytes.len() as i64;
+    Ok(Prepared {
+        name,
+        kind,
+        size: bytes.len() as i64,
+        digest,
+    })
+}
+
+/// Attaches a file to a milestone: its kind told by its bytes, its size bounded.
+pub fn attach(
+    conn: &mut Conn,
+    caller: &Caller,
+    milestone: i64,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> StoreResult<EvidenceInfo> {
+    let project = milestone_project(conn, milestone)?;
+    writable_project(conn, caller, project)?;
+    let Prepared {
+        name,
+        kind,
+        size,
+        digest,
+    } = prepare(file_name, &bytes)?;
     let id = conn.tx(|c| {
         let id = c
             .query_one(

@@ -350,6 +350,20 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Task> {
     read(conn, caller, id)
 }
 
+/// One receiving end the caller sees: in its scope, or sent by its department.
+pub fn target(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Target> {
+    let mut q = Sql::new(&format!(
+        "SELECT {TARGET_COLUMNS} {TARGET_FROM} WHERE tt.id = "
+    ));
+    q.bind(id)
+        .and_visible("tt.territory_code", caller, None, &sent(caller));
+    target_from_row(
+        &conn
+            .query_opt(&q.text, &q.params)?
+            .ok_or(StoreError::NotFound)?,
+    )
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct TargetFilter {
     pub territory: Option<DivisionCode>,

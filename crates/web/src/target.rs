@@ -1,0 +1,254 @@
+//! `/task-targets/{id}`: one task as its receiver works it and its sender sees it — what
+//! was asked, the due date, 签收, 佐证材料 with 办结 (the files and the report in one form),
+//! and the sender's 评价. Only the steps the viewer may take are shown; each ends with a
+//! message saying what was done.
+
+use crate::layout::{failure, page};
+use crate::paths::IdPath;
+use crate::viewer::Viewer;
+use axum::Form;
+use axum::extract::{Multipart, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use datong_domain::duty::TargetStatus;
+use datong_domain::project::MAX_EVIDENCE_BYTES;
+use datong_http::App;
+use datong_http::error::ApiError;
+use datong_store::duty::target::{self, TargetView};
+use datong_store::duty::{accountability, task};
+use maud::html;
+use serde::Deserialize;
+
+/// The largest form: a handful of evidence files.
+pub const MAX_BODY: usize = 4 * MAX_EVIDENCE_BYTES;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Done {
+    ok: String,
+}
+
+fn message(ok: &str, lang: crate::i18n::Lang) -> Option<&'static str> {
+    match ok {
+        "signed" => Some(lang.pick("已签收。", "Signed for.")),
+        "done" => Some(lang.pick(
+            "已办结，佐证材料已上传。",
+            "Reported done with its evidence.",
+        )),
+        "rated" => Some(lang.pick("评价已保存。", "Rating saved.")),
+        _ => None,
+    }
+}
+
+async fn render(
+    app: &App,
+    viewer: &Viewer,
+    id: i64,
+    ok: &str,
+    error: Option<ApiError>,
+) -> Response {
+    let caller = viewer.caller.clone();
+    let view = match app.run(move |c| target::get(c, &caller, id)).await {
+        Ok(v) => v,
+        Err(e) => return failure(viewer.lang, e),
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    (status, page_of(viewer, &view, ok, error.as_ref())).into_response()
+}
+
+fn page_of(
+    viewer: &Viewer,
+    v: &TargetView,
+    ok: &str,
+    error: Option<&ApiError>,
+) -> axum::response::Html<String> {
+    let lang = viewer.lang;
+    let t = &v.target;
+    let today = viewer.caller.today();
+    let overdue = t.status == TargetStatus::Open && t.due < today;
+    let body = html! {
+        nav.crumbs { a href={ "/t/" (t.territory) "/duties" } { (t.territory_name) } " › " span { (t.title) } }
+        h1 { (t.title) }
+        @if let Some(m) = message(ok, lang) { p.ok role="status" { (m) } }
+        @if let Some(e) = error { p.error role="alert" { (e.message) } }
+        dl.facts {
+            dt { (lang.pick("下达单位", "Sent by")) } dd { (v.sender) }
+            dt { (lang.pick("接收单位", "Receiver")) } dd { (t.territory_name) }
+            dt { (lang.pick("完成时限", "Due")) } dd.error[overdue] { (t.due) @if overdue { " " (lang.pick("已逾期", "overdue")) } }
+            dt { (lang.pick("状态", "Status")) } dd { (lang.label(t.status.label(), t.status.as_str())) }
+            dt { (lang.pick("签收", "Signed for")) } dd { (v.signed_at.as_deref().and_then(|a| a.get(..10)).unwrap_or("—")) }
+            dt { (lang.pick("须提交的佐证材料", "Evidence asked for")) } dd { (v.evidence_required) }
+            @if !v.detail.is_empty() { dt { (lang.pick("任务说明", "Detail")) } dd { (v.detail) } }
+            @if let Some(r) = v.rating { dt { (lang.pick("评价", "Rating")) } dd { (r) " / 5" } }
+        }
+        h2 { (lang.pick("佐证材料", "Evidence")) }
+        ul #files {
+            @for f in &v.files { li { a href={ "/task-evidence/" (f.id) } { (f.file_name) } " " span.muted { (f.uploaded_at.get(..10).unwrap_or("")) } } }
+            @if v.files.is_empty() { li.muted { (lang.pick("尚未上传", "None yet")) } }
+        }
+        @if v.may_work && v.signed_at.is_none() {
+            form #sign method="post" action={ "/task-targets/" (t.id) "/sign" } {
+                input type="hidden" name="csrf_token" value=(viewer.csrf);
+                button.primary type="submit" { (lang.pick("签收", "Sign for it")) }
+            }
+        }
+        @if v.may_work {
+            form #complete method="post" action={ "/task-targets/" (t.id) "/complete" } enctype="multipart/form-data" {
+                input type="hidden" name="csrf_token" value=(viewer.csrf);
+                label { (lang.pick("佐证材料（PDF、图片、Word、Excel，每个不超过 10 MB）", "Evidence (PDF, pictures, Word, Excel; 10 MB each)"))
+                    input type="file" name="file" multiple required accept=".pdf,.jpg,.jpeg,.png,.docx,.xlsx"; }
+                button.primary type="submit" { (lang.pick("上传并办结", "Upload and report done")) }
+            }
+        }
+        @if v.may_rate {
+            form #rate method="post" action={ "/task-targets/" (t.id) "/rating" } {
+                input type="hidden" name="csrf_token" value=(viewer.csrf);
+                label { (lang.pick("办结质量", "Quality of the work"))
+                    select name="rating" required {
+                        @for (n, zh, en) in [(5, "5 优秀", "5 excellent"), (4, "4 良好", "4 good"), (3, "3 合格", "3 fair"), (2, "2 较差", "2 poor"), (1, "1 差", "1 bad")] {
+                            option value=(n) { (lang.pick(zh, en)) }
+                        }
+                    }
+                }
+                button.primary type="submit" { (lang.pick("评价", "Rate")) }
+            }
+        }
+    };
+    page(lang, Some(viewer), &t.title, false, body)
+}
+
+pub async fn show(
+    State(app): State<App>,
+    viewer: Viewer,
+    IdPath(id): IdPath,
+    Query(d): Query<Done>,
+) -> Response {
+    render(&app, &viewer, id, &d.ok, None).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct StepForm {
+    csrf_token: String,
+    rating: String,
+}
+
+pub async fn sign(
+    State(app): State<App>,
+    viewer: Viewer,
+    IdPath(id): IdPath,
+    Form(f): Form<StepForm>,
+) -> Response {
+    if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {
+        return r;
+    }
+    let caller = viewer.caller.clone();
+    match app.run(move |c| target::sign(c, &caller, id)).await {
+        Ok(_) => Redirect::to(&format!("/task-targets/{id}?ok=signed")).into_response(),
+        Err(e) => render(&app, &viewer, id, "", Some(e)).await,
+    }
+}
+
+pub async fn rate(
+    State(app): State<App>,
+    viewer: Viewer,
+    IdPath(id): IdPath,
+    Form(f): Form<StepForm>,
+) -> Response {
+    if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {
+        return r;
+    }
+    let Ok(rating) = f.rating.parse::<u8>() else {
+        return render(
+            &app,
+            &viewer,
+            id,
+            "",
+            Some(ApiError::invalid("rating", "请选择评分")),
+        )
+        .await;
+    };
+    let caller = viewer.caller.clone();
+    match app
+        .run(move |c| accountability::rate(c, &caller, id, rating))
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/task-targets/{id}?ok=rated")).into_response(),
+        Err(e) => render(&app, &viewer, id, "", Some(e)).await,
+    }
+}
+
+/// 办结: the files are attached and the work reported done in one transaction: a bad file
+/// leaves nothing behind.
+pub async fn complete(
+    State(app): State<App>,
+    viewer: Viewer,
+    IdPath(id): IdPath,
+    mut m: Multipart,
+) -> Response {
+    let (mut csrf, mut files) = (String::new(), Vec::new());
+    loop {
+        match m.next_field().await {
+            Ok(Some(field)) => match field.name() {
+                Some("csrf_token") => csrf = field.text().await.unwrap_or_default(),
+                Some("file") => {
+                    let name = field.file_name().unwrap_or("").to_owned();
+                    match field.bytes().await {
+                        Ok(b) if b.len() <= MAX_EVIDENCE_BYTES => {
+                            if !b.is_empty() {
+                                files.push((name, b.to_vec()));
+                            }
+                        }
+                        _ => {
+                            let e = ApiError::invalid("file", "每个文件不超过 10 MB");
+                            return render(&app, &viewer, id, "", Some(e)).await;
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => {
+                let e = ApiError::invalid("file", "上传未完成，请重试");
+                return render(&app, &viewer, id, "", Some(e)).await;
+            }
+        }
+    }
+    if let Some(r) = viewer.csrf_refusal(&csrf) {
+        return r;
+    }
+    if files.is_empty() {
+        let e = ApiError::invalid("file", "请上传佐证材料");
+        return render(&app, &viewer, id, "", Some(e)).await;
+    }
+    let caller = viewer.caller.clone();
+    let done = app
+        .run(move |c| {
+            c.tx(|c| {
+                for (name, bytes) in files {
+                    target::attach(c, &caller, id, &name, bytes)?;
+                }
+                task::complete(c, &caller, id)
+            })
+        })
+        .await;
+    match done {
+        Ok(_) => Redirect::to(&format!("/task-targets/{id}?ok=done")).into_response(),
+        Err(e) => render(&app, &viewer, id, "", Some(e)).await,
+    }
+}
+
+/// A task's evidence file, for whoever sees the task there.
+pub async fn download(State(app): State<App>, viewer: Viewer, IdPath(id): IdPath) -> Response {
+    let caller = viewer.caller.clone();
+    match app.run(move |c| target::file(c, &caller, id)).await {
+        Ok((name, content_type, bytes)) => {
+            datong_http::api::projects::attachment(&name, content_type, bytes)
+        }
+        Err(e) => failure(viewer.lang, e),
+    }
+}
