@@ -73,7 +73,7 @@ fn page_of(
     let body = html! {
         nav.crumbs { a href={ "/t/" (t.territory) "/duties" } { (t.territory_name) } " › " span { (t.title) } }
         h1 { (t.title) }
-        @if let Some(m) = message(ok, lang) { p.ok role="status" { (m) } }
+        @if let Some(m) = message(ok, lang) { p.notice role="status" { (m) } }
         @if let Some(e) = error { p.error role="alert" { (e.message) } }
         dl.facts {
             dt { (lang.pick("下达单位", "Sent by")) } dd { (v.sender) }
