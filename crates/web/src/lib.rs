@@ -80,6 +80,11 @@ pub fn routes() -> Router<App> {
         .route("/t/{code}/duties", get(duties::show))
         .route("/t/{code}/oversight", get(oversight::show))
         .route("/t/{code}/street", get(street::show))
+        .route("/t/{code}/summonses", post(street::summon))
+        .route(
+            "/t/{code}/summonses/{id}/{department}/{step}",
+            post(street::respond),
+        )
         .route(
             "/t/{code}/tasks/new",
             get(duties::new_form).post(duties::send),

@@ -7,16 +7,61 @@ use crate::dashboard::{crumbs, head, tabs};
 use crate::layout::{failure, page};
 use crate::paths::NodePath;
 use crate::viewer::Viewer;
-use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
 use datong_domain::division::Kind;
+use datong_domain::{DivisionCode, Role};
 use datong_http::App;
+use datong_http::error::ApiError;
 use datong_store::duty::project;
 use datong_store::sql::Page;
 use datong_store::street::{powers, structure};
-use maud::html;
+use maud::{Markup, html};
+use serde::Deserialize;
 
-pub async fn show(State(app): State<App>, viewer: Viewer, NodePath(code): NodePath) -> Response {
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Done {
+    ok: String,
+}
+
+fn message(ok: &str, lang: crate::i18n::Lang) -> Option<&'static str> {
+    match ok {
+        "summoned" => Some(lang.pick(
+            "已吹哨，所选部门须按时报到。",
+            "Summoned: the departments must report in time.",
+        )),
+        "report" => Some(lang.pick("已报到。", "Reported.")),
+        "resolve" => Some(lang.pick("已办结。", "Resolved.")),
+        _ => None,
+    }
+}
+
+/// A summoned department's 报到 or 办结, in its own row.
+fn respond_form(
+    viewer: &Viewer,
+    street: &DivisionCode,
+    id: i64,
+    department: i64,
+    step: &str,
+) -> Markup {
+    let lang = viewer.lang;
+    html! {
+        form.inline.respond method="post" action={ "/t/" (street) "/summonses/" (id) "/" (department) "/" (step) } {
+            input type="hidden" name="csrf_token" value=(viewer.csrf);
+            input name="text" maxlength="2000" required placeholder=(if step == "report" { lang.pick("报到情况", "What you will do") } else { lang.pick("办理结果", "What was done") });
+            button type="submit" { (if step == "report" { lang.pick("报到", "Report") } else { lang.pick("办结", "Resolve") }) }
+        }
+    }
+}
+
+pub async fn show(
+    State(app): State<App>,
+    viewer: Viewer,
+    NodePath(code): NodePath,
+    Query(done): Query<Done>,
+) -> Response {
     let caller = viewer.caller.clone();
     let loaded = app
         .run(move |c| {
@@ -31,6 +76,13 @@ pub async fn show(State(app): State<App>, viewer: Viewer, NodePath(code): NodePa
             let consultations = powers::consultations(c, &caller, &code, &page)?;
             let summonses = powers::summonses(c, &caller, &code, &page)?;
             let progress = project::of_node(c, &caller, &code)?;
+            // The district's departments, for the street's own staff to summon.
+            let departments = match code.parent() {
+                Some(d) if caller.acting_as(&[Role::Street], &code).as_ref() == Some(&code) => {
+                    powers::departments(c, &caller, &d)?
+                }
+                _ => Vec::new(),
+            };
             Ok((
                 node,
                 lineage,
@@ -39,15 +91,23 @@ pub async fn show(State(app): State<App>, viewer: Viewer, NodePath(code): NodePa
                 ratings,
                 consultations,
                 summonses,
-                progress,
+                (progress, departments),
             ))
         })
         .await;
-    let (node, lineage, offices, agencies, ratings, consultations, summonses, progress) =
-        match loaded {
-            Ok(x) => x,
-            Err(e) => return failure(viewer.lang, e),
-        };
+    let (
+        node,
+        lineage,
+        offices,
+        agencies,
+        ratings,
+        consultations,
+        summonses,
+        (progress, departments),
+    ) = match loaded {
+        Ok(x) => x,
+        Err(e) => return failure(viewer.lang, e),
+    };
     let (lang, t) = (viewer.lang, viewer.lang.text());
     let is_street = node.kind == Kind::Street;
     let yes_no = |late: bool| {
@@ -101,14 +161,41 @@ pub async fn show(State(app): State<App>, viewer: Viewer, NodePath(code): NodePa
                 }
             } }
             h2 { (lang.pick("吹哨报到", "Summonses")) }
+            @if let Some(m) = message(&done.ok, lang) { p.notice role="status" { (m) } }
+            @if !departments.is_empty() {
+                details #summon-box {
+                    summary { (lang.pick("发起吹哨", "Summon departments")) }
+                    form #summon method="post" action={ "/t/" (node.code) "/summonses" } {
+                        input type="hidden" name="csrf_token" value=(viewer.csrf);
+                        label { (lang.pick("事项", "Subject")) input name="subject" maxlength="100" required; }
+                        label { (lang.pick("情况说明", "What is needed")) textarea name="body" rows="3" maxlength="4000" required {} }
+                        fieldset {
+                            legend { (lang.pick("吹哨部门", "Departments")) }
+                            @for d in &departments {
+                                label.check { input type="checkbox" name="departments" value=(d.id); (d.name) }
+                            }
+                        }
+                        label { (lang.pick("报到时限", "Report by")) input type="date" name="report_by" required; }
+                        label { (lang.pick("办结时限", "Resolve by")) input type="date" name="resolve_by" required; }
+                        button.primary type="submit" { (lang.pick("吹哨", "Summon")) }
+                    }
+                }
+            }
             div.table-wrap { table #summonses {
                 thead { tr { th { (lang.pick("事项", "Subject")) } th { (lang.pick("部门", "Department")) } th { (lang.pick("报到", "Reported")) } th { (lang.pick("办结", "Resolved")) } } }
                 tbody {
                     @for s in &summonses {
                         @for d in &s.departments {
+                            @let mine = viewer.caller.own.departments.contains(&d.department_id);
                             tr { td { (s.subject) } td { (d.department) }
-                                 td.error[d.reported_late] { (d.reported_at.as_deref().and_then(|a| a.get(..10)).unwrap_or("—")) " " (yes_no(d.reported_late)) }
-                                 td.error[d.resolved_late] { (d.resolved_at.as_deref().and_then(|a| a.get(..10)).unwrap_or("—")) " " (yes_no(d.resolved_late)) } }
+                                 td.error[d.reported_late] {
+                                     (d.reported_at.as_deref().and_then(|a| a.get(..10)).unwrap_or("—")) " " (yes_no(d.reported_late))
+                                     @if mine && d.reported_at.is_none() { (respond_form(&viewer, &node.code, s.id, d.department_id, "report")) }
+                                 }
+                                 td.error[d.resolved_late] {
+                                     (d.resolved_at.as_deref().and_then(|a| a.get(..10)).unwrap_or("—")) " " (yes_no(d.resolved_late))
+                                     @if mine && d.reported_at.is_some() && d.resolved_at.is_none() { (respond_form(&viewer, &node.code, s.id, d.department_id, "resolve")) }
+                                 } }
                         }
                     }
                     @if summonses.is_empty() { tr { td colspan="4" { (t.none) } } }
@@ -136,4 +223,83 @@ pub async fn show(State(app): State<App>, viewer: Viewer, NodePath(code): NodePa
         body,
     )
     .into_response()
+}
+
+/// The street blows the whistle (发起吹哨) on the departments it ticks.
+pub async fn summon(
+    State(app): State<App>,
+    viewer: Viewer,
+    NodePath(code): NodePath,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    if let Some(r) = viewer.csrf_refusal(&get("csrf_token")) {
+        return r;
+    }
+    let date = |k: &str| get(k).parse::<chrono::NaiveDate>();
+    let (Ok(report_by), Ok(resolve_by)) = (date("report_by"), date("resolve_by")) else {
+        return failure(
+            viewer.lang,
+            ApiError::invalid("report_by", "请填写报到和办结时限"),
+        );
+    };
+    let draft = powers::SummonsDraft {
+        street: code.clone(),
+        subject: get("subject"),
+        body: get("body"),
+        departments: pairs
+            .iter()
+            .filter(|(k, _)| k == "departments")
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect(),
+        report_by,
+        resolve_by,
+    };
+    let caller = viewer.caller.clone();
+    match app.run(move |c| powers::summon(c, &caller, &draft)).await {
+        Ok(_) => Redirect::to(&format!("/t/{code}/street?ok=summoned#summonses")).into_response(),
+        Err(e) => failure(viewer.lang, e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RespondForm {
+    csrf_token: String,
+    text: String,
+}
+
+/// A summoned department's 报到 (`report`) or 办结 (`resolve`).
+pub async fn respond(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path((code, id, department, step)): Path<(String, i64, i64, String)>,
+    Form(f): Form<RespondForm>,
+) -> Response {
+    if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {
+        return r;
+    }
+    let Ok(code) = DivisionCode::parse(&code) else {
+        return failure(viewer.lang, ApiError::not_found());
+    };
+    let resolved = match step.as_str() {
+        "report" => false,
+        "resolve" => true,
+        _ => return failure(viewer.lang, ApiError::not_found()),
+    };
+    let caller = viewer.caller.clone();
+    let text = f.text.trim().chars().take(2000).collect::<String>();
+    match app
+        .run(move |c| powers::respond(c, &caller, id, department, resolved, &text))
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/t/{code}/street?ok={step}#summonses")).into_response(),
+        Err(e) => failure(viewer.lang, e),
+    }
 }

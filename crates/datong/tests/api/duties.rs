@@ -2,7 +2,7 @@
 //! scope of a department, and deadlines on a clock the test moves.
 
 use crate::both;
-use crate::helpers::{COMMUNITY_A, TestApp, system, web_session};
+use crate::helpers::{COMMUNITY_A, TestApp, page_in, system, web_session};
 use serde_json::{Value, json};
 
 const STREET: &str = "140213050";
@@ -1297,18 +1297,6 @@ async fn the_admission_form_shows_a_refusal_at_its_field_and_hides_other_distric
         .unwrap();
     assert_eq!(r.status().as_u16(), 404);
     assert_eq!(count(&app, "admission"), 0);
-}
-
-/// A page in one browser session (its forms carry that session's CSRF token).
-async fn page_in(http: &reqwest::Client, cookie: &str, app: &TestApp, path: &str) -> String {
-    http.get(format!("{}{path}", app.base))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
 }
 
 /// A task's loop closed by the roles that own each step, through the API and the pages:

@@ -346,6 +346,18 @@ pub async fn web_session(app: &TestApp, login: &str) -> (reqwest::Client, String
     (http, cookie)
 }
 
+/// A page in one browser session (its forms carry that session's CSRF token).
+pub async fn page_in(http: &reqwest::Client, cookie: &str, app: &TestApp, path: &str) -> String {
+    http.get(format!("{}{path}", app.base))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 impl TestApp {
     /// A page as `who` sees it in a browser, logged in through the form: status and body.
     pub async fn page(&self, who: &str, path: &str) -> (u16, String) {

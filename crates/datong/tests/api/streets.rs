@@ -394,3 +394,119 @@ async fn the_five_powers_each_belong_to_one_side(app: TestApp) {
         .body;
     assert_eq!(listed["items"][0]["id"], s);
 }
+
+/// 吹哨报到 in the pages, each step by its own side: the street summons from its page, the
+/// department reports and resolves from the same page, each with a message; neither sees
+/// the other's forms.
+async fn a_summons_is_answered_in_the_pages(app: TestApp) {
+    use crate::helpers::{page_in, web_session};
+    let dep = app
+        .post(
+            "district",
+            "/api/v1/departments",
+            json!({"district": "140213", "name": "平城区城市管理局", "logins": ["dept"]}),
+        )
+        .await;
+    assert_eq!(dep.status, 201, "{}", dep.body);
+    let dep = dep.body["id"].as_i64().unwrap();
+    let page = format!("/t/{STREET}/street");
+    let (_, dept_page) = app.page("dept", &page).await;
+    assert!(
+        !dept_page.contains("id=\"summon\""),
+        "only the street summons"
+    );
+
+    let (http, cookie) = web_session(&app, "street").await;
+    let street_page = page_in(&http, &cookie, &app, &page).await;
+    assert!(
+        street_page.contains("id=\"summon\"") && street_page.contains("平城区城市管理局"),
+        "{street_page}"
+    );
+    let token = csrf(&street_page);
+    let dep_id = dep.to_string();
+    let r = http
+        .post(format!("{}/t/{STREET}/summonses", app.base))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("subject", "背街小巷占道经营整治"),
+            ("body", "需城管、市场监管联合执法。"),
+            ("departments", dep_id.as_str()),
+            ("report_by", "2026-11-28"),
+            ("resolve_by", "2026-12-05"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let back = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        page_in(&http, &cookie, &app, &back)
+            .await
+            .contains("已吹哨")
+    );
+
+    // The department answers in its row, first 报到, then 办结.
+    let (http, cookie) = web_session(&app, "dept").await;
+    for (step, message) in [("report", "已报到"), ("resolve", "已办结")] {
+        let page = http
+            .get(format!("{}{page}", app.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let action = page
+            .split("action=\"")
+            .find(|a| a.contains(&format!("/{step}\"")))
+            .unwrap_or_else(|| panic!("a {step} form: {page}"))
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned();
+        let r = http
+            .post(format!("{}{action}", app.base))
+            .header("cookie", &cookie)
+            .form(&[
+                ("csrf_token", csrf(&page).as_str()),
+                ("text", "已派员到场。"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{step}");
+        let back = r.headers()["location"].to_str().unwrap().to_owned();
+        let after = http
+            .get(format!("{}{back}", app.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(after.contains(message), "{step}: {after}");
+    }
+    let s = app
+        .get("street", &format!("/api/v1/territories/{STREET}/summonses"))
+        .await
+        .body;
+    let row = &s["items"][0]["departments"][0];
+    assert!(
+        row["reported_at"].is_string() && row["resolved_at"].is_string(),
+        "{s}"
+    );
+}
+both!(a_summons_is_answered_in_the_pages);
+
+fn csrf(page: &str) -> String {
+    page.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}

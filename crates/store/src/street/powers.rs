@@ -91,6 +91,32 @@ pub fn add_department(
     })
 }
 
+/// The departments of a district the caller sees (for a street to name those it summons),
+/// by name; their accounts are not shown.
+pub fn departments(
+    conn: &mut Conn,
+    caller: &Caller,
+    district: &DivisionCode,
+) -> StoreResult<Vec<Department>> {
+    if district.level() != Level::District || !caller.places.sees_path_to(district) {
+        return Err(StoreError::NotFound);
+    }
+    conn.query(
+        "SELECT id, name FROM department WHERE district_code = $1 ORDER BY name",
+        params![district.as_path()],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(Department {
+            id: r.i64(0)?,
+            district: district.clone(),
+            name: r.str(1)?,
+            logins: Vec::new(),
+        })
+    })
+    .collect()
+}
+
 fn department_district(conn: &mut Conn, id: i64) -> StoreResult<DivisionCode> {
     code(
         &conn
