@@ -81,6 +81,8 @@ pub fn routes() -> Router<App> {
         .route("/t/{code}/oversight", get(oversight::show))
         .route("/t/{code}/street", get(street::show))
         .route("/t/{code}/summonses", post(street::summon))
+        .route("/t/{code}/agencies/{id}/rating", post(street::rate_agency))
+        .route("/t/{code}/consultations/{id}/answer", post(street::answer))
         .route(
             "/t/{code}/summonses/{id}/{department}/{step}",
             post(street::respond),

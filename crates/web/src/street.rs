@@ -11,6 +11,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use datong_domain::division::Kind;
+use datong_domain::street::Grade;
 use datong_domain::{DivisionCode, Role};
 use datong_http::App;
 use datong_http::error::ApiError;
@@ -34,6 +35,8 @@ fn message(ok: &str, lang: crate::i18n::Lang) -> Option<&'static str> {
         )),
         "report" => Some(lang.pick("已报到。", "Reported.")),
         "resolve" => Some(lang.pick("已办结。", "Resolved.")),
+        "rated" => Some(lang.pick("考核结果已保存。", "Rating saved.")),
+        "answered" => Some(lang.pick("已答复。", "Answered.")),
         _ => None,
     }
 }
@@ -110,6 +113,13 @@ pub async fn show(
     };
     let (lang, t) = (viewer.lang, viewer.lang.text());
     let is_street = node.kind == Kind::Street;
+    // The street's own staff: they rate its agencies' heads, this quarter.
+    let own_street = viewer
+        .caller
+        .acting_as(&[Role::Street], &node.code)
+        .as_ref()
+        == Some(&node.code);
+    let quarter = this_quarter(&viewer);
     let yes_no = |late: bool| {
         if late {
             lang.pick("逾期", "late")
@@ -121,6 +131,7 @@ pub async fn show(
         (crumbs(&lineage, &node))
         h1 { (node.name) " · " (if is_street { lang.pick("街道机构与五项权力", "Street offices and powers") } else { lang.pick("乡镇机构", "Town offices") }) }
         (tabs(t, &node.code, "street"))
+        @if let Some(m) = message(&done.ok, lang) { p.notice role="status" { (m) } }
         @if is_street {
             h2 { (lang.pick("机构设置（5+2+1）", "Offices (5+2+1)")) }
         } @else {
@@ -144,7 +155,19 @@ pub async fn show(
                     @for a in &agencies {
                         @let last = ratings.iter().find(|r| r.agency_id == a.id);
                         tr { td { (a.name) } td { (a.department) } td { (a.head.as_deref().unwrap_or("—")) }
-                             td { @if let Some(r) = last { (r.period) " " (lang.label(r.grade.label(), r.grade.as_str())) } @else { "—" } } }
+                             td {
+                                 @if let Some(r) = last { (r.period) " " (lang.label(r.grade.label(), r.grade.as_str())) } @else { "—" }
+                                 @if own_street && a.head.is_some() && last.is_none_or(|r| r.period != quarter) {
+                                     form.inline.rate-agency method="post" action={ "/t/" (node.code) "/agencies/" (a.id) "/rating" } {
+                                         input type="hidden" name="csrf_token" value=(viewer.csrf);
+                                         select name="grade" required {
+                                             @for g in Grade::ALL { option value=(g.as_str()) { (lang.label(g.label(), g.as_str())) } }
+                                         }
+                                         input name="comment" maxlength="500" placeholder=(lang.pick("考核意见", "Comment"));
+                                         button type="submit" { (lang.pick("考核", "Rate")) " " (quarter) }
+                                     }
+                                 }
+                             } }
                     }
                     @if agencies.is_empty() { tr { td colspan="4" { (t.none) } } }
                 }
@@ -155,14 +178,22 @@ pub async fn show(
                 tbody {
                     @for x in &consultations {
                         tr { td { (lang.label(x.kind.label(), x.kind.as_str())) } td { (x.subject) } td.error[x.late] { (x.due) " " (yes_no(x.late)) }
-                             td { (x.answer.as_deref().unwrap_or("—")) } }
+                             td {
+                                 (x.answer.as_deref().unwrap_or("—"))
+                                 @if x.answer.is_none() && viewer.caller.acting_as(powers::answerers(x.kind), &node.code).is_some() {
+                                     form.inline.answer method="post" action={ "/t/" (node.code) "/consultations/" (x.id) "/answer" } {
+                                         input type="hidden" name="csrf_token" value=(viewer.csrf);
+                                         input name="text" maxlength="4000" required placeholder=(lang.pick("答复意见", "Answer"));
+                                         button type="submit" { (lang.pick("答复", "Answer")) }
+                                     }
+                                 }
+                             } }
                     }
                     @if consultations.is_empty() { tr { td colspan="4" { (t.none) } } }
                 }
             } }
             h2 { (lang.pick("吹哨报到", "Summonses")) }
-            @if let Some(m) = message(&done.ok, lang) { p.notice role="status" { (m) } }
-            @if !departments.is_empty() {
+                @if !departments.is_empty() {
                 details #summon-box {
                     summary { (lang.pick("发起吹哨", "Summon departments")) }
                     form #summon method="post" action={ "/t/" (node.code) "/summonses" } {
@@ -300,6 +331,71 @@ pub async fn respond(
         .await
     {
         Ok(_) => Redirect::to(&format!("/t/{code}/street?ok={step}#summonses")).into_response(),
+        Err(e) => failure(viewer.lang, e),
+    }
+}
+
+/// The period agency heads are rated for now: `YYYY-Qn`.
+fn this_quarter(viewer: &Viewer) -> String {
+    use chrono::Datelike;
+    let today = viewer.caller.today();
+    format!("{}-Q{}", today.year(), today.month0() / 3 + 1)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RatingForm {
+    csrf_token: String,
+    grade: String,
+    comment: String,
+}
+
+/// The street rates an agency's head for this quarter (管理考核权).
+pub async fn rate_agency(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path((code, id)): Path<(String, i64)>,
+    Form(f): Form<RatingForm>,
+) -> Response {
+    if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {
+        return r;
+    }
+    let (Ok(code), Some(grade)) = (DivisionCode::parse(&code), Grade::parse(&f.grade)) else {
+        return failure(viewer.lang, ApiError::invalid("grade", "请选择考核等次"));
+    };
+    let period = this_quarter(&viewer);
+    let caller = viewer.caller.clone();
+    let comment = f.comment.trim().chars().take(500).collect::<String>();
+    match app
+        .run(move |c| powers::rate(c, &caller, id, &period, grade, &comment))
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/t/{code}/street?ok=rated")).into_response(),
+        Err(e) => failure(viewer.lang, e),
+    }
+}
+
+/// A consultation answered by its other side: the street a planning one, the district
+/// advice.
+pub async fn answer(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path((code, id)): Path<(String, i64)>,
+    Form(f): Form<RespondForm>,
+) -> Response {
+    if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {
+        return r;
+    }
+    let Ok(code) = DivisionCode::parse(&code) else {
+        return failure(viewer.lang, ApiError::not_found());
+    };
+    let caller = viewer.caller.clone();
+    let text = f.text.trim().chars().take(4000).collect::<String>();
+    match app
+        .run(move |c| powers::answer(c, &caller, id, &text))
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/t/{code}/street?ok=answered")).into_response(),
         Err(e) => failure(viewer.lang, e),
     }
 }

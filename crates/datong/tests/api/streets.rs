@@ -510,3 +510,99 @@ fn csrf(page: &str) -> String {
         .unwrap()
         .to_owned()
 }
+
+/// The street rates its agencies' heads for the quarter and answers the district's
+/// planning consultation from its page; the district sees neither form.
+async fn agency_heads_and_consultations_are_answered_in_the_pages(app: TestApp) {
+    use crate::helpers::{page_in, web_session};
+    let dep = app
+        .post(
+            "district",
+            "/api/v1/departments",
+            json!({"district": "140213", "name": "平城区公安分局"}),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let agency = app
+        .post(
+            "district",
+            "/api/v1/agencies",
+            json!({"department_id": dep, "street": STREET, "name": "永泰派出所"}),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let p = app
+        .post(
+            "district",
+            &format!("/api/v1/agencies/{agency}/appointments"),
+            json!({"action": "appoint", "person": "王建国", "reason": "工作需要"}),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    app.post(
+        "street",
+        &format!("/api/v1/appointments/{p}/consent"),
+        json!({"given": true, "text": "同意"}),
+    )
+    .await;
+    let c = app
+        .post("district", "/api/v1/consultations", json!({"kind": "planning", "street": STREET, "subject": "道路改造", "body": "请提出意见。"}))
+        .await;
+    assert_eq!(c.status, 201, "{}", c.body);
+
+    let page = format!("/t/{STREET}/street");
+    let (_, district_page) = app.page("district", &page).await;
+    assert!(
+        !district_page.contains("rate-agency")
+            && !district_page.contains("class=\"inline answer\""),
+        "{district_page}"
+    );
+    let (http, cookie) = web_session(&app, "street").await;
+    let street_page = page_in(&http, &cookie, &app, &page).await;
+    let token = csrf(&street_page);
+    for (path, form, message) in [
+        (
+            format!("/t/{STREET}/agencies/{agency}/rating"),
+            vec![("grade", "excellent"), ("comment", "配合街道工作")],
+            "考核结果已保存",
+        ),
+        (
+            format!("/t/{STREET}/consultations/{}/answer", c.body["id"]),
+            vec![("text", "建议同步改造雨污管网。")],
+            "已答复",
+        ),
+    ] {
+        let mut form = form;
+        form.push(("csrf_token", token.as_str()));
+        let r = http
+            .post(format!("{}{path}", app.base))
+            .header("cookie", &cookie)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{path}");
+        let back = r.headers()["location"].to_str().unwrap().to_owned();
+        let after = page_in(&http, &cookie, &app, &back).await;
+        assert!(after.contains(message), "{path}: {after}");
+        assert!(
+            !after.contains(&format!("action=\"{path}\"")),
+            "the form is gone once done"
+        );
+    }
+    let ratings = app
+        .get(
+            "street",
+            &format!("/api/v1/territories/{STREET}/agency-ratings"),
+        )
+        .await
+        .body;
+    assert_eq!(ratings[0]["grade"], "excellent", "{ratings}");
+}
+both!(agency_heads_and_consultations_are_answered_in_the_pages);

@@ -417,6 +417,11 @@ fn sides(kind: ConsultationKind) -> (&'static [Role], &'static [Role]) {
     }
 }
 
+/// Who answers a consultation of `kind`: the street a planning one, the district advice.
+pub fn answerers(kind: ConsultationKind) -> &'static [Role] {
+    sides(kind).1
+}
+
 pub fn consultation(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Consultation> {
     let mut q = Sql::new(
         "SELECT id, kind, street_code, subject, body, filed_by, filed_at, due, answer, answered_by, answered_at \
