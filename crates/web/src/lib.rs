@@ -82,6 +82,7 @@ pub fn routes() -> Router<App> {
         .route("/t/{code}/street", get(street::show))
         .route("/t/{code}/summonses", post(street::summon))
         .route("/t/{code}/agencies/{id}/rating", post(street::rate_agency))
+        .route("/t/{code}/appointments/{id}/consent", post(street::consent))
         .route("/t/{code}/consultations/{id}/answer", post(street::answer))
         .route(
             "/t/{code}/summonses/{id}/{department}/{step}",

@@ -37,6 +37,7 @@ fn message(ok: &str, lang: crate::i18n::Lang) -> Option<&'static str> {
         "resolve" => Some(lang.pick("已办结。", "Resolved.")),
         "rated" => Some(lang.pick("考核结果已保存。", "Rating saved.")),
         "answered" => Some(lang.pick("已答复。", "Answered.")),
+        "consented" => Some(lang.pick("街道意见已记录。", "The street's answer is recorded.")),
         _ => None,
     }
 }
@@ -79,6 +80,7 @@ pub async fn show(
             let consultations = powers::consultations(c, &caller, &code, &page)?;
             let summonses = powers::summonses(c, &caller, &code, &page)?;
             let progress = project::of_node(c, &caller, &code)?;
+            let pending = powers::pending_appointments(c, &caller, &code)?;
             // The district's departments, for the street's own staff to summon.
             let departments = match code.parent() {
                 Some(d) if caller.acting_as(&[Role::Street], &code).as_ref() == Some(&code) => {
@@ -94,7 +96,7 @@ pub async fn show(
                 ratings,
                 consultations,
                 summonses,
-                (progress, departments),
+                (progress, departments, pending),
             ))
         })
         .await;
@@ -106,7 +108,7 @@ pub async fn show(
         ratings,
         consultations,
         summonses,
-        (progress, departments),
+        (progress, departments, pending),
     ) = match loaded {
         Ok(x) => x,
         Err(e) => return failure(viewer.lang, e),
@@ -172,6 +174,24 @@ pub async fn show(
                     @if agencies.is_empty() { tr { td colspan="4" { (t.none) } } }
                 }
             } }
+            @if !pending.is_empty() {
+                h2 { (lang.pick("待街道答复的负责人任免", "Appointments awaiting the street's answer")) }
+                ul #appointments {
+                    @for (p, a) in &pending {
+                        li {
+                            (a.name) "：" (lang.label(p.action.label(), p.action.as_str())) " " (p.person) " " span.muted { "（" (p.reason) "）" }
+                            @if own_street {
+                                form.inline.consent method="post" action={ "/t/" (node.code) "/appointments/" (p.id) "/consent" } {
+                                    input type="hidden" name="csrf_token" value=(viewer.csrf);
+                                    input name="text" maxlength="2000" required placeholder=(lang.pick("意见", "Opinion"));
+                                    button type="submit" name="given" value="true" { (lang.pick("同意", "Consent")) }
+                                    button type="submit" name="given" value="false" { (lang.pick("不同意", "Refuse")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             h2 { (lang.pick("规划征询与决策建议", "Consultations and advice")) }
             div.table-wrap { table #consultations {
                 thead { tr { th { (lang.pick("类别", "Kind")) } th { (lang.pick("事项", "Subject")) } th { (lang.pick("答复期限", "Due")) } th { (lang.pick("答复", "Answer")) } } }
@@ -396,6 +416,39 @@ pub async fn answer(
         .await
     {
         Ok(_) => Redirect::to(&format!("/t/{code}/street?ok=answered")).into_response(),
+        Err(e) => failure(viewer.lang, e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ConsentForm {
+    csrf_token: String,
+    given: String,
+    text: String,
+}
+
+/// The street's written answer to a proposed appointment or removal (人事任免征求意见).
+pub async fn consent(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path((code, id)): Path<(String, i64)>,
+    Form(f): Form<ConsentForm>,
+) -> Response {
+    if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {
+        return r;
+    }
+    let Ok(code) = DivisionCode::parse(&code) else {
+        return failure(viewer.lang, ApiError::not_found());
+    };
+    let given = f.given == "true";
+    let caller = viewer.caller.clone();
+    let text = f.text.trim().chars().take(2000).collect::<String>();
+    match app
+        .run(move |c| powers::consent(c, &caller, id, given, &text))
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/t/{code}/street?ok=consented")).into_response(),
         Err(e) => failure(viewer.lang, e),
     }
 }

@@ -511,8 +511,9 @@ fn csrf(page: &str) -> String {
         .to_owned()
 }
 
-/// The street rates its agencies' heads for the quarter and answers the district's
-/// planning consultation from its page; the district sees neither form.
+/// The street consents to its agency's new head, rates the head for the quarter and
+/// answers the district's planning consultation, all from its page; the district sees
+/// none of those forms.
 async fn agency_heads_and_consultations_are_answered_in_the_pages(app: TestApp) {
     use crate::helpers::{page_in, web_session};
     let dep = app
@@ -545,12 +546,6 @@ async fn agency_heads_and_consultations_are_answered_in_the_pages(app: TestApp) 
         .body["id"]
         .as_i64()
         .unwrap();
-    app.post(
-        "street",
-        &format!("/api/v1/appointments/{p}/consent"),
-        json!({"given": true, "text": "同意"}),
-    )
-    .await;
     let c = app
         .post("district", "/api/v1/consultations", json!({"kind": "planning", "street": STREET, "subject": "道路改造", "body": "请提出意见。"}))
         .await;
@@ -560,13 +555,19 @@ async fn agency_heads_and_consultations_are_answered_in_the_pages(app: TestApp) 
     let (_, district_page) = app.page("district", &page).await;
     assert!(
         !district_page.contains("rate-agency")
-            && !district_page.contains("class=\"inline answer\""),
+            && !district_page.contains("class=\"inline answer\"")
+            && !district_page.contains("class=\"inline consent\""),
         "{district_page}"
     );
     let (http, cookie) = web_session(&app, "street").await;
     let street_page = page_in(&http, &cookie, &app, &page).await;
     let token = csrf(&street_page);
     for (path, form, message) in [
+        (
+            format!("/t/{STREET}/appointments/{p}/consent"),
+            vec![("given", "true"), ("text", "同意")],
+            "街道意见已记录",
+        ),
         (
             format!("/t/{STREET}/agencies/{agency}/rating"),
             vec![("grade", "excellent"), ("comment", "配合街道工作")],

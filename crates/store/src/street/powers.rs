@@ -337,6 +337,33 @@ fn appointment(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<(Appoin
     ))
 }
 
+/// The proposals for the heads of a street's agencies still awaiting its answer, oldest
+/// first, for whoever sees those agencies.
+pub fn pending_appointments(
+    conn: &mut Conn,
+    caller: &Caller,
+    street: &DivisionCode,
+) -> StoreResult<Vec<(AppointmentRow, Agency)>> {
+    let ids: Vec<i64> = conn
+        .query(
+            "SELECT p.id FROM appointment p JOIN agency a ON a.id = p.agency_id \
+             WHERE a.street_code = $1 AND p.consent IS NULL ORDER BY p.id",
+            params![street.as_path()],
+        )?
+        .iter()
+        .map(|r| r.i64(0))
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        match appointment(conn, caller, id) {
+            Ok(p) => out.push(p),
+            Err(StoreError::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
 /// The district proposes to appoint or remove an agency's head: nothing changes yet.
 pub fn propose(
     conn: &mut Conn,
