@@ -80,3 +80,10 @@ pub fn failure(lang: Lang, e: datong_http::error::ApiError) -> axum::response::R
     )
         .into_response()
 }
+
+/// The `?ok=` a page is shown with after a step: which success message it says.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Done {
+    pub ok: String,
+}

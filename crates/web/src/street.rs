@@ -4,7 +4,7 @@
 //! shows its own offices; the five powers are a street's alone.
 
 use crate::dashboard::{crumbs, head, tabs};
-use crate::layout::{failure, page};
+use crate::layout::{Done, failure, page};
 use crate::paths::NodePath;
 use crate::viewer::Viewer;
 use axum::Form;
@@ -20,12 +20,6 @@ use datong_store::sql::Page;
 use datong_store::street::{powers, structure};
 use maud::{Markup, html};
 use serde::Deserialize;
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct Done {
-    ok: String,
-}
 
 fn message(ok: &str, lang: crate::i18n::Lang) -> Option<&'static str> {
     match ok {
@@ -313,10 +307,10 @@ pub async fn summon(
         resolve_by,
     };
     let caller = viewer.caller.clone();
-    match app.run(move |c| powers::summon(c, &caller, &draft)).await {
-        Ok(_) => Redirect::to(&format!("/t/{code}/street?ok=summoned#summonses")).into_response(),
-        Err(e) => failure(viewer.lang, e),
-    }
+    step(&app, &viewer, &code, "summoned", move |c| {
+        powers::summon(c, &caller, &draft)
+    })
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -330,29 +324,44 @@ pub struct RespondForm {
 pub async fn respond(
     State(app): State<App>,
     viewer: Viewer,
-    Path((code, id, department, step)): Path<(String, i64, i64, String)>,
+    Path((code, id, department, action)): Path<(String, i64, i64, String)>,
     Form(f): Form<RespondForm>,
 ) -> Response {
     if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {
         return r;
     }
     let Ok(code) = DivisionCode::parse(&code) else {
-        return failure(viewer.lang, ApiError::not_found());
+        return not_found(&viewer);
     };
-    let resolved = match step.as_str() {
-        "report" => false,
-        "resolve" => true,
-        _ => return failure(viewer.lang, ApiError::not_found()),
+    let (resolved, ok) = match action.as_str() {
+        "report" => (false, "report"),
+        "resolve" => (true, "resolve"),
+        _ => return not_found(&viewer),
     };
     let caller = viewer.caller.clone();
     let text = f.text.trim().chars().take(2000).collect::<String>();
-    match app
-        .run(move |c| powers::respond(c, &caller, id, department, resolved, &text))
-        .await
-    {
-        Ok(_) => Redirect::to(&format!("/t/{code}/street?ok={step}#summonses")).into_response(),
+    step(&app, &viewer, &code, ok, move |c| {
+        powers::respond(c, &caller, id, department, resolved, &text)
+    })
+    .await
+}
+
+/// One step taken from the street page: back to it with `ok` when done, or the error.
+async fn step<T: Send + 'static>(
+    app: &App,
+    viewer: &Viewer,
+    code: &DivisionCode,
+    ok: &str,
+    f: impl FnOnce(&mut datong_store::Conn) -> datong_store::StoreResult<T> + Send + 'static,
+) -> Response {
+    match app.run(f).await {
+        Ok(_) => Redirect::to(&format!("/t/{code}/street?ok={ok}")).into_response(),
         Err(e) => failure(viewer.lang, e),
     }
+}
+
+fn not_found(viewer: &Viewer) -> Response {
+    failure(viewer.lang, ApiError::not_found())
 }
 
 /// The period agency heads are rated for now: `YYYY-Qn`.
@@ -386,13 +395,10 @@ pub async fn rate_agency(
     let period = this_quarter(&viewer);
     let caller = viewer.caller.clone();
     let comment = f.comment.trim().chars().take(500).collect::<String>();
-    match app
-        .run(move |c| powers::rate(c, &caller, id, &period, grade, &comment))
-        .await
-    {
-        Ok(_) => Redirect::to(&format!("/t/{code}/street?ok=rated")).into_response(),
-        Err(e) => failure(viewer.lang, e),
-    }
+    step(&app, &viewer, &code, "rated", move |c| {
+        powers::rate(c, &caller, id, &period, grade, &comment)
+    })
+    .await
 }
 
 /// A consultation answered by its other side: the street a planning one, the district
@@ -407,17 +413,14 @@ pub async fn answer(
         return r;
     }
     let Ok(code) = DivisionCode::parse(&code) else {
-        return failure(viewer.lang, ApiError::not_found());
+        return not_found(&viewer);
     };
     let caller = viewer.caller.clone();
     let text = f.text.trim().chars().take(4000).collect::<String>();
-    match app
-        .run(move |c| powers::answer(c, &caller, id, &text))
-        .await
-    {
-        Ok(_) => Redirect::to(&format!("/t/{code}/street?ok=answered")).into_response(),
-        Err(e) => failure(viewer.lang, e),
-    }
+    step(&app, &viewer, &code, "answered", move |c| {
+        powers::answer(c, &caller, id, &text)
+    })
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -439,16 +442,13 @@ pub async fn consent(
         return r;
     }
     let Ok(code) = DivisionCode::parse(&code) else {
-        return failure(viewer.lang, ApiError::not_found());
+        return not_found(&viewer);
     };
     let given = f.given == "true";
     let caller = viewer.caller.clone();
     let text = f.text.trim().chars().take(2000).collect::<String>();
-    match app
-        .run(move |c| powers::consent(c, &caller, id, given, &text))
-        .await
-    {
-        Ok(_) => Redirect::to(&format!("/t/{code}/street?ok=consented")).into_response(),
-        Err(e) => failure(viewer.lang, e),
-    }
+    step(&app, &viewer, &code, "consented", move |c| {
+        powers::consent(c, &caller, id, given, &text)
+    })
+    .await
 }

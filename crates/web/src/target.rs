@@ -3,7 +3,7 @@
 //! and the sender's 评价. Only the steps the viewer may take are shown; each ends with a
 //! message saying what was done.
 
-use crate::layout::{failure, page};
+use crate::layout::{Done, failure, page};
 use crate::paths::IdPath;
 use crate::viewer::Viewer;
 use axum::Form;
@@ -21,12 +21,6 @@ use serde::Deserialize;
 
 /// The largest form: a handful of evidence files.
 pub const MAX_BODY: usize = 4 * MAX_EVIDENCE_BYTES;
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct Done {
-    ok: String,
-}
 
 fn message(ok: &str, lang: crate::i18n::Lang) -> Option<&'static str> {
     match ok {

@@ -2,7 +2,7 @@
 //! scope of a department, and deadlines on a clock the test moves.
 
 use crate::both;
-use crate::helpers::{COMMUNITY_A, TestApp, page_in, system, web_session};
+use crate::helpers::{COMMUNITY_A, TestApp, csrf_of, page_in, system, web_session};
 use serde_json::{Value, json};
 
 const STREET: &str = "140213050";
@@ -999,17 +999,6 @@ async fn oversight_drills_down_from_the_city_to_the_streets(app: TestApp) {
         .status,
         422
     );
-}
-
-/// The CSRF token a page's forms carry.
-fn csrf_of(page: &str) -> String {
-    page.split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned()
 }
 
 /// One task, sent by one path; the outcome as a word: `sent`, the gate's reason, or

@@ -358,6 +358,17 @@ pub async fn page_in(http: &reqwest::Client, cookie: &str, app: &TestApp, path: 
         .unwrap()
 }
 
+/// The CSRF token a page's forms carry.
+pub fn csrf_of(page: &str) -> String {
+    page.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 impl TestApp {
     /// A page as `who` sees it in a browser, logged in through the form: status and body.
     pub async fn page(&self, who: &str, path: &str) -> (u16, String) {

@@ -2,7 +2,7 @@
 //! Chromium): login by form, the dashboard and roster of the viewer's subtree only,
 //! masked numbers, CSRF on the logout form, and the embedded assets.
 
-use crate::helpers::demo_app;
+use crate::helpers::{csrf_of, demo_app};
 use datong_store::Engine;
 
 struct Page {
@@ -528,14 +528,6 @@ async fn upload(b: &Browser, path: &str, file_name: &str, bytes: Vec<u8>, csrf: 
         .await
         .unwrap();
     Browser::page(res).await
-}
-
-fn csrf_of(page: &str) -> String {
-    page.split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -399,7 +399,7 @@ async fn the_five_powers_each_belong_to_one_side(app: TestApp) {
 /// department reports and resolves from the same page, each with a message; neither sees
 /// the other's forms.
 async fn a_summons_is_answered_in_the_pages(app: TestApp) {
-    use crate::helpers::{page_in, web_session};
+    use crate::helpers::{csrf_of, page_in, web_session};
     let dep = app
         .post(
             "district",
@@ -422,7 +422,7 @@ async fn a_summons_is_answered_in_the_pages(app: TestApp) {
         street_page.contains("id=\"summon\"") && street_page.contains("平城区城市管理局"),
         "{street_page}"
     );
-    let token = csrf(&street_page);
+    let token = csrf_of(&street_page);
     let dep_id = dep.to_string();
     let r = http
         .post(format!("{}/t/{STREET}/summonses", app.base))
@@ -470,7 +470,7 @@ async fn a_summons_is_answered_in_the_pages(app: TestApp) {
             .post(format!("{}{action}", app.base))
             .header("cookie", &cookie)
             .form(&[
-                ("csrf_token", csrf(&page).as_str()),
+                ("csrf_token", csrf_of(&page).as_str()),
                 ("text", "已派员到场。"),
             ])
             .send()
@@ -501,21 +501,11 @@ async fn a_summons_is_answered_in_the_pages(app: TestApp) {
 }
 both!(a_summons_is_answered_in_the_pages);
 
-fn csrf(page: &str) -> String {
-    page.split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
 /// The street consents to its agency's new head, rates the head for the quarter and
 /// answers the district's planning consultation, all from its page; the district sees
 /// none of those forms.
 async fn agency_heads_and_consultations_are_answered_in_the_pages(app: TestApp) {
-    use crate::helpers::{page_in, web_session};
+    use crate::helpers::{csrf_of, page_in, web_session};
     let dep = app
         .post(
             "district",
@@ -561,7 +551,7 @@ async fn agency_heads_and_consultations_are_answered_in_the_pages(app: TestApp) 
     );
     let (http, cookie) = web_session(&app, "street").await;
     let street_page = page_in(&http, &cookie, &app, &page).await;
-    let token = csrf(&street_page);
+    let token = csrf_of(&street_page);
     for (path, form, message) in [
         (
             format!("/t/{STREET}/appointments/{p}/consent"),
