@@ -514,3 +514,79 @@ async fn a_resident_reports_on_a_phone_and_the_grid_answers() {
     save_screenshot(&city, "request-dashboard.png").await;
     city.quit().await;
 }
+
+/// A street clerk's day on a phone (390 × 844): the 工作台 lists the tasks received, the
+/// header's badge counts what is pending, one task opens, and its evidence is uploaded
+/// and the task reported done in the same form; no page scrolls sideways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_street_clerk_finishes_a_task_on_a_phone() {
+    let app = demo_app(Engine::Sqlite).await;
+    let phone = Browser::phone().await;
+    phone.goto(&format!("{}/", app.base)).await;
+    phone.type_into("input[name=login]", "street").await;
+    phone
+        .type_into("input[name=password]", "Demo-1-Datong")
+        .await;
+    phone.click("button[type=submit]").await;
+    phone.find("#pending-summary").await;
+    let narrow = "return document.documentElement.scrollWidth <= window.innerWidth";
+    assert_eq!(phone.run(narrow).await, true, "the 工作台 fits the phone");
+    phone
+        .wait_until("return document.getElementById('pending-badge').hasAttribute('data-pending')")
+        .await;
+    let open = phone
+        .text("section[data-group=tasks_received] h2 .count")
+        .await;
+    assert!(
+        open.trim().parse::<u32>().unwrap() > 0,
+        "the demo street has tasks open: {open}"
+    );
+
+    phone
+        .click("section[data-group=tasks_received] ul.lines a")
+        .await;
+    phone.find("form#complete").await;
+    assert_eq!(
+        phone.run(narrow).await,
+        true,
+        "the task page fits the phone"
+    );
+    let pdf = std::env::temp_dir().join(format!("datong-evidence-{}.pdf", std::process::id()));
+    std::fs::write(&pdf, b"%PDF-1.7 synthetic evidence").unwrap();
+    phone
+        .type_into("form#complete input[type=file]", pdf.to_str().unwrap())
+        .await;
+    phone.click("form#complete button[type=submit]").await;
+    let done = phone.text("p.notice").await;
+    assert!(done.contains("已办结"), "{done}");
+    assert!(phone.text("#files").await.contains("datong-evidence"));
+    std::fs::remove_file(pdf).unwrap();
+
+    // The street's own pages fit too.
+    for path in ["street", "duties"] {
+        let street = phone
+            .run("return document.querySelector('nav.crumbs a').getAttribute('href')")
+            .await;
+        let code = street
+            .as_str()
+            .unwrap()
+            .trim_start_matches("/t/")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        phone.goto(&format!("{}/t/{code}/{path}", app.base)).await;
+        phone.find("h1").await;
+        assert_eq!(
+            phone.run(narrow).await,
+            true,
+            "/t/{code}/{path} fits the phone"
+        );
+        phone.goto(&format!("{}/", app.base)).await;
+        phone
+            .click("section[data-group=tasks_received] ul.lines a")
+            .await;
+        phone.find("nav.crumbs").await;
+    }
+    phone.quit().await;
+}
