@@ -22,11 +22,11 @@ pub fn page(
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · " (t.product) }
-                link rel="stylesheet" href="/assets/app.css";
+                link rel="stylesheet" href=(crate::assets::url("app.css"));
                 @if charts {
-                    script src="/assets/echarts.min.js" defer {}
+                    script src=(crate::assets::url("echarts.min.js")) defer {}
                 }
-                script src="/assets/app.js" defer {}
+                script src=(crate::assets::url("app.js")) defer {}
             }
             body {
                 header.top {
