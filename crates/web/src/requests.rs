@@ -25,7 +25,7 @@ use datong_http::error::ApiError;
 use datong_store::request::catalogue::{self, Service};
 use datong_store::request::intake::{Draft, Within};
 use datong_store::request::tally::{self, Dot, Figures, Months};
-use datong_store::request::workflow::{self, Action};
+use datong_store::request::workflow::{self, Action, Permits};
 use datong_store::request::{self as store, Filter, Request, Step};
 use datong_store::sql::Page;
 use maud::{Markup, html};
@@ -342,26 +342,31 @@ async fn show_one(
         .run(move |c| {
             let r = store::get(c, &caller, id, unmask)?;
             let steps = store::steps(c, &r)?;
-            Ok((r, steps))
+            let permits = workflow::permits_on(c, &caller, id)?;
+            Ok((r, (steps, permits)))
         })
         .await;
-    let (r, steps) = match loaded {
+    let (r, (steps, permits)) = match loaded {
         Ok(x) => x,
         Err(e) => return failure(viewer.lang, e),
     };
     let status = refusal.as_ref().map_or(StatusCode::OK, |e| e.status);
-    (status, render_one(viewer, &r, &steps, refusal.as_ref())).into_response()
+    (
+        status,
+        render_one(viewer, &r, &steps, permits, refusal.as_ref()),
+    )
+        .into_response()
 }
 
 fn render_one(
     viewer: &Viewer,
     r: &Request,
     steps: &[Step],
+    permits: Permits,
     refusal: Option<&ApiError>,
 ) -> axum::response::Html<String> {
     let lang = viewer.lang;
     let title = format!("{} {}", lang.pick("诉求", "Request"), r.id);
-    let own = r.reporter.login.as_deref() == Some(viewer.caller.actor.login.as_str());
     let body = html! {
         nav.crumbs { a href={ "/t/" (r.node) "/requests" } { (r.node_name) } }
         h1 { (title) " · " (r.service_name) }
@@ -382,7 +387,7 @@ fn render_one(
         h2 { (lang.pick("诉求内容", "What was asked")) }
         p.writing #description { (r.description) }
         @for p in &r.photos { img.photo src={ "/api/v1/requests/" (r.id) "/photos/" (p.id) } alt=(lang.pick("照片", "photo")) loading="lazy"; }
-        @if r.stage.is_open() || r.stage == Stage::Closed { (step_forms(viewer, r, own)) }
+        @if r.stage.is_open() || r.stage == Stage::Closed { (step_forms(viewer, r, permits)) }
         h2 { (lang.pick("办理经过", "History")) }
         div.table-wrap { table #history {
             thead { tr { th { (lang.pick("时间", "When")) } th { (lang.pick("环节", "Step")) } th { (lang.pick("办理人", "By")) } th { (lang.pick("说明", "Note")) } } }
@@ -394,9 +399,21 @@ fn render_one(
     page(lang, Some(viewer), &title, false, body)
 }
 
-/// The steps that fit the request's stage. Who may take each is the store's decision
-/// (`workflow::act`); a refused step comes back with its reason.
-fn step_forms(viewer: &Viewer, r: &Request, own: bool) -> Markup {
+/// The steps that fit the request's stage and that the viewer may take (`Permits`, the
+/// store's own rule); `workflow::act` still decides, and a refused step comes back with
+/// its reason.
+fn step_forms(viewer: &Viewer, r: &Request, p: Permits) -> Markup {
+    let pass_up = p.hold || p.dispatch;
+    let any = match r.stage {
+        Stage::Accepted => p.dispatch,
+        Stage::Dispatched | Stage::Handling => pass_up,
+        Stage::Replied => p.verify || pass_up,
+        Stage::Closed => p.rate,
+        Stage::Rated => false,
+    };
+    if !any {
+        return html! {};
+    }
     let lang = viewer.lang;
     let action = format!("/requests/{}/steps", r.id);
     let form = |step: &str, label: &str, inner: Markup| {
@@ -410,36 +427,44 @@ fn step_forms(viewer: &Viewer, r: &Request, own: bool) -> Markup {
         }
     };
     let reason = |ph: &str| html! { input name="text" required maxlength="4000" placeholder=(ph); };
+    let to_field = html! { input name="to" required placeholder=(lang.pick("网格、社区或街道编码", "grid, community or street code")); };
     html! {
         h2 { (lang.pick("办理", "Act")) }
         div.steps {
             @match r.stage {
                 Stage::Accepted => {
-                    (form("dispatch", lang.pick("派遣", "Dispatch"), html! { input name="to" required placeholder=(lang.pick("网格、社区或街道编码", "grid, community or street code")); }))
+                    @if p.dispatch { (form("dispatch", lang.pick("派遣", "Dispatch"), to_field)) }
                 }
                 Stage::Dispatched => {
-                    (form("take", lang.pick("签收", "Sign for it"), html! {}))
-                    (form("decline", lang.pick("超职责退回", "Not our duty"), reason(lang.pick("退回理由", "why"))))
-                    (form("escalate", lang.pick("申请升级", "Pass it up"), reason(lang.pick("理由", "why"))))
-                    (form("dispatch", lang.pick("改派", "Re-dispatch"), html! { input name="to" required placeholder=(lang.pick("网格、社区或街道编码", "grid, community or street code")); }))
+                    @if p.hold {
+                        (form("take", lang.pick("签收", "Sign for it"), html! {}))
+                        (form("decline", lang.pick("超职责退回", "Not our duty"), reason(lang.pick("退回理由", "why"))))
+                    }
+                    @if pass_up { (form("escalate", lang.pick("申请升级", "Pass it up"), reason(lang.pick("理由", "why")))) }
+                    @if p.dispatch { (form("dispatch", lang.pick("改派", "Re-dispatch"), to_field)) }
                 }
                 Stage::Handling => {
-                    (form("reply", lang.pick("反馈办理结果", "Report the result"), html! { textarea name="text" rows="3" required maxlength="4000" placeholder=(lang.pick("办理结果", "what was done")) {} }))
-                    (form("extend", lang.pick("申请延期", "Extend"), html! {
-                        input name="hours" type="number" min="1" max="72" value="24" required;
-                        (reason(lang.pick("延期理由", "why")))
-                    }))
-                    (form("decline", lang.pick("超职责退回", "Not our duty"), reason(lang.pick("退回理由", "why"))))
-                    (form("escalate", lang.pick("申请升级", "Pass it up"), reason(lang.pick("理由", "why"))))
+                    @if p.hold {
+                        (form("reply", lang.pick("反馈办理结果", "Report the result"), html! { textarea name="text" rows="3" required maxlength="4000" placeholder=(lang.pick("办理结果", "what was done")) {} }))
+                        (form("extend", lang.pick("申请延期", "Extend"), html! {
+                            input name="hours" type="number" min="1" max="72" value="24" required;
+                            (reason(lang.pick("延期理由", "why")))
+                        }))
+                        (form("decline", lang.pick("超职责退回", "Not our duty"), reason(lang.pick("退回理由", "why"))))
+                    }
+                    @if pass_up { (form("escalate", lang.pick("申请升级", "Pass it up"), reason(lang.pick("理由", "why")))) }
                 }
                 Stage::Replied => {
-                    (form("verify_pass", lang.pick("核查通过", "Verified"), html! { input name="note" maxlength="4000" placeholder=(lang.pick("核查说明", "note")); }))
-                    (form("verify_fail", lang.pick("核查不通过（返工）", "Failed (rework)"), html! { input name="note" required maxlength="4000" placeholder=(lang.pick("问题", "what is still wrong")); }))
+                    // Never by the one who replied: a grid does not check its own work.
+                    @if p.verify {
+                        (form("verify_pass", lang.pick("核查通过", "Verified"), html! { input name="note" maxlength="4000" placeholder=(lang.pick("核查说明", "note")); }))
+                        (form("verify_fail", lang.pick("核查不通过（返工）", "Failed (rework)"), html! { input name="note" required maxlength="4000" placeholder=(lang.pick("问题", "what is still wrong")); }))
+                    }
                 }
                 Stage::Closed => {
                     // The reporter rates; staff record the rating of a reporter with no
                     // account here, on calling them back.
-                    @if own || r.reporter.login.is_none() {
+                    @if p.rate {
                         (form("rate", lang.pick("评价", "Rate"), html! {
                             select name="score" required {
                                 @for s in (1..=5).rev() { option value=(s) { (s) " ★" } }
@@ -451,7 +476,7 @@ fn step_forms(viewer: &Viewer, r: &Request, own: bool) -> Markup {
                 }
                 Stage::Rated => {}
             }
-            @if r.stage.is_open() {
+            @if r.stage.is_open() && pass_up {
                 (form("table", lang.pick("提交联席会议", "Put on the joint meeting's agenda"), reason(lang.pick("理由", "why"))))
             }
         }

@@ -114,7 +114,11 @@ fn state_from(r: &Row) -> StoreResult<State> {
 
 /// Reads a request's state, locked against other writers until the transaction ends.
 fn lock(c: &mut Conn, id: i64) -> StoreResult<State> {
-    let lock = if c.engine() == Engine::Postgres {
+    read_state(c, id, true)
+}
+
+fn read_state(c: &mut Conn, id: i64, for_update: bool) -> StoreResult<State> {
+    let lock = if for_update && c.engine() == Engine::Postgres {
         " FOR UPDATE"
     } else {
         ""
@@ -242,6 +246,41 @@ fn holds(c: &mut Conn, caller: &Caller, s: &State) -> StoreResult<bool> {
         .is_some_and(|h| caller.acting_as(holder_roles(tier, Some(h)), h).is_some()))
 }
 
+/// Who the caller is to a request: what kinds of step it may take, whatever its stage
+/// allows. A page offers only these; [`act`] refuses the rest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Permits {
+    /// It holds the request: signs for it, replies, asks for more time, declines.
+    pub hold: bool,
+    /// It may hand the request on (and so pass it up or table it too).
+    pub dispatch: bool,
+    /// It checks a reply: never the one who gave it.
+    pub verify: bool,
+    pub rate: bool,
+}
+
+fn permits(c: &mut Conn, caller: &Caller, s: &State) -> StoreResult<Permits> {
+    Ok(Permits {
+        hold: holds(c, caller, s)?,
+        dispatch: caller.acting_as(DISPATCHERS, &s.node).is_some(),
+        verify: caller.acting_as(verifier_roles(s.tier), &s.node).is_some(),
+        // The reporter rates; a request with no account behind it (a hotline call) is
+        // rated by the staff who call the reporter back (回访).
+        rate: match &s.reporter_login {
+            Some(l) => *l == caller.actor.login,
+            None => caller.acting_as(DISPATCHERS, &s.node).is_some(),
+        },
+    })
+}
+
+/// What `caller` may do to request `id` as it stands (see [`Permits`]); not found when
+/// it may not see the request whole.
+pub fn permits_on(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Permits> {
+    super::get(conn, caller, id, false)?;
+    let s = read_state(conn, id, false)?;
+    permits(conn, caller, &s)
+}
+
 /// Does `action` to request `id` as `caller`, and returns the request as it then stands.
 pub fn act(conn: &mut Conn, caller: &Caller, id: i64, action: &Action) -> StoreResult<Request> {
     // Only those who may see the request whole may act on it; the rest learn nothing.
@@ -249,24 +288,16 @@ pub fn act(conn: &mut Conn, caller: &Caller, id: i64, action: &Action) -> StoreR
     let settings = catalogue::settings(conn)?;
     conn.tx(|c| {
         let mut s = lock(c, id)?;
+        let p = permits(c, caller, &s)?;
         let may = match action {
             Action::Take
             | Action::Decline { .. }
             | Action::Reply { .. }
-            | Action::Extend { .. } => holds(c, caller, &s)?,
-            Action::Escalate { .. } | Action::Table { .. } => {
-                holds(c, caller, &s)? || caller.acting_as(DISPATCHERS, &s.node).is_some()
-            }
-            Action::Dispatch { to } => {
-                caller.acting_as(DISPATCHERS, &s.node).is_some() && caller.scope.contains(to)
-            }
-            Action::Verify { .. } => caller.acting_as(verifier_roles(s.tier), &s.node).is_some(),
-            // The reporter rates; a request with no account behind it (a hotline call) is
-            // rated by the staff who call the reporter back (回访).
-            Action::Rate { .. } => match &s.reporter_login {
-                Some(l) => *l == caller.actor.login,
-                None => caller.acting_as(DISPATCHERS, &s.node).is_some(),
-            },
+            | Action::Extend { .. } => p.hold,
+            Action::Escalate { .. } | Action::Table { .. } => p.hold || p.dispatch,
+            Action::Dispatch { to } => p.dispatch && caller.scope.contains(to),
+            Action::Verify { .. } => p.verify,
+            Action::Rate { .. } => p.rate,
         };
         if !may {
             return Err(StoreError::Forbidden);
