@@ -161,7 +161,10 @@ impl TaskForm {
         for (k, v) in pairs {
             match k.as_str() {
                 "title" => f.title = v,
-                "category" => f.category = v,
+                // Chosen by name from the receivers' lists; a code typed for an item
+                // off the list (to meet the gate, or to ask for its admission) wins.
+                "category" if f.category.trim().is_empty() => f.category = v,
+                "category_code" if !v.trim().is_empty() => f.category = v,
                 "area" => f.area = v,
                 "sender" => f.sender = v,
                 "evidence" => f.evidence = v,
@@ -277,9 +280,22 @@ fn form_page(
             (field(lang.pick("职责领域", "Duty area"), "area", errors, html! {
                 select name="area" { @for a in DutyArea::ALL { option value=(a.as_str()) selected[f.area == a.as_str()] { (area_label(*a, lang)) } } }
             }))
-            (field(lang.pick("事项类别代码", "Category"), "category", errors, html! {
-                input name="category" value=(f.category) list="categories" maxlength="40" required;
-                datalist #categories { @for i in categories { option value=(i.category.as_str()) { (i.name) } } }
+            (field(lang.pick("事项", "Item"), "category", errors, html! {
+                select name="category" {
+                    option value="" { (lang.pick("请选择清单内事项", "Choose an item on the list")) }
+                    @for area in DutyArea::ALL {
+                        @let items: Vec<&Item> = categories.iter().filter(|i| i.area == *area).collect();
+                        @if !items.is_empty() {
+                            optgroup label=(area_label(*area, lang)) {
+                                @for i in items { option value=(i.category.as_str()) selected[f.category == i.category.as_str()] { (i.name) } }
+                            }
+                        }
+                    }
+                }
+            }))
+            @let listed = categories.iter().any(|i| i.category.as_str() == f.category);
+            (field(lang.pick("或：清单外事项的类别代码", "Or: the category of an item off the list"), "category_code", errors, html! {
+                input name="category_code" value=(if listed { "" } else { f.category.as_str() }) maxlength="40" placeholder="urban.street_stalls";
             }))
             (field(lang.pick("完成时限", "Deadline"), "deadline", errors, html! { input type="date" name="deadline" value=(f.deadline) required; }))
             (field(lang.pick("须提交的佐证材料", "Evidence required"), "evidence", errors, html! { input name="evidence" value=(f.evidence) maxlength="500" required; }))

@@ -261,12 +261,15 @@ async fn a_refused_task_and_an_admission_end_to_end() {
 
     let send_task = || async {
         dept.goto(&format!("{}/t/140213/tasks/new", app.base)).await;
+        // Items on the list are chosen by name, grouped by duty area, not typed.
+        let offered = dept.text("select[name=category]").await;
+        assert!(offered.contains("辖区环境卫生和市容秩序巡查"), "{offered}");
         dept.type_into("input[name=title]", "占道经营摊点排查")
             .await;
         dept.type_into("input[name=sender]", "平城区住房和城乡建设局")
             .await;
         set(&dept, "area", "urban_management").await;
-        dept.type_into("input[name=category]", "urban.street_stalls")
+        dept.type_into("input[name=category_code]", "urban.street_stalls")
             .await;
         dept.type_into("input[name=evidence]", "排查台账").await;
         dept.click("input[name=targets][value='140213050']").await;
