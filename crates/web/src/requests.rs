@@ -120,7 +120,9 @@ pub async fn list(
                 }
             }
             button.primary type="submit" { (lang.pick("筛选", "Filter")) }
-            a.button href={ "/t/" (node.code) "/requests/new" } { (lang.pick("登记热线来电", "Take a hotline call")) }
+            @if may_take_calls(&viewer.caller).is_ok() {
+                a.button href={ "/t/" (node.code) "/requests/new" } { (lang.pick("登记热线来电", "Take a hotline call")) }
+            }
         }
         div.table-wrap { table #requests {
             thead { tr {
@@ -228,6 +230,10 @@ pub async fn hotline_form(
     viewer: Viewer,
     NodePath(code): NodePath,
 ) -> Response {
+    // Residents report through the resident's form; the hotline form is the staff's.
+    if let Err(e) = may_take_calls(&viewer.caller) {
+        return failure(viewer.lang, e);
+    }
     if let Err(r) = in_scope(&app, &viewer, &code).await {
         return r;
     }

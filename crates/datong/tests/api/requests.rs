@@ -460,6 +460,14 @@ async fn who_sees_what(mut app: TestApp) {
     // Only staff take hotline calls.
     let r = app.post("resident_a", "/api/v1/requests", json!({ "service_code": "noise", "lat": A1.0, "lon": A1.1, "description": "x", "channel": "hotline" })).await;
     assert_eq!(r.status, 403, "{:?}", r.body);
+    // In the pages too: a resident is neither offered the hotline form nor shown it.
+    let list = format!("/t/{COMMUNITY_A}/requests");
+    let (status, page) = app.page("resident_a", &list).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(!page.contains("/requests/new"), "{page}");
+    assert_eq!(app.page("resident_a", &format!("{list}/new")).await.0, 403);
+    let (_, page) = app.page("a", &list).await;
+    assert!(page.contains("/requests/new"), "staff take calls");
 }
 
 both!(unanswered_requests_climb_the_ladder);
