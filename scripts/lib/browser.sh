@@ -23,5 +23,40 @@ start_webdriver() {
 }
 
 stop_webdriver() {
-  [ -n "${WEBDRIVER_PID:-}" ] && kill "$WEBDRIVER_PID" 2>/dev/null || true
+  if [ -n "${WEBDRIVER_PID:-}" ]; then
+    # The browsers it started go with it: a test that fails never quits its own.
+    pkill -P "$WEBDRIVER_PID" 2>/dev/null || true
+    kill "$WEBDRIVER_PID" 2>/dev/null || true
+  fi
+}
+
+# Checks that stop_webdriver takes the browsers it started with it (a test that fails
+# never quits its own): a second driver opens a session with PYTHON's urllib, is stopped,
+# and none of its browsers is left running.
+webdriver_cleans_up() {
+  local python=$1 WEBDRIVER_PID WEBDRIVER_URL browsers p
+  start_webdriver
+  "$python" - "$WEBDRIVER_URL" <<'PY'
+import json, sys, urllib.request
+caps = {"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
+    "binary": "/usr/bin/chromium", "args": ["--headless=new", "--no-sandbox"]}}}}
+req = urllib.request.Request(sys.argv[1] + "/session", json.dumps(caps).encode(),
+                             {"Content-Type": "application/json"})
+urllib.request.urlopen(req, timeout=60).read()
+PY
+  browsers=$(pgrep -P "$WEBDRIVER_PID" || true)
+  stop_webdriver
+  if [ -z "$browsers" ]; then
+    echo "webdriver cleanup: the session started no browser" >&2
+    return 1
+  fi
+  # A browser takes a moment to close its windows and exit.
+  for p in $browsers; do
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$p" 2>/dev/null; then
+      echo "webdriver cleanup: browser $p still runs after its driver stopped" >&2
+      return 1
+    fi
+  done
+  echo "webdriver cleanup: stopping the driver stopped its browsers"
 }
