@@ -5,7 +5,7 @@
 
 use crate::rng::Rng;
 use crate::{DemoError, Place, people};
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Days, NaiveDate};
 use datong_domain::DivisionCode;
 use datong_domain::division::Kind;
 use datong_domain::duty::Holder;
@@ -125,7 +125,7 @@ pub fn build(
     }
     // Last quarter's ratings, where there is a head.
     let last = today - Days::new(92);
-    let quarter = format!("{}-Q{}", last.year(), last.month0() / 3 + 1);
+    let quarter = datong_domain::accountability::quarter_of(last);
     let grades = [
         (Grade::Excellent, 3),
         (Grade::Competent, 6),

@@ -216,6 +216,13 @@ pub struct Period {
 #[error("考核期应为 年（2026）、半年（2026-H1）、季度（2026-Q4）或 月（2026-11）")]
 pub struct PeriodError;
 
+/// The quarter a day falls in, as a period names it (`2026-Q4`): what agency heads are
+/// rated for.
+pub fn quarter_of(day: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}-Q{}", day.year(), day.month0() / 3 + 1)
+}
+
 impl Period {
     pub fn parse(s: &str) -> Result<Self, PeriodError> {
         use chrono::NaiveDate;

@@ -9,7 +9,7 @@ use crate::error::StoreResult;
 use crate::sql::Sql;
 use datong_domain::Role;
 use datong_domain::Scope;
-use datong_domain::accountability::Escalation;
+use datong_domain::accountability::{Escalation, quarter_of};
 use serde::Serialize;
 
 /// The `due` of a group whose lines have no due time.
@@ -383,7 +383,7 @@ pub fn read(conn: &mut Conn, caller: &Caller) -> StoreResult<Workbench> {
                 .and_in_scope("c.street_code", &streets);
             },
         )?);
-        let period = quarter(caller.today());
+        let period = quarter_of(caller.today());
         groups.push(run(
             conn,
             &Query {
@@ -510,12 +510,6 @@ pub fn read(conn: &mut Conn, caller: &Caller) -> StoreResult<Workbench> {
         overdue: groups.iter().map(|g| g.overdue).sum(),
         groups,
     })
-}
-
-/// `YYYY-Qn` of a day: the period agency heads are rated for.
-fn quarter(day: chrono::NaiveDate) -> String {
-    use chrono::Datelike;
-    format!("{}-Q{}", day.year(), day.month0() / 3 + 1)
 }
 
 /// The community's branch-rule findings, by rule.

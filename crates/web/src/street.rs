@@ -10,6 +10,7 @@ use crate::viewer::Viewer;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use datong_domain::accountability::quarter_of;
 use datong_domain::division::Kind;
 use datong_domain::street::Grade;
 use datong_domain::{DivisionCode, Role};
@@ -115,7 +116,7 @@ pub async fn show(
         .acting_as(&[Role::Street], &node.code)
         .as_ref()
         == Some(&node.code);
-    let quarter = this_quarter(&viewer);
+    let quarter = quarter_of(viewer.caller.today());
     let yes_no = |late: bool| {
         if late {
             lang.pick("逾期", "late")
@@ -364,13 +365,6 @@ fn not_found(viewer: &Viewer) -> Response {
     failure(viewer.lang, ApiError::not_found())
 }
 
-/// The period agency heads are rated for now: `YYYY-Qn`.
-fn this_quarter(viewer: &Viewer) -> String {
-    use chrono::Datelike;
-    let today = viewer.caller.today();
-    format!("{}-Q{}", today.year(), today.month0() / 3 + 1)
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct RatingForm {
@@ -392,7 +386,7 @@ pub async fn rate_agency(
     let (Ok(code), Some(grade)) = (DivisionCode::parse(&code), Grade::parse(&f.grade)) else {
         return failure(viewer.lang, ApiError::invalid("grade", "请选择考核等次"));
     };
-    let period = this_quarter(&viewer);
+    let period = quarter_of(viewer.caller.today());
     let caller = viewer.caller.clone();
     let comment = f.comment.trim().chars().take(500).collect::<String>();
     step(&app, &viewer, &code, "rated", move |c| {

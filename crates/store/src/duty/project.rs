@@ -208,15 +208,7 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<ProjectView
     )? {
         let milestone = r.i64(0)?;
         if let Some(m) = milestones.iter_mut().find(|m| m.id == milestone) {
-            m.evidence.push(EvidenceInfo {
-                id: r.i64(1)?,
-                file_name: r.str(2)?,
-                content_type: r.str(3)?,
-                size: r.i64(4)?,
-                digest: r.str(5)?,
-                uploaded_by: r.str(6)?,
-                uploaded_at: r.str(7)?,
-            });
+            m.evidence.push(evidence_from(&r, 1)?);
         }
     }
     Ok(ProjectView {
@@ -383,6 +375,35 @@ pub(crate) struct Prepared {
     pub digest: String,
 }
 
+impl Prepared {
+    /// What a stored file is, once stored as `id` by `caller`.
+    pub(crate) fn stored(self, id: i64, caller: &Caller) -> EvidenceInfo {
+        EvidenceInfo {
+            id,
+            file_name: self.name,
+            content_type: self.kind.content_type().to_owned(),
+            size: self.size,
+            digest: self.digest,
+            uploaded_by: caller.actor.login.clone(),
+            uploaded_at: caller.actor.at.clone(),
+        }
+    }
+}
+
+/// An evidence file's facts from a row whose columns, from `first` on, are id, file_name,
+/// content_type, size, digest, uploaded_by, uploaded_at.
+pub(crate) fn evidence_from(r: &Row, first: usize) -> StoreResult<EvidenceInfo> {
+    Ok(EvidenceInfo {
+        id: r.i64(first)?,
+        file_name: r.str(first + 1)?,
+        content_type: r.str(first + 2)?,
+        size: r.i64(first + 3)?,
+        digest: r.str(first + 4)?,
+        uploaded_by: r.str(first + 5)?,
+        uploaded_at: r.str(first + 6)?,
+    })
+}
+
 pub(crate) fn prepare(file_name: &str, bytes: &[u8]) -> StoreResult<Prepared> {
     let kind = rules::evidence_kind(bytes).map_err(|e| StoreError::Refused {
         code: "evidence_refused",
@@ -420,32 +441,19 @@ pub fn attach(
 ) -> StoreResult<EvidenceInfo> {
     let project = milestone_project(conn, milestone)?;
     writable_project(conn, caller, project)?;
-    let Prepared {
-        name,
-        kind,
-        size,
-        digest,
-    } = prepare(file_name, &bytes)?;
+    let file = prepare(file_name, &bytes)?;
     let id = conn.tx(|c| {
         let id = c
             .query_one(
                 "INSERT INTO evidence (milestone_id, file_name, content_type, size, digest, content, \
                  uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                params![milestone, &name, kind.content_type(), size, &digest, bytes, &caller.actor.login, &caller.actor.at],
+                params![milestone, &file.name, file.kind.content_type(), file.size, &file.digest, bytes, &caller.actor.login, &caller.actor.at],
             )?
             .i64(0)?;
-        audit::record(c, &caller.actor, "attach", "evidence", id, &serde_json::json!({ "milestone_id": milestone, "file_name": name, "size": size, "digest": digest }))?;
+        audit::record(c, &caller.actor, "attach", "evidence", id, &serde_json::json!({ "milestone_id": milestone, "file_name": file.name, "size": file.size, "digest": file.digest }))?;
         Ok::<_, StoreError>(id)
     })?;
-    Ok(EvidenceInfo {
-        id,
-        file_name: name,
-        content_type: kind.content_type().to_owned(),
-        size,
-        digest,
-        uploaded_by: caller.actor.login.clone(),
-        uploaded_at: caller.actor.at.clone(),
-    })
+    Ok(file.stored(id, caller))
 }
 
 /// An evidence file's name, type and bytes, for whoever sees its project.

@@ -3,7 +3,7 @@
 //! [`super::task::complete`]); the sender rates the work ([`super::accountability::rate`]).
 //! The view says which of those steps the caller may take, so a page shows only those.
 
-use super::project::{EvidenceInfo, Prepared, prepare};
+use super::project::{EvidenceInfo, evidence_from, prepare};
 use super::task::{self, SENDERS, Target};
 use crate::access::Caller;
 use crate::audit;
@@ -57,17 +57,7 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<TargetView>
             params![id],
         )?
         .iter()
-        .map(|f| {
-            Ok(EvidenceInfo {
-                id: f.i64(0)?,
-                file_name: f.str(1)?,
-                content_type: f.str(2)?,
-                size: f.i64(3)?,
-                digest: f.str(4)?,
-                uploaded_by: f.str(5)?,
-                uploaded_at: f.str(6)?,
-            })
-        })
+        .map(|f| evidence_from(f, 0))
         .collect::<StoreResult<_>>()?;
     // The receiving node's own staff, not the levels above it that may also act there.
     let may_work = target.status == TargetStatus::Open
@@ -134,18 +124,13 @@ pub fn attach(
     bytes: Vec<u8>,
 ) -> StoreResult<EvidenceInfo> {
     working(conn, caller, id)?;
-    let Prepared {
-        name,
-        kind,
-        size,
-        digest,
-    } = prepare(file_name, &bytes)?;
-    let file = conn.tx(|c| {
-        let file = c
+    let file = prepare(file_name, &bytes)?;
+    let stored = conn.tx(|c| {
+        let stored = c
             .query_one(
                 "INSERT INTO task_evidence (target_id, file_name, content_type, size, digest, content, \
                  uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                params![id, &name, kind.content_type(), size, &digest, bytes, &caller.actor.login, &caller.actor.at],
+                params![id, &file.name, file.kind.content_type(), file.size, &file.digest, bytes, &caller.actor.login, &caller.actor.at],
             )?
             .i64(0)?;
         audit::record(
@@ -153,20 +138,12 @@ pub fn attach(
             &caller.actor,
             "attach",
             "task_evidence",
-            file,
-            &serde_json::json!({ "target_id": id, "file_name": name, "size": size, "digest": digest }),
+            stored,
+            &serde_json::json!({ "target_id": id, "file_name": file.name, "size": file.size, "digest": file.digest }),
         )?;
-        Ok::<_, StoreError>(file)
+        Ok::<_, StoreError>(stored)
     })?;
-    Ok(EvidenceInfo {
-        id: file,
-        file_name: name,
-        content_type: kind.content_type().to_owned(),
-        size,
-        digest,
-        uploaded_by: caller.actor.login.clone(),
-        uploaded_at: caller.actor.at.clone(),
-    })
+    Ok(file.stored(stored, caller))
 }
 
 /// An evidence file's name, type and bytes, for whoever sees its task's receiving end.
