@@ -225,6 +225,27 @@ vocab! {
     pub enum TargetStatus {
         Open => ("open", "办理中"),
         Done => ("done", "已完成"),
+        /// Taken back by its sender at the receiver's plea: no one's work, no one's failure.
+        Returned => ("returned", "已退回"),
+    }
+}
+
+vocab! {
+    /// What a receiver asks of a task's sender when it cannot do the task as sent.
+    pub enum PleaKind {
+        /// A later due date (申请延期).
+        Extension => ("extension", "申请延期"),
+        /// Taking the task back as not the receiver's to do (退回).
+        Return => ("return", "退回"),
+    }
+}
+
+vocab! {
+    /// Where a plea stands: waiting for the sender, then granted or refused with an answer.
+    pub enum PleaStage {
+        Pending => ("pending", "待审核"),
+        Granted => ("granted", "已同意"),
+        Refused => ("refused", "未同意"),
     }
 }
 

@@ -379,7 +379,8 @@ type Named = Vec<(&'static str, Value)>;
 /// 两级三责: lists, tasks and admissions.
 fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Named) {
     use datong_domain::duty::{
-        AdmissionStage, DutyArea, Holder, ItemState, Opinion, Refusal, Responsibility, TargetStatus,
+        AdmissionStage, DutyArea, Holder, ItemState, Opinion, PleaKind, PleaStage, Refusal,
+        Responsibility, TargetStatus,
     };
     fn ids<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> Vec<&'static str> {
         all.iter().map(|v| f(*v)).collect()
@@ -435,6 +436,14 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
             "requestBody": { "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
             "responses": { "201": ok("佐证", reference("Evidence")), "401": ok("错误", reference("Error")), "403": ok("错误", reference("Error")), "404": ok("错误", reference("Error")),
                 "409": ok("已办结", reference("Error")), "413": ok("文件过大", reference("Error")), "422": ok("类型不符", reference("Error")) } } }),
+        ),
+        (
+            "/task-targets/{id}/pleas",
+            json!({ "post": op("接收单位申请延期（until 为新的完成时限）或退回任务，须写明理由；同一时间只有一件待审核", "duties", json!([id()]), Some("NewPlea"), "201", ok("申请", reference("Plea"))) }),
+        ),
+        (
+            "/task-pleas/{id}/decision",
+            json!({ "post": op("下达方审核延期或退回申请：同意延期则改完成时限，同意退回则该接收记录为已退回、不计考核；不同意须写明理由", "duties", json!([id()]), Some("PleaDecision"), "200", ok("申请", reference("Plea"))) }),
         ),
         (
             "/task-evidence/{id}",
@@ -575,11 +584,47 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
         ),
         (
             "TaskTargetView",
-            json!({ "allOf": [reference("TaskTarget"), object(&["sender", "detail", "evidence_required", "files", "may_work", "may_rate"], json!({
+            json!({ "allOf": [reference("TaskTarget"), object(&["sender", "detail", "evidence_required", "files", "may_work", "may_rate", "pleas", "may_plead"], json!({
                 "sender": string(), "detail": string(), "evidence_required": string(),
                 "signed_at": nullable(string()), "signed_by": nullable(string()), "rating": nullable(integer()),
                 "files": { "type": "array", "items": reference("Evidence") },
-                "may_work": { "type": "boolean" }, "may_rate": { "type": "boolean" } }))] }),
+                "may_work": { "type": "boolean" }, "may_rate": { "type": "boolean" },
+                "pleas": { "type": "array", "items": reference("Plea") },
+                "may_plead": { "type": "boolean" }, "may_decide": nullable(integer()) }))] }),
+        ),
+        (
+            "NewPlea",
+            object(
+                &["kind", "reason"],
+                json!({
+                "kind": enumeration(&ids(PleaKind::ALL, PleaKind::as_str)), "until": date(), "reason": text(500) }),
+            ),
+        ),
+        (
+            "PleaDecision",
+            object(
+                &["grant"],
+                json!({ "grant": { "type": "boolean" }, "answer": { "type": "string", "maxLength": 500 } }),
+            ),
+        ),
+        (
+            "Plea",
+            object(
+                &[
+                    "id",
+                    "target_id",
+                    "kind",
+                    "reason",
+                    "filed_by",
+                    "filed_at",
+                    "stage",
+                ],
+                json!({
+                "id": integer(), "target_id": integer(), "kind": enumeration(&ids(PleaKind::ALL, PleaKind::as_str)),
+                "until": nullable(date()), "reason": string(), "filed_by": string(), "filed_at": string(),
+                "stage": enumeration(&ids(PleaStage::ALL, PleaStage::as_str)),
+                "answer": nullable(string()), "decided_by": nullable(string()), "decided_at": nullable(string()) }),
+            ),
         ),
         (
             "TaskRefusal",

@@ -44,6 +44,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(14, "0014_kind_counters", Some(recount)),
     migration!(15, "0015_holders"),
     migration!(16, "0016_task_work"),
+    migration!(17, "0017_task_pleas"),
 ];
 
 /// Counts the territories again by kind (before 0014 they counted by level alone).

@@ -99,6 +99,8 @@ pub fn routes() -> Router<App> {
         .route("/task-targets/{id}", get(target::show))
         .route("/task-targets/{id}/sign", post(target::sign))
         .route("/task-targets/{id}/rating", post(target::rate))
+        .route("/task-targets/{id}/pleas", post(target::plead))
+        .route("/task-targets/{id}/plea-decision", post(target::decide))
         .route(
             "/task-targets/{id}/complete",
             post(target::complete).layer(axum::extract::DefaultBodyLimit::max(target::MAX_BODY)),

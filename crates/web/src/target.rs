@@ -10,10 +10,11 @@ use axum::Form;
 use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use datong_domain::duty::TargetStatus;
+use datong_domain::duty::{PleaKind, PleaStage, TargetStatus};
 use datong_domain::project::MAX_EVIDENCE_BYTES;
 use datong_http::App;
 use datong_http::error::ApiError;
+use datong_store::duty::plea::{self, Decision, PleaDraft};
 use datong_store::duty::target::{self, TargetView};
 use datong_store::duty::{accountability, task};
 use maud::html;
@@ -30,6 +31,9 @@ fn message(ok: &str, lang: crate::i18n::Lang) -> Option<&'static str> {
             "Reported done with its evidence.",
         )),
         "rated" => Some(lang.pick("评价已保存。", "Rating saved.")),
+        "pleaded" => Some(lang.pick("申请已提交，等待下达单位审核。", "Plea sent to the sender.")),
+        "granted" => Some(lang.pick("已同意该申请。", "Plea granted.")),
+        "refused" => Some(lang.pick("已答复不同意。", "Plea refused.")),
         _ => None,
     }
 }
@@ -84,6 +88,32 @@ fn page_of(
             @for f in &v.files { li { a href={ "/task-evidence/" (f.id) } { (f.file_name) } " " span.muted { (f.uploaded_at.get(..10).unwrap_or("")) } } }
             @if v.files.is_empty() { li.muted { (lang.pick("尚未上传", "None yet")) } }
         }
+        @if !v.pleas.is_empty() {
+            h2 { (lang.pick("延期与退回申请", "Pleas")) }
+            ul #pleas {
+                @for p in &v.pleas {
+                    li {
+                        strong { (lang.label(p.kind.label(), p.kind.as_str())) }
+                        @if let Some(u) = p.until { " " (lang.pick("至", "to")) " " (u) }
+                        " · " (lang.label(p.stage.label(), p.stage.as_str()))
+                        " " span.muted { (p.filed_at.get(..10).unwrap_or("")) }
+                        p { (p.reason) }
+                        @if let Some(a) = &p.answer { p.muted { (lang.pick("答复：", "Answer: ")) (a) } }
+                    }
+                }
+            }
+        }
+        @if let Some(plea) = v.may_decide {
+            form #decide method="post" action={ "/task-targets/" (t.id) "/plea-decision" } {
+                input type="hidden" name="csrf_token" value=(viewer.csrf);
+                input type="hidden" name="plea" value=(plea);
+                label { (lang.pick("答复（不同意时必填）", "Answer (required to refuse)"))
+                    textarea name="answer" maxlength="500" rows="2" {} }
+                button.primary type="submit" name="grant" value="1" { (lang.pick("同意", "Grant")) }
+                " "
+                button type="submit" name="grant" value="0" { (lang.pick("不同意", "Refuse")) }
+            }
+        }
         @if v.may_work && v.signed_at.is_none() {
             form #sign method="post" action={ "/task-targets/" (t.id) "/sign" } {
                 input type="hidden" name="csrf_token" value=(viewer.csrf);
@@ -96,6 +126,24 @@ fn page_of(
                 label { (lang.pick("佐证材料（PDF、图片、Word、Excel，每个不超过 10 MB）", "Evidence (PDF, pictures, Word, Excel; 10 MB each)"))
                     input type="file" name="file" multiple required accept=".pdf,.jpg,.jpeg,.png,.docx,.xlsx"; }
                 button.primary type="submit" { (lang.pick("上传并办结", "Upload and report done")) }
+            }
+        }
+        @if v.may_plead {
+            details #plead {
+                summary { (lang.pick("申请延期或退回", "Ask for more time or return the task")) }
+                form method="post" action={ "/task-targets/" (t.id) "/pleas" } {
+                    input type="hidden" name="csrf_token" value=(viewer.csrf);
+                    label { (lang.pick("申请", "Plea"))
+                        select name="kind" {
+                            @for k in PleaKind::ALL { option value=(k.as_str()) { (lang.label(k.label(), k.as_str())) } }
+                        }
+                    }
+                    label { (lang.pick("新的完成时限（申请延期时填写）", "New due date (for more time)"))
+                        input type="date" name="until" min=(t.due.succ_opt().unwrap_or(t.due)); }
+                    label { (lang.pick("理由", "Reason"))
+                        textarea name="reason" required maxlength="500" rows="3" {} }
+                    button.primary type="submit" { (lang.pick("提交申请", "Send")) }
+                }
             }
         }
         @if v.may_rate {
@@ -172,6 +220,93 @@ pub async fn rate(
         .await
     {
         Ok(()) => Redirect::to(&format!("/task-targets/{id}?ok=rated")).into_response(),
+        Err(e) => render(&app, &viewer, id, "", Some(e)).await,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PleaForm {
+    csrf_token: String,
+    kind: String,
+    until: String,
+    reason: String,
+}
+
+/// 申请延期 / 退回, by the receiver.
+pub async fn plead(
+    State(app): State<App>,
+    viewer: Viewer,
+    IdPath(id): IdPath,
+    Form(f): Form<PleaForm>,
+) -> Response {
+    if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {
+        return r;
+    }
+    let Some(kind) = PleaKind::parse(&f.kind) else {
+        let e = ApiError::invalid("kind", "请选择申请延期或退回");
+        return render(&app, &viewer, id, "", Some(e)).await;
+    };
+    // The date field is sent empty for a return; a date is read only for an extension.
+    let until = match (kind, f.until.trim()) {
+        (PleaKind::Return, _) | (_, "") => None,
+        (_, u) => match u.parse() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                let e = ApiError::invalid("until", "日期格式应为 YYYY-MM-DD");
+                return render(&app, &viewer, id, "", Some(e)).await;
+            }
+        },
+    };
+    let draft = PleaDraft {
+        kind,
+        until,
+        reason: f.reason,
+    };
+    let caller = viewer.caller.clone();
+    match app.run(move |c| plea::file(c, &caller, id, &draft)).await {
+        Ok(_) => Redirect::to(&format!("/task-targets/{id}?ok=pleaded")).into_response(),
+        Err(e) => render(&app, &viewer, id, "", Some(e)).await,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DecisionForm {
+    csrf_token: String,
+    plea: i64,
+    grant: String,
+    answer: String,
+}
+
+/// The sender's answer to the waiting plea.
+pub async fn decide(
+    State(app): State<App>,
+    viewer: Viewer,
+    IdPath(id): IdPath,
+    Form(f): Form<DecisionForm>,
+) -> Response {
+    if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {
+        return r;
+    }
+    let d = Decision {
+        grant: f.grant == "1",
+        answer: f.answer,
+    };
+    let caller = viewer.caller.clone();
+    let plea_id = f.plea;
+    match app
+        .run(move |c| plea::decide(c, &caller, plea_id, &d))
+        .await
+    {
+        Ok(p) => {
+            let ok = match p.stage {
+                PleaStage::Granted => "granted",
+                _ => "refused",
+            };
+            // The plea's own task, whatever page the form was on.
+            Redirect::to(&format!("/task-targets/{}?ok={ok}", p.target_id)).into_response()
+        }
         Err(e) => render(&app, &viewer, id, "", Some(e)).await,
     }
 }

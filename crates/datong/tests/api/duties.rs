@@ -1451,3 +1451,244 @@ async fn a_task_is_signed_for_done_with_evidence_and_rated(app: TestApp) {
     );
 }
 both!(a_task_is_signed_for_done_with_evidence_and_rated);
+
+/// 申请延期 and 退回: the receiving street asks, with a reason, one plea at a time; the
+/// district that sent the task answers. A granted extension moves the due date, a granted
+/// return closes the receiving end as returned so nothing more is done on it. The street
+/// files in its page, the district answers in its own, and a plea waits on its 工作台.
+async fn a_receiver_pleads_for_time_or_returns_a_task_and_the_sender_answers(app: TestApp) {
+    load_catalogue(&app);
+    let send = || async {
+        let r = app
+            .post(
+                "district",
+                "/api/v1/tasks",
+                task("urban.sanitation", "urban_management", &[STREET]),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.body["targets"][0]["id"].as_i64().unwrap()
+    };
+    let (late, wrong) = (send().await, send().await);
+    let plead = |who: &'static str, id: i64, body: Value| {
+        let app = &app;
+        async move {
+            app.post(who, &format!("/api/v1/task-targets/{id}/pleas"), body)
+                .await
+        }
+    };
+    let view = |who: &'static str, id: i64| {
+        let app = &app;
+        async move {
+            app.get(who, &format!("/api/v1/task-targets/{id}"))
+                .await
+                .body
+        }
+    };
+
+    // Bad pleas name their field and leave nothing behind.
+    for (body, field) in [
+        (
+            json!({ "kind": "extension", "reason": "雨季施工" }),
+            "until",
+        ),
+        (
+            json!({ "kind": "extension", "until": "2026-12-10", "reason": "雨季施工" }),
+            "until",
+        ),
+        (
+            json!({ "kind": "extension", "until": "2026-12-20", "reason": "  " }),
+            "reason",
+        ),
+        (
+            json!({ "kind": "return", "until": "2026-12-20", "reason": "非本街道职责" }),
+            "until",
+        ),
+    ] {
+        let r = plead("street", late, body).await;
+        assert_eq!(
+            (r.status, &r.body["error"]["field"]),
+            (422, &json!(field)),
+            "{}",
+            r.body
+        );
+    }
+    assert_eq!(count(&app, "task_plea"), 0);
+    assert_eq!(
+        plead("district", late, json!({ "kind": "return", "reason": "x" }))
+            .await
+            .status,
+        403,
+        "the sender does not plead to itself"
+    );
+
+    // The street asks for time in its page.
+    let (_, page) = app.page("street", &format!("/task-targets/{late}")).await;
+    assert!(
+        page.contains("id=\"plead\"") && !page.contains("id=\"decide\""),
+        "{page}"
+    );
+    let (http, cookie) = web_session(&app, "street").await;
+    let csrf = csrf_of(&page_in(&http, &cookie, &app, &format!("/task-targets/{late}")).await);
+    let r = http
+        .post(format!("{}/task-targets/{late}/pleas", app.base))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("kind", "extension"),
+            ("until", "2026-12-24"),
+            ("reason", "需协调物业共同排查"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            r.status().as_u16(),
+            r.headers()["location"].to_str().unwrap()
+        ),
+        (303, format!("/task-targets/{late}?ok=pleaded").as_str())
+    );
+    let again = plead(
+        "street",
+        late,
+        json!({ "kind": "return", "reason": "非本街道职责" }),
+    )
+    .await;
+    assert_eq!(again.status, 409, "one plea waits at a time");
+    let v = view("street", late).await;
+    assert_eq!(
+        (&v["may_plead"], &v["may_decide"], &v["pleas"][0]["stage"]),
+        (&json!(false), &Value::Null, &json!("pending"))
+    );
+
+    // It waits on the district's 工作台, and the district answers in its page.
+    let wb = app.get("district", "/api/v1/workbench").await.body;
+    let group = wb["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["key"] == "pleas_to_decide")
+        .expect("the sender's workbench holds the plea");
+    assert_eq!(group["count"], 1);
+    assert_eq!(group["lines"][0]["href"], format!("/task-targets/{late}"));
+    let plea = view("district", late).await["may_decide"].as_i64().unwrap();
+    let decide = |who: &'static str, body: Value| {
+        let app = &app;
+        async move {
+            app.post(who, &format!("/api/v1/task-pleas/{plea}/decision"), body)
+                .await
+        }
+    };
+    assert_eq!(decide("street", json!({ "grant": true })).await.status, 403);
+    for outsider in ["dept_b", "a"] {
+        assert_eq!(
+            decide(outsider, json!({ "grant": true })).await.status,
+            404,
+            "{outsider}"
+        );
+        let r = plead(outsider, late, json!({ "kind": "return", "reason": "x" })).await;
+        assert_eq!(r.status, 404, "{outsider}");
+    }
+    let r = decide("district", json!({ "grant": false })).await;
+    assert_eq!(
+        (r.status, &r.body["error"]["field"]),
+        (422, &json!("answer"))
+    );
+    let (_, page) = app.page("district", &format!("/task-targets/{late}")).await;
+    assert!(
+        page.contains("id=\"decide\"") && page.contains("需协调物业共同排查"),
+        "{page}"
+    );
+    let (http, cookie) = web_session(&app, "district").await;
+    let csrf = csrf_of(&page_in(&http, &cookie, &app, &format!("/task-targets/{late}")).await);
+    let r = http
+        .post(format!("{}/task-targets/{late}/plea-decision", app.base))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("plea", plea.to_string().as_str()),
+            ("grant", "1"),
+            ("answer", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["location"].to_str().unwrap(),
+        format!("/task-targets/{late}?ok=granted")
+    );
+    let v = view("street", late).await;
+    assert_eq!(
+        (
+            &v["due"],
+            &v["status"],
+            &v["pleas"][0]["stage"],
+            &v["may_plead"]
+        ),
+        (
+            &json!("2026-12-24"),
+            &json!("open"),
+            &json!("granted"),
+            &json!(true)
+        )
+    );
+    assert_eq!(
+        decide("district", json!({ "grant": true })).await.status,
+        409
+    );
+
+    // The other task goes back to its sender.
+    let r = plead(
+        "street",
+        wrong,
+        json!({ "kind": "return", "reason": "该路段属区交通运输局管养" }),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let plea = r.body["id"].as_i64().unwrap();
+    let r = app
+        .post(
+            "district",
+            &format!("/api/v1/task-pleas/{plea}/decision"),
+            json!({ "grant": true, "answer": "已转交区交通运输局" }),
+        )
+        .await;
+    assert_eq!(
+        (r.status, &r.body["stage"]),
+        (200, &json!("granted")),
+        "{}",
+        r.body
+    );
+    let v = view("street", wrong).await;
+    assert_eq!(
+        (&v["status"], &v["may_work"], &v["may_plead"]),
+        (&json!("returned"), &json!(false), &json!(false))
+    );
+    let done = app
+        .post(
+            "street",
+            &format!("/api/v1/task-targets/{wrong}/complete"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(done.status, 409, "a returned task is not reported done");
+    let (_, page) = app.page("street", &format!("/task-targets/{wrong}")).await;
+    assert!(
+        page.contains("已退回")
+            && page.contains("已转交区交通运输局")
+            && !page.contains("id=\"complete\""),
+        "{page}"
+    );
+    let pleas = app.with_db(|c| {
+        c.query_one(
+            "SELECT count(*) FROM audit_log WHERE entity = 'task_plea'",
+            &[],
+        )
+        .unwrap()
+        .i64(0)
+        .unwrap()
+    });
+    assert_eq!(pleas, 4, "two pleas filed and two answered, each audited");
+}
+both!(a_receiver_pleads_for_time_or_returns_a_task_and_the_sender_answers);

@@ -17,6 +17,7 @@ use datong_domain::{DivisionCode, Level};
 use datong_store::duty::accountability::{self, Assessment, EscalationRow};
 use datong_store::duty::admission::{self, Admission, AdmissionDraft, AdmissionFilter};
 use datong_store::duty::list::{self, Item};
+use datong_store::duty::plea::{self, Decision, Plea, PleaDraft};
 use datong_store::duty::project::EvidenceInfo;
 use datong_store::duty::target::{self, TargetView};
 use datong_store::duty::task::{self, Target, TargetFilter, Task, TaskDraft};
@@ -44,6 +45,8 @@ pub fn routes() -> Router<App> {
         )
         .route("/task-evidence/{id}", get(download))
         .route("/task-targets/{id}/complete", post(complete))
+        .route("/task-targets/{id}/pleas", post(plead))
+        .route("/task-pleas/{id}/decision", post(decide_plea))
         .route("/admissions", get(admissions).post(file))
         .route("/admissions/{id}", get(admission_one))
         .route("/admissions/{id}/opinion", post(answer))
@@ -296,6 +299,31 @@ async fn sign(
     PathParam(id): PathParam<i64>,
 ) -> ApiResult<Json<TargetView>> {
     Ok(Json(app.run(move |c| target::sign(c, &caller, id)).await?))
+}
+
+/// 申请延期 / 退回: the receiver asks the sender.
+async fn plead(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+    JsonBody(d): JsonBody<PleaDraft>,
+) -> ApiResult<(StatusCode, Json<Plea>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(app.run(move |c| plea::file(c, &caller, id, &d)).await?),
+    ))
+}
+
+/// The sender grants or refuses a plea.
+async fn decide_plea(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(id): PathParam<i64>,
+    JsonBody(d): JsonBody<Decision>,
+) -> ApiResult<Json<Plea>> {
+    Ok(Json(
+        app.run(move |c| plea::decide(c, &caller, id, &d)).await?,
+    ))
 }
 
 /// 佐证材料: one file, the raw body, named by `name`.

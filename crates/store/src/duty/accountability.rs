@@ -1,7 +1,7 @@
 //! 规范化问责: the overdue scan that climbs the escalation ladder, the senders' quality
 //! ratings, and assessment scores with rankings per level and period.
 
-use super::task::SENDERS;
+use super::task;
 use crate::access::Caller;
 use crate::audit::{self, Actor, Entry};
 use crate::db::{Cell, Conn};
@@ -210,9 +210,8 @@ pub fn rate(conn: &mut Conn, caller: &Caller, target: i64, rating: u8) -> StoreR
         .ok_or(StoreError::NotFound)?;
     let code = DivisionCode::from_path(&r.str(0)?)
         .map_err(|_| StoreError::invalid("territory", "stored code"))?;
-    match caller.acting_as(&SENDERS, &code) {
-        Some(from) if from != code => {}
-        _ => return Err(StoreError::Forbidden),
+    if !task::sends_to(caller, &code) {
+        return Err(StoreError::Forbidden);
     }
     if r.str(1)? != TargetStatus::Done.as_str() {
         return Err(StoreError::conflict("status", "任务办结后才能评价质量"));
@@ -281,7 +280,7 @@ pub fn assess(
          sum(CASE WHEN escalation = 4 THEN 1 ELSE 0 END) \
          FROM task_target LEFT JOIN (SELECT target_id, max(step) AS escalation FROM escalation \
          GROUP BY target_id) e ON e.target_id = task_target.id \
-         WHERE length(territory_code) >= {len} AND due >= "
+         WHERE status <> 'returned' AND length(territory_code) >= {len} AND due >= "
     ));
     facts
         .bind(period.first.to_string())

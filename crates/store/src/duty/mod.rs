@@ -4,6 +4,7 @@ pub mod accountability;
 pub mod admission;
 pub mod list;
 pub mod oversight;
+pub mod plea;
 pub mod project;
 pub mod target;
 pub mod task;

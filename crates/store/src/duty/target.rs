@@ -1,17 +1,19 @@
 //! One receiving end of a task as the people on both sides work it: the receiver signs for
 //! it (签收), attaches the evidence the sender asked for (佐证材料) and reports it done (办结,
 //! [`super::task::complete`]); the sender rates the work ([`super::accountability::rate`]).
-//! The view says which of those steps the caller may take, so a page shows only those.
+//! It may also plead for a later due date or to return the task ([`super::plea`]). The view
+//! says which of those steps the caller may take, so a page shows only those.
 
+use super::plea::{self, Plea};
 use super::project::{EvidenceInfo, evidence_from, prepare};
-use super::task::{self, SENDERS, Target};
+use super::task::{self, Target};
 use crate::access::Caller;
 use crate::audit;
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use datong_domain::Role;
-use datong_domain::duty::TargetStatus;
+use datong_domain::duty::{PleaStage, TargetStatus};
 use serde::Serialize;
 
 /// Who works a task at the node it reached: that node's own role.
@@ -40,6 +42,12 @@ pub struct TargetView {
     pub may_work: bool,
     /// The caller sent it and may rate the work (once done, once).
     pub may_rate: bool,
+    /// The receiver's pleas for a later due date or to return the task, oldest first.
+    pub pleas: Vec<Plea>,
+    /// The caller may file a plea (it may work the task and none is waiting).
+    pub may_plead: bool,
+    /// The waiting plea the caller, as the sender, may grant or refuse.
+    pub may_decide: Option<i64>,
 }
 
 /// A receiving end the caller sees: by subtree, or as the department whose clerk sent it.
@@ -63,9 +71,14 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<TargetView>
     let may_work = target.status == TargetStatus::Open
         && caller.acting_as(&RECEIVERS, &target.territory).as_ref() == Some(&target.territory);
     let rating = r.opt_i64(5)?;
-    let may_rate = target.status == TargetStatus::Done
-        && rating.is_none()
-        && matches!(caller.acting_as(&SENDERS, &target.territory), Some(from) if from != target.territory);
+    let sender = task::sends_to(caller, &target.territory);
+    let may_rate = target.status == TargetStatus::Done && rating.is_none() && sender;
+    let pleas = plea::of_target(conn, id)?;
+    let waiting = pleas
+        .iter()
+        .find(|p| p.stage == PleaStage::Pending)
+        .map(|p| p.id);
+    let open = target.status == TargetStatus::Open;
     Ok(TargetView {
         sender: r.str(0)?,
         detail: r.str(1)?,
@@ -74,16 +87,20 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<TargetView>
         signed_by: r.opt_str(4)?,
         rating,
         files,
+        may_plead: may_work && waiting.is_none(),
+        may_decide: waiting.filter(|_| open && sender),
         may_work,
         may_rate,
+        pleas,
         target,
     })
 }
 
-fn working(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<TargetView> {
+/// The view of a receiving end the caller may work: open, and the caller its receiver.
+pub(super) fn working(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<TargetView> {
     let view = get(conn, caller, id)?;
     if view.target.status != TargetStatus::Open {
-        return Err(StoreError::conflict("status", "该任务已办结"));
+        return Err(task::closed(view.target.status));
     }
     if !view.may_work {
         return Err(StoreError::Forbidden);

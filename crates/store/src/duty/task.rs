@@ -25,6 +25,12 @@ pub const SENDERS: [Role; 5] = [
     Role::Community,
 ];
 
+/// The caller sends to `code` from a node above it: it may rate the work there and answer
+/// the receiver's pleas.
+pub fn sends_to(caller: &Caller, code: &DivisionCode) -> bool {
+    matches!(caller.acting_as(&SENDERS, code), Some(from) if from != *code)
+}
+
 /// The most receiving nodes one task may name.
 pub const MAX_TARGETS: usize = 1000;
 
@@ -404,6 +410,11 @@ pub fn targets(
         .collect()
 }
 
+/// Why a step on a receiving end that is no longer open is refused.
+pub fn closed(status: TargetStatus) -> StoreError {
+    StoreError::conflict("status", format!("该任务{}", status.label()))
+}
+
 /// The receiving node reports its part done.
 pub fn complete(conn: &mut Conn, caller: &Caller, target_id: i64) -> StoreResult<Target> {
     let mut q = Sql::new(&format!(
@@ -417,8 +428,8 @@ pub fn complete(conn: &mut Conn, caller: &Caller, target_id: i64) -> StoreResult
             .ok_or(StoreError::NotFound)?,
     )?;
     caller.may_write(&before.territory)?;
-    if before.status == TargetStatus::Done {
-        return Err(StoreError::conflict("status", "该任务已办结"));
+    if before.status != TargetStatus::Open {
+        return Err(closed(before.status));
     }
     conn.tx(|c| {
         c.execute(
