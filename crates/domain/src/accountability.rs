@@ -14,6 +14,23 @@ vocab! {
     }
 }
 
+impl Escalation {
+    /// The step as stored: 1 for a reminder up to 4 for a public notice.
+    pub fn rank(self) -> i64 {
+        match self {
+            Escalation::Reminder => 1,
+            Escalation::Supervision => 2,
+            Escalation::Interview => 3,
+            Escalation::Notice => 4,
+        }
+    }
+
+    /// The step stored as `rank`; none for 0 (not escalated) or a number out of range.
+    pub fn of_rank(rank: i64) -> Option<Self> {
+        Self::ALL.iter().copied().find(|s| s.rank() == rank)
+    }
+}
+
 /// When each step is taken: a number of days past the due date. A city sets its own;
 /// steps it leaves out are never taken.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -415,7 +415,11 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
         ),
         (
             "/task-targets",
-            json!({ "get": op("权限范围内的任务接收记录", "duties", with_paging(vec![p("territory", "query", code()), p("status", "query", statuses.clone()), p("overdue", "query", json!({ "type": "boolean" }))]), None, "200", ok("接收记录", list_of("TaskTarget"))) }),
+            json!({ "get": op("权限范围内的任务接收记录（step：当前所处的逾期升级步骤）", "duties", with_paging(vec![p("territory", "query", code()), p("status", "query", statuses.clone()), p("overdue", "query", json!({ "type": "boolean" })), p("step", "query", escalation_steps.clone())]), None, "200", ok("接收记录", list_of("TaskTarget"))) }),
+        ),
+        (
+            "/territories/{code}/sent-tasks",
+            json!({ "get": op("从该节点下达的任务，各含接收单位的完成、退回、逾期数及最高升级步骤；step 只列有接收单位处于该步骤的任务", "duties", with_paging(vec![code_param(), p("step", "query", escalation_steps.clone())]), None, "200", ok("下达的任务", list_of("SentTask"))) }),
         ),
         (
             "/task-targets/{id}/complete",
@@ -579,7 +583,7 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
                 ],
                 json!({
             "id": integer(), "task_id": integer(), "territory": code(), "territory_name": string(), "item_id": nullable(integer()), "due": date(),
-            "status": statuses, "done_at": nullable(string()) }),
+            "status": statuses, "done_at": nullable(string()), "step": nullable(escalation_steps.clone()) }),
             ),
         ),
         (
@@ -591,6 +595,26 @@ fn duties(id: &dyn Fn() -> Value, code_param: &dyn Fn() -> Value) -> (Named, Nam
                 "may_work": { "type": "boolean" }, "may_rate": { "type": "boolean" },
                 "pleas": { "type": "array", "items": reference("Plea") },
                 "may_plead": { "type": "boolean" }, "may_decide": nullable(integer()) }))] }),
+        ),
+        (
+            "SentTask",
+            object(
+                &[
+                    "id",
+                    "title",
+                    "category",
+                    "deadline",
+                    "created_at",
+                    "targets",
+                    "done",
+                    "returned",
+                    "overdue",
+                ],
+                json!({
+                "id": integer(), "title": string(), "category": category(), "deadline": date(), "created_at": string(),
+                "targets": integer(), "done": integer(), "returned": integer(), "overdue": integer(),
+                "step": nullable(escalation_steps.clone()) }),
+            ),
         ),
         (
             "NewPlea",

@@ -201,8 +201,7 @@ pub fn read(conn: &mut Conn, caller: &Caller) -> StoreResult<Workbench> {
         overdue_targets(&mut steps);
         steps.push(" GROUP BY 1 ORDER BY 1");
         for r in conn.query(&steps.text, &steps.params)? {
-            let step = usize::try_from(r.i64(0)?).unwrap_or(0);
-            let label = match step.checked_sub(1).and_then(|i| Escalation::ALL.get(i)) {
+            let label = match Escalation::of_rank(r.i64(0)?) {
                 Some(e) => e.label(),
                 None => "未升级",
             };
@@ -272,44 +271,6 @@ pub fn read(conn: &mut Conn, caller: &Caller) -> StoreResult<Workbench> {
     }
 
     let own = &caller.own;
-    // A plea waits for whoever sent the task: a level above the receiving node, or the
-    // department whose clerk sent it.
-    let senders = scope_of(
-        caller,
-        &[Role::City, Role::District, Role::Street, Role::Community],
-    );
-    if !senders.roots().is_empty() || !own.department_logins.is_empty() {
-        groups.push(run(
-            conn,
-            &Query {
-                key: "pleas_to_decide",
-                label: "待审核的延期、退回申请",
-                select: "CAST(tt.id AS TEXT), tk.title, t.name",
-                due: "tt.due",
-                late_before: &today,
-                href: target,
-            },
-            &|q| {
-                q.push(
-                    " FROM task_plea p JOIN task_target tt ON tt.id = p.target_id \
-                     JOIN task tk ON tk.id = tt.task_id \
-                     JOIN territory t ON t.code = tt.territory_code \
-                     WHERE p.stage = 'pending' AND tt.status = 'open' AND (1 = 0",
-                );
-                if !senders.roots().is_empty() {
-                    q.push(" OR (tt.territory_code NOT IN ")
-                        .bind_list(senders.roots().iter().map(|r| r.as_path().to_owned()))
-                        .and_in_scope("tt.territory_code", &senders)
-                        .push(")");
-                }
-                if !own.department_logins.is_empty() {
-                    q.push(" OR tk.created_by IN ")
-                        .bind_list(own.department_logins.iter().map(String::as_str));
-                }
-                q.push(")");
-            },
-        )?);
-    }
     if caller
         .assignments
         .iter()
@@ -543,11 +504,59 @@ pub fn read(conn: &mut Conn, caller: &Caller) -> StoreResult<Workbench> {
         )?);
     }
 
+    if let Some(g) = pleas_to_decide(conn, caller, &today)? {
+        groups.push(g);
+    }
+
     Ok(Workbench {
         pending: groups.iter().map(|g| g.count).sum(),
         overdue: groups.iter().map(|g| g.overdue).sum(),
         groups,
     })
+}
+
+/// A plea waits for whoever sent the task: a level above the receiving node, or the
+/// department whose clerk sent it.
+fn pleas_to_decide(conn: &mut Conn, caller: &Caller, today: &str) -> StoreResult<Option<Group>> {
+    let own = &caller.own;
+    let senders = scope_of(
+        caller,
+        &[Role::City, Role::District, Role::Street, Role::Community],
+    );
+    if senders.roots().is_empty() && own.department_logins.is_empty() {
+        return Ok(None);
+    }
+    run(
+        conn,
+        &Query {
+            key: "pleas_to_decide",
+            label: "待审核的延期、退回申请",
+            select: "CAST(tt.id AS TEXT), tk.title, t.name",
+            due: "tt.due",
+            late_before: today,
+            href: target,
+        },
+        &|q| {
+            q.push(
+                " FROM task_plea p JOIN task_target tt ON tt.id = p.target_id \
+                 JOIN task tk ON tk.id = tt.task_id \
+                 JOIN territory t ON t.code = tt.territory_code \
+                 WHERE p.stage = 'pending' AND tt.status = 'open' AND (1 = 0",
+            );
+            if !senders.roots().is_empty() {
+                q.push(" OR (tt.territory_code NOT IN ")
+                    .bind_list(senders.roots().iter().map(|r| r.as_path().to_owned()))
+                    .and_in_scope("tt.territory_code", &senders)
+                    .push(")");
+            }
+            if !own.department_logins.is_empty() {
+                q.push(" OR tk.created_by IN ")
+                    .bind_list(own.department_logins.iter().map(String::as_str));
+            }
+            q.push(")");
+        },
+    )
+    .map(Some)
 }
 
 /// The community's branch-rule findings, by rule.

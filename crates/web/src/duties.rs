@@ -8,20 +8,22 @@ use crate::member::{Errors, field, required_text};
 use crate::paths::NodePath;
 use crate::viewer::Viewer;
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
-use datong_domain::duty::{Category, DutyArea, Holder, ItemState, Refusal};
+use datong_domain::accountability::Escalation;
+use datong_domain::duty::{Category, DutyArea, Holder, ItemState, Refusal, TargetStatus};
 use datong_domain::{DivisionCode, Level};
 use datong_http::App;
 use datong_store::StoreError;
 use datong_store::access::Caller;
 use datong_store::duty::list::{self, Item};
-use datong_store::duty::task::{self, TargetFilter, TaskDraft};
+use datong_store::duty::task::{self, SentTask, TargetFilter, TaskDraft};
 use datong_store::sql::Page;
 use datong_store::territory::{self, Territory};
 use maud::{Markup, html};
+use serde::Deserialize;
 
 /// Nodes that hold a list: city (主体), district (第一), street and town (直接).
 pub fn holds_list(t: &Territory) -> bool {
@@ -66,12 +68,92 @@ fn list_tables(viewer: &Viewer, items: &[Item]) -> Markup {
     }
 }
 
-pub async fn show(State(app): State<App>, viewer: Viewer, NodePath(code): NodePath) -> Response {
+/// A filter by the ladder step a receiving end has reached: `?step=supervision`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct StepQuery {
+    step: String,
+}
+
+impl StepQuery {
+    fn step(&self) -> Option<Escalation> {
+        Escalation::parse(&self.step)
+    }
+}
+
+/// Links that filter a list by ladder step, the chosen one marked.
+fn step_filter(lang: crate::i18n::Lang, base: &str, chosen: Option<Escalation>) -> Markup {
+    html! {
+        nav.filters aria-label=(lang.pick("按升级步骤筛选", "Filter by ladder step")) {
+            a href=(base) aria-current=[chosen.is_none().then_some("true")] { (lang.pick("全部", "All")) }
+            @for s in Escalation::ALL {
+                " " a href={ (base) "?step=" (s.as_str()) } aria-current=[(chosen == Some(*s)).then_some("true")] { (lang.label(s.label(), s.as_str())) }
+            }
+        }
+    }
+}
+
+/// The tasks a node sent, x/N done each, filtered by step.
+fn sent_table(
+    viewer: &Viewer,
+    node: &DivisionCode,
+    sent: &[SentTask],
+    chosen: Option<Escalation>,
+) -> Markup {
+    let (lang, t) = (viewer.lang, viewer.lang.text());
+    html! {
+        h2 #sent-heading { (lang.pick("本级下达的任务", "Tasks sent from here")) }
+        (step_filter(lang, &format!("/t/{node}/duties"), chosen))
+        div.table-wrap { table #sent {
+            thead { tr {
+                th { (lang.pick("任务", "Task")) } th { (lang.pick("完成时限", "Due")) }
+                th { (lang.pick("完成", "Done")) } th { (lang.pick("逾期", "Overdue")) }
+                th { (lang.pick("最高升级", "Highest step")) }
+            } }
+            tbody {
+                @for s in sent {
+                    tr {
+                        td { a href={ "/tasks/" (s.id) } { (s.title) } }
+                        td { (s.deadline) }
+                        td.done { (s.done) "/" (s.targets - s.returned) @if s.returned > 0 { " " span.muted { (lang.pick("退回 ", "returned ")) (s.returned) } } }
+                        td.error[s.overdue > 0] { (s.overdue) }
+                        td { @match s.step { Some(e) => (lang.label(e.label(), e.as_str())), None => "—" } }
+                    }
+                }
+                @if sent.is_empty() { tr { td colspan="5" { (t.none) } } }
+            }
+        } }
+    }
+}
+
+pub async fn show(
+    State(app): State<App>,
+    viewer: Viewer,
+    NodePath(code): NodePath,
+    Query(sq): Query<StepQuery>,
+) -> Response {
     let caller = viewer.caller.clone();
+    let chosen = sq.step();
+    let sends =
+        code.level() < Level::Grid && viewer.caller.acting_as(&task::SENDERS, &code).is_some();
     let loaded = app
         .run(move |c| {
             let (node, lineage) = head(c, &caller, &code)?;
             let items = list::of_node(c, &caller, &code)?;
+            let sent = if sends {
+                task::sent_from(
+                    c,
+                    &caller,
+                    &code,
+                    chosen,
+                    &Page {
+                        limit: 50,
+                        offset: 0,
+                    },
+                )?
+            } else {
+                Vec::new()
+            };
             let f = TargetFilter {
                 territory: Some(code.clone()),
                 ..TargetFilter::default()
@@ -85,20 +167,15 @@ pub async fn show(State(app): State<App>, viewer: Viewer, NodePath(code): NodePa
                     offset: 0,
                 },
             )?;
-            Ok((node, lineage, items, received))
+            Ok((node, lineage, items, received, sent))
         })
         .await;
-    let (node, lineage, items, received) = match loaded {
+    let (node, lineage, items, received, sent) = match loaded {
         Ok(x) => x,
         Err(e) => return failure(viewer.lang, e),
     };
     let (lang, t) = (viewer.lang, viewer.lang.text());
     let today = viewer.caller.today();
-    let sends = node.code.level() < Level::Grid
-        && viewer
-            .caller
-            .acting_as(&task::SENDERS, &node.code)
-            .is_some();
     let body = html! {
         (crumbs(&lineage, &node))
         h1 { (node.name) " · " (lang.pick("权责清单", "Responsibilities")) }
@@ -119,7 +196,7 @@ pub async fn show(State(app): State<App>, viewer: Viewer, NodePath(code): NodePa
             } }
             tbody {
                 @for r in &received {
-                    @let overdue = r.status == datong_domain::duty::TargetStatus::Open && r.due < today;
+                    @let overdue = r.status == TargetStatus::Open && r.due < today;
                     tr {
                         td { a href={ "/task-targets/" (r.id) } { (r.title) } }
                         td { (r.territory_name) }
@@ -130,6 +207,7 @@ pub async fn show(State(app): State<App>, viewer: Viewer, NodePath(code): NodePa
                 @if received.is_empty() { tr { td colspan="4" { (t.none) } } }
             }
         } }
+        @if sends { (sent_table(&viewer, &node.code, &sent, chosen)) }
     };
     page(
         lang,
@@ -451,4 +529,67 @@ fn form_field(field: &str) -> Option<&'static str> {
     ]
     .into_iter()
     .find(|f| *f == field)
+}
+
+/// `/tasks/{id}`: one task as its sender follows it: what was asked, x/N done, and every
+/// receiving end with its status and ladder step, filtered by step.
+pub async fn task_page(
+    State(app): State<App>,
+    viewer: Viewer,
+    crate::paths::IdPath(id): crate::paths::IdPath,
+    Query(sq): Query<StepQuery>,
+) -> Response {
+    let caller = viewer.caller.clone();
+    let task = match app.run(move |c| task::get(c, &caller, id)).await {
+        Ok(t) => t,
+        Err(e) => return failure(viewer.lang, e),
+    };
+    let (lang, t) = (viewer.lang, viewer.lang.text());
+    let today = viewer.caller.today();
+    let chosen = sq.step();
+    let counted: Vec<_> = task
+        .targets
+        .iter()
+        .filter(|r| r.status != TargetStatus::Returned)
+        .collect();
+    let done = counted
+        .iter()
+        .filter(|r| r.status == TargetStatus::Done)
+        .count();
+    let shown: Vec<_> = task
+        .targets
+        .iter()
+        .filter(|r| chosen.is_none() || r.step == chosen)
+        .collect();
+    let body = html! {
+        nav.crumbs { a href={ "/t/" (task.sender_code) "/duties" } { (task.sender) } " › " span { (task.title) } }
+        h1 { (task.title) }
+        dl.facts {
+            dt { (lang.pick("下达单位", "Sent by")) } dd { (task.sender) }
+            dt { (lang.pick("完成时限", "Due")) } dd { (task.deadline) }
+            dt { (lang.pick("完成情况", "Done")) } dd #progress { (done) "/" (counted.len()) }
+            dt { (lang.pick("须提交的佐证材料", "Evidence asked for")) } dd { (task.evidence) }
+            @if !task.detail.is_empty() { dt { (lang.pick("任务说明", "Detail")) } dd { (task.detail) } }
+        }
+        (step_filter(lang, &format!("/tasks/{id}"), chosen))
+        div.table-wrap { table #targets {
+            thead { tr {
+                th { (lang.pick("接收单位", "Receiver")) } th { (lang.pick("完成时限", "Due")) }
+                th { (lang.pick("状态", "Status")) } th { (lang.pick("升级", "Step")) }
+            } }
+            tbody {
+                @for r in &shown {
+                    @let overdue = r.status == TargetStatus::Open && r.due < today;
+                    tr {
+                        td { a href={ "/task-targets/" (r.id) } { (r.territory_name) } }
+                        td.error[overdue] { (r.due) }
+                        td { (lang.label(r.status.label(), r.status.as_str())) @if overdue { " · " span.error { (lang.pick("已逾期", "overdue")) } } }
+                        td { @match r.step { Some(e) => (lang.label(e.label(), e.as_str())), None => "—" } }
+                    }
+                }
+                @if shown.is_empty() { tr { td colspan="4" { (t.none) } } }
+            }
+        } }
+    };
+    page(lang, Some(&viewer), &task.title, false, body).into_response()
 }

@@ -96,6 +96,7 @@ pub fn routes() -> Router<App> {
             "/t/{code}/admissions",
             get(admissions::show).post(admissions::file),
         )
+        .route("/tasks/{id}", get(duties::task_page))
         .route("/task-targets/{id}", get(target::show))
         .route("/task-targets/{id}/sign", post(target::sign))
         .route("/task-targets/{id}/rating", post(target::rate))

@@ -571,6 +571,91 @@ async fn overdue_targets_climb_the_ladder_on_the_clock(app: TestApp) {
     });
     assert_eq!(audited, 3, "every step is in the audit log");
 
+    // Lists by ladder step: a target's step is its highest.
+    let ids = |path: String| {
+        let app = &app;
+        async move {
+            let r = app.get("city", &path).await;
+            assert_eq!(r.status, 200, "{path}: {}", r.body);
+            r.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].as_i64().unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    let task_id = t.body["id"].as_i64().unwrap();
+    assert_eq!(ids("/api/v1/task-targets?step=notice".into()).await, [a]);
+    assert!(
+        ids("/api/v1/task-targets?step=supervision".into())
+            .await
+            .is_empty()
+    );
+    let sent = app
+        .get("city", "/api/v1/territories/1402/sent-tasks")
+        .await
+        .body;
+    assert_eq!(
+        (
+            &sent["items"][0]["id"],
+            &sent["items"][0]["targets"],
+            &sent["items"][0]["done"],
+            &sent["items"][0]["overdue"],
+            &sent["items"][0]["step"]
+        ),
+        (
+            &json!(task_id),
+            &json!(2),
+            &json!(1),
+            &json!(1),
+            &json!("notice")
+        )
+    );
+    assert_eq!(
+        ids("/api/v1/territories/1402/sent-tasks?step=notice".into()).await,
+        [task_id]
+    );
+    assert!(
+        ids("/api/v1/territories/1402/sent-tasks?step=reminder".into())
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        app.get("street", "/api/v1/territories/1402/sent-tasks")
+            .await
+            .status,
+        404
+    );
+    // The sender's pages: x/N done, and the receivers filtered by step.
+    let (status, page) = app.page("city", "/t/1402/duties").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("id=\"sent\"") && page.contains(&format!("href=\"/tasks/{task_id}\"")),
+        "{page}"
+    );
+    let name = |id: i64| {
+        let app = &app;
+        async move {
+            app.get("city", &format!("/api/v1/task-targets/{id}"))
+                .await
+                .body["territory_name"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let (name_a, name_b) = (name(a).await, name(b).await);
+    let (_, page) = app.page("city", &format!("/tasks/{task_id}")).await;
+    assert!(
+        page.contains("id=\"progress\">1/2<") && page.contains(&name_a) && page.contains(&name_b),
+        "{page}"
+    );
+    let (_, page) = app
+        .page("city", &format!("/tasks/{task_id}?step=notice"))
+        .await;
+    assert!(page.contains(&name_a) && !page.contains(&name_b), "{page}");
+
     // The city changes the ladder; nobody else may.
     let ladder = json!({"steps": [{"step": "supervision", "days_overdue": 2}, {"step": "interview", "days_overdue": 5}]});
     assert_eq!(

@@ -63,7 +63,8 @@ async fn each_role_lands_on_its_own_pending_work(mut app: TestApp) {
             "admissions_to_answer",
             "consultations_to_answer",
             "agencies_to_rate",
-            "open_summonses"
+            "open_summonses",
+            "pleas_to_decide"
         ]
     );
     assert_eq!(
@@ -71,7 +72,8 @@ async fn each_role_lands_on_its_own_pending_work(mut app: TestApp) {
         [
             "admissions_filed",
             "summonses_to_answer",
-            "requests_assigned"
+            "requests_assigned",
+            "pleas_to_decide"
         ]
     );
     let district = keys(&bench(&app, "district").await);

@@ -20,7 +20,7 @@ use datong_store::duty::list::{self, Item};
 use datong_store::duty::plea::{self, Decision, Plea, PleaDraft};
 use datong_store::duty::project::EvidenceInfo;
 use datong_store::duty::target::{self, TargetView};
-use datong_store::duty::task::{self, Target, TargetFilter, Task, TaskDraft};
+use datong_store::duty::task::{self, SentTask, Target, TargetFilter, Task, TaskDraft};
 use datong_store::job::{self, Job};
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +36,7 @@ pub fn routes() -> Router<App> {
         .route("/territories/{code}/assessments", get(assessments))
         .route("/territories/{code}/oversight", get(oversight))
         .route("/tasks/{id}", get(task_one))
+        .route("/territories/{code}/sent-tasks", get(sent))
         .route("/task-targets", get(targets))
         .route("/task-targets/{id}", get(target_one))
         .route("/task-targets/{id}/sign", post(sign))
@@ -262,8 +263,33 @@ struct TargetQuery {
     status: Option<TargetStatus>,
     #[serde(default)]
     overdue: bool,
+    step: Option<Escalation>,
     limit: Option<i64>,
     offset: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SentQuery {
+    step: Option<Escalation>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+/// Tasks sent from a node, each with its receiving ends counted (x/N done).
+async fn sent(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    PathParam(code): PathParam<String>,
+    QueryParams(q): QueryParams<SentQuery>,
+) -> ApiResult<Json<List<SentTask>>> {
+    let code = DivisionCode::parse(&code).map_err(|_| ApiError::not_found())?;
+    let page = super::page(q.limit, q.offset)?;
+    Ok(Json(List::new(
+        app.run(move |c| task::sent_from(c, &caller, &code, q.step, &page))
+            .await?,
+        page,
+    )))
 }
 
 async fn targets(
@@ -276,6 +302,7 @@ async fn targets(
         territory: q.territory,
         status: q.status,
         overdue: q.overdue,
+        step: q.step,
     };
     Ok(Json(List::new(
         app.run(move |c| task::targets(c, &caller, &f, &page))

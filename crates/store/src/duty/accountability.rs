@@ -24,22 +24,12 @@ pub fn ladder(conn: &mut Conn) -> StoreResult<Ladder> {
         )?
         .iter()
         .map(|r| {
-            let step = usize::try_from(r.i64(0)? - 1)
-                .ok()
-                .and_then(|i| Escalation::ALL.get(i).copied())
+            let step = Escalation::of_rank(r.i64(0)?)
                 .ok_or_else(|| StoreError::invalid("step", "stored step out of range"))?;
             Ok((step, u32::try_from(r.i64(1)?).unwrap_or(u32::MAX)))
         })
         .collect::<StoreResult<Vec<_>>>()?;
     Ladder::new(steps).map_err(|e| StoreError::invalid("ladder", e.to_string()))
-}
-
-fn level_of(step: Escalation) -> i64 {
-    Escalation::ALL
-        .iter()
-        .position(|s| *s == step)
-        .expect("in ALL") as i64
-        + 1
 }
 
 /// Replaces the ladder: the city sets it for everyone below.
@@ -51,7 +41,7 @@ pub fn set_ladder(conn: &mut Conn, caller: &Caller, ladder: &Ladder) -> StoreRes
         for (step, days) in ladder.steps() {
             c.execute(
                 "INSERT INTO escalation_rule (step, days_overdue) VALUES ($1, $2)",
-                params![level_of(*step), *days],
+                params![step.rank(), *days],
             )?;
         }
         audit::append(
@@ -111,7 +101,7 @@ pub fn scan_overdue(conn: &mut Conn, actor: &Actor, today: NaiveDate) -> StoreRe
             let Some(step) = ladder.step_for(days) else {
                 continue;
             };
-            let level = level_of(step);
+            let level = step.rank();
             if level > r.i64(3)? {
                 let target = r.i64(0)?;
                 steps.push([target, level, days]);
@@ -139,7 +129,7 @@ pub fn scan_overdue(conn: &mut Conn, actor: &Actor, today: NaiveDate) -> StoreRe
             cells.iter().map(|r| &r[..]),
         )?;
         for ((task, level), targets) in by_task {
-            let step = Escalation::ALL[(level - 1) as usize];
+            let step = Escalation::of_rank(level).expect("a step the ladder took");
             audit::append(
                 c,
                 actor,
@@ -189,7 +179,8 @@ pub fn escalations(
     .iter()
     .map(|r| {
         Ok(EscalationRow {
-            step: Escalation::ALL[(r.i64(0)?.clamp(1, 4) - 1) as usize],
+            step: Escalation::of_rank(r.i64(0)?)
+                .ok_or_else(|| StoreError::invalid("step", "stored step out of range"))?,
             days_overdue: r.i64(1)?,
             at: r.str(2)?,
         })

@@ -12,6 +12,7 @@ use crate::params;
 use crate::sql::{Page, Related, Sql};
 use chrono::NaiveDate;
 use datong_domain::Role;
+use datong_domain::accountability::Escalation;
 use datong_domain::division::{DivisionCode, Kind};
 use datong_domain::duty::{self, Category, Clearance, DutyArea, Holder, ItemState, TargetStatus};
 use serde::Serialize;
@@ -79,6 +80,8 @@ pub struct Target {
     pub due: NaiveDate,
     pub status: TargetStatus,
     pub done_at: Option<String>,
+    /// The highest step of the overdue ladder it has reached.
+    pub step: Option<Escalation>,
 }
 
 /// One receiving node the gate refused, with the part of its list that bears on the task.
@@ -107,8 +110,12 @@ fn date(s: &str, field: &str) -> StoreResult<NaiveDate> {
     s.parse().map_err(|_| bad(field))
 }
 
+/// A target's step is its highest escalation row (the ladder only appends).
+const STEP: &str = "(SELECT max(e.step) FROM escalation e WHERE e.target_id = tt.id)";
+
 const TARGET_COLUMNS: &str = "tt.id, tt.task_id, tk.title, tk.category, tt.territory_code, t.name, \
-     tt.item_id, tt.due, tt.status, tt.done_at";
+     tt.item_id, tt.due, tt.status, tt.done_at, \
+     (SELECT max(e.step) FROM escalation e WHERE e.target_id = tt.id)";
 const TARGET_FROM: &str = "FROM task_target tt JOIN task tk ON tk.id = tt.task_id \
      JOIN territory t ON t.code = tt.territory_code";
 
@@ -124,6 +131,7 @@ fn target_from_row(r: &Row) -> StoreResult<Target> {
         due: date(&r.str(7)?, "due")?,
         status: TargetStatus::parse(&r.str(8)?).ok_or_else(|| bad("status"))?,
         done_at: r.opt_str(9)?,
+        step: r.opt_i64(10)?.and_then(Escalation::of_rank),
     })
 }
 
@@ -376,6 +384,8 @@ pub struct TargetFilter {
     pub status: Option<TargetStatus>,
     /// Open and past due on the caller's today.
     pub overdue: bool,
+    /// At this step of the ladder (its highest so far).
+    pub step: Option<Escalation>,
 }
 
 /// The receiving ends of tasks in the caller's scope, newest first.
@@ -403,10 +413,80 @@ pub fn targets(
             .push(" AND tt.due < ")
             .bind(caller.today().to_string());
     }
+    if let Some(step) = f.step {
+        q.push(&format!(" AND {STEP} = ")).bind(step.rank());
+    }
     q.push(" ORDER BY tt.id DESC").page(page);
     conn.query(&q.text, &q.params)?
         .iter()
         .map(target_from_row)
+        .collect()
+}
+
+/// A task sent from a node, with how its receiving ends stand.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SentTask {
+    pub id: i64,
+    pub title: String,
+    pub category: Category,
+    pub deadline: NaiveDate,
+    pub created_at: String,
+    /// Receiving ends the caller sees, and of those: done, returned, open past due.
+    pub targets: i64,
+    pub done: i64,
+    pub returned: i64,
+    pub overdue: i64,
+    /// The highest ladder step any of them reached.
+    pub step: Option<Escalation>,
+}
+
+/// Tasks sent from `from`, newest first: each with its receiving ends counted. With a
+/// step, only tasks with a receiving end at that step.
+pub fn sent_from(
+    conn: &mut Conn,
+    caller: &Caller,
+    from: &DivisionCode,
+    step: Option<Escalation>,
+    page: &Page,
+) -> StoreResult<Vec<SentTask>> {
+    crate::territory::stored_in_scope(conn, caller, from)?;
+    let today = caller.today().to_string();
+    let mut q = Sql::new(
+        "SELECT tk.id, tk.title, tk.category, tk.deadline, tk.created_at, count(*), \
+         sum(CASE WHEN tt.status = 'done' THEN 1 ELSE 0 END), \
+         sum(CASE WHEN tt.status = 'returned' THEN 1 ELSE 0 END), \
+         sum(CASE WHEN tt.status = 'open' AND tt.due < ",
+    );
+    q.bind(today.as_str())
+        .push(&format!(
+            " THEN 1 ELSE 0 END), max({STEP}) FROM task tk JOIN task_target tt ON tt.task_id = tk.id \
+             WHERE tk.sender_code = "
+        ))
+        .bind(from.as_path())
+        .and_visible("tt.territory_code", caller, None, &sent(caller))
+        .push(" GROUP BY tk.id, tk.title, tk.category, tk.deadline, tk.created_at");
+    if let Some(step) = step {
+        q.push(&format!(" HAVING sum(CASE WHEN {STEP} = "))
+            .bind(step.rank())
+            .push(" THEN 1 ELSE 0 END) > 0");
+    }
+    q.push(" ORDER BY tk.id DESC").page(page);
+    conn.query(&q.text, &q.params)?
+        .iter()
+        .map(|r| {
+            Ok(SentTask {
+                id: r.i64(0)?,
+                title: r.str(1)?,
+                category: Category::parse(&r.str(2)?).map_err(|_| bad("category"))?,
+                deadline: date(&r.str(3)?, "deadline")?,
+                created_at: r.str(4)?,
+                targets: r.i64(5)?,
+                done: r.i64(6)?,
+                returned: r.i64(7)?,
+                overdue: r.i64(8)?,
+                step: r.opt_i64(9)?.and_then(Escalation::of_rank),
+            })
+        })
         .collect()
 }
 
