@@ -178,15 +178,17 @@ pub fn list(
     list_as(conn, caller, f, page, false)
 }
 
-/// Every member a roster view shows, for a spreadsheet. With `unmask` the numbers come
-/// whole: only for a caller with the right over the whole subtree (`f.territory`), and
-/// the export is audited with its size.
+/// The members a roster view lists, every page of it, handed to `each` a batch at a time
+/// (with the connection, for what a batch needs beside it) so that a whole city's roster
+/// is never held at once. Whole numbers only with the right to them; such a read is
+/// audited before its first row.
 pub fn export(
     conn: &mut Conn,
     caller: &Caller,
     f: &MemberFilter,
     unmask: bool,
-) -> StoreResult<Vec<Member>> {
+    each: &mut dyn FnMut(&mut Conn, Vec<Member>) -> StoreResult<()>,
+) -> StoreResult<()> {
     if unmask
         && !f
             .territory
@@ -195,27 +197,13 @@ pub fn export(
     {
         return Err(StoreError::Forbidden);
     }
-    const BATCH: i64 = 10_000;
-    let mut all = Vec::new();
-    loop {
-        let page = Page {
-            limit: BATCH,
-            offset: all.len() as i64,
-        };
-        let batch = list_as(conn, caller, f, &page, unmask)?;
-        let done = (batch.len() as i64) < BATCH;
-        all.extend(batch);
-        if done {
-            break;
-        }
-    }
     if unmask {
         let scope = f
             .territory
             .as_ref()
             .map(ToString::to_string)
             .unwrap_or_default();
-        let after = serde_json::json!({ "rows": all.len() });
+        let after = serde_json::json!({ "status": f.status.map(|s| s.as_str()), "name": f.name });
         conn.tx(|c| {
             audit::append(
                 c,
@@ -230,7 +218,21 @@ pub fn export(
             )
         })?;
     }
-    Ok(all)
+    const BATCH: i64 = 5_000;
+    let mut offset = 0;
+    loop {
+        let page = Page {
+            limit: BATCH,
+            offset,
+        };
+        let batch = list_as(conn, caller, f, &page, unmask)?;
+        let last = (batch.len() as i64) < BATCH;
+        offset += batch.len() as i64;
+        each(conn, batch)?;
+        if last {
+            return Ok(());
+        }
+    }
 }
 
 fn list_as(

@@ -212,28 +212,19 @@ pub async fn commit(
     }
 }
 
-/// The empty template: the columns, with the ID and phone columns formatted as text.
+/// The empty template: the roster's columns, with the ID and phone columns formatted as
+/// text.
 pub async fn template(_viewer: Viewer) -> Response {
-    let built = (|| {
-        let mut book = rust_xlsxwriter::Workbook::new();
-        let sheet = book.add_worksheet().set_name("党员名册")?;
-        let text = rust_xlsxwriter::Format::new().set_num_format("@");
-        let bold = rust_xlsxwriter::Format::new().set_bold();
-        for (i, c) in roster::COLUMNS.iter().enumerate() {
-            sheet.write_string_with_format(0, i as u16, *c, &bold)?;
-            sheet.set_column_width(i as u16, 16)?;
-        }
-        sheet.set_column_format(3, &text)?;
-        sheet.set_column_format(10, &text)?;
-        book.save_to_buffer()
-    })();
+    use crate::xlsx::{Column, SheetWriter};
+    let columns = roster::COLUMNS.map(|h| match h {
+        "公民身份号码" | "联系电话" => Column::text(h, 20),
+        _ => Column::new(h, 16),
+    });
+    let built = SheetWriter::new(Vec::new(), "党员名册", &columns).and_then(SheetWriter::finish);
     match built {
         Ok(bytes) => (
             [
-                (
-                    header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                ),
+                (header::CONTENT_TYPE, crate::xlsx::CONTENT_TYPE),
                 (
                     header::CONTENT_DISPOSITION,
                     "attachment; filename=\"roster-template.xlsx\"",

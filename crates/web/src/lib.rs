@@ -9,6 +9,7 @@ mod accounts;
 mod admissions;
 mod assets;
 mod dashboard;
+mod download;
 mod duties;
 mod i18n;
 mod import;
@@ -27,6 +28,7 @@ mod street;
 mod target;
 mod viewer;
 mod workbench;
+mod xlsx;
 
 use axum::Router;
 use axum::routing::{get, post};

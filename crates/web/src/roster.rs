@@ -6,8 +6,8 @@ use crate::i18n::Lang;
 use crate::layout::{failure, page};
 use crate::paths::NodePath;
 use crate::viewer::Viewer;
+use crate::xlsx::Column;
 use axum::extract::{Query, State};
-use axum::http::header;
 use axum::response::Html;
 use axum::response::{IntoResponse, Response};
 use datong_domain::DivisionCode;
@@ -198,65 +198,23 @@ pub async fn show(
     }
 }
 
-/// The national roster's columns, in its order.
-const COLUMNS: [&str; 11] = [
-    "姓名",
-    "性别",
-    "民族",
-    "公民身份号码",
-    "出生日期",
-    "学历",
-    "入党日期",
-    "转正日期",
-    "人员类别",
-    "所在党组织",
-    "联系电话",
+/// The national roster's columns, in its order; ID and phone numbers kept as text.
+pub const COLUMNS: [Column; 11] = [
+    Column::new("姓名", 10),
+    Column::new("性别", 6),
+    Column::new("民族", 8),
+    Column::text("公民身份号码", 22),
+    Column::new("出生日期", 12),
+    Column::new("学历", 12),
+    Column::new("入党日期", 12),
+    Column::new("转正日期", 12),
+    Column::new("人员类别", 10),
+    Column::new("所在党组织", 36),
+    Column::text("联系电话", 14),
 ];
 
-fn workbook(
-    members: &[Member],
-    orgs: &HashMap<i64, String>,
-) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet().set_name("党员")?;
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    let text = rust_xlsxwriter::Format::new().set_num_format("@");
-    for (c, h) in COLUMNS.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
-    }
-    // The ID column is text, so no spreadsheet turns it into a rounded number.
-    sheet.set_column_format(3, &text)?;
-    sheet.set_column_format(10, &text)?;
-    for (i, m) in members.iter().enumerate() {
-        let row = i as u32 + 1;
-        let cells = [
-            m.name.as_str(),
-            if m.sex.as_str() == "male" {
-                "男"
-            } else {
-                "女"
-            },
-            m.ethnicity.as_str(),
-            m.id_number.as_str(),
-            m.birth_date.as_str(),
-            m.education.label(),
-            m.joined_on.as_str(),
-            m.full_on.as_deref().unwrap_or(""),
-            status_label(m.status, Lang::Zh),
-            orgs.get(&m.org_id).map_or("", String::as_str),
-            m.phone.as_deref().unwrap_or(""),
-        ];
-        for (c, v) in cells.iter().enumerate() {
-            sheet.write_string(row, c as u16, *v)?;
-        }
-    }
-    sheet.set_column_width(3, 22)?;
-    sheet.set_column_width(9, 36)?;
-    book.save_to_buffer()
-}
-
-/// `/t/{code}/members.xlsx`: the roster view as a spreadsheet, masked unless asked and
-/// allowed (then audited).
+/// `/t/{code}/members.xlsx`: the roster view as a spreadsheet, streamed while it is read,
+/// masked unless asked and allowed (then audited).
 pub async fn export(
     State(app): State<App>,
     viewer: Viewer,
@@ -264,38 +222,50 @@ pub async fn export(
     Query(q): Query<RosterQuery>,
 ) -> Response {
     let filter = filter_of(&q, &code);
-    let (caller, unmask, file_code) = (viewer.caller.clone(), q.unmask, code.clone());
-    let loaded = app
-        .run(move |c| {
+    let (caller, unmask) = (viewer.caller.clone(), q.unmask);
+    let file_name = format!("members-{code}.xlsx");
+    crate::download::xlsx(
+        &app,
+        viewer.lang,
+        file_name,
+        "党员",
+        &COLUMNS,
+        move |c, rows| {
             territory::get_in_scope(c, &caller, &code)?;
-            let members = member::export(c, &caller, &filter, unmask)?;
-            let orgs = datong_store::org::names(c, &caller, members.iter().map(|m| m.org_id))?;
-            Ok((members, orgs))
-        })
-        .await;
-    let (members, orgs) = match loaded {
-        Ok(x) => x,
-        Err(e) => return failure(viewer.lang, e),
-    };
-    let built = tokio::task::spawn_blocking(move || workbook(&members, &orgs)).await;
-    match built {
-        Ok(Ok(bytes)) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-                ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"members-{file_code}.xlsx\""),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
-        other => {
-            tracing::error!(error = ?other.err(), "building a roster spreadsheet failed");
-            datong_http::error::ApiError::internal().into_response()
-        }
-    }
+            // Organisation names are read once each, batch by batch.
+            let mut orgs: HashMap<i64, String> = HashMap::new();
+            member::export(c, &caller, &filter, unmask, &mut |c, batch| {
+                let missing: Vec<i64> = batch
+                    .iter()
+                    .map(|m| m.org_id)
+                    .filter(|o| !orgs.contains_key(o))
+                    .collect();
+                if !missing.is_empty() {
+                    orgs.extend(datong_store::org::names(c, &caller, missing)?);
+                }
+                for m in &batch {
+                    let sex = if m.sex.as_str() == "male" {
+                        "男"
+                    } else {
+                        "女"
+                    };
+                    rows.row(&[
+                        &m.name,
+                        sex,
+                        &m.ethnicity,
+                        &m.id_number,
+                        &m.birth_date,
+                        m.education.label(),
+                        &m.joined_on,
+                        m.full_on.as_deref().unwrap_or(""),
+                        status_label(m.status, Lang::Zh),
+                        orgs.get(&m.org_id).map_or("", String::as_str),
+                        m.phone.as_deref().unwrap_or(""),
+                    ])?;
+                }
+                Ok(())
+            })
+        },
+    )
+    .await
 }
