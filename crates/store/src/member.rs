@@ -10,7 +10,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::org;
 use crate::params;
 use crate::rollup::{Deltas, member_metrics};
-use crate::sql::{Page, Related, Sql};
+use crate::sql::{Count, Page, Related, Sql};
 use chrono::NaiveDate;
 use datong_domain::division::{DivisionCode, Level};
 use datong_domain::id_number::{IdNumber, Sex};
@@ -242,6 +242,29 @@ fn list_as(
     page: &Page,
     unmask: bool,
 ) -> StoreResult<Vec<Member>> {
+    let mut q = filtered(caller, f);
+    q.push(f.sort.order_by()).page(page);
+    let rows = conn.query(&q.text, &q.params)?;
+    rows.iter().map(|r| from_row(conn, r, unmask)).collect()
+}
+
+/// How many members [`list`] would give, all pages: from the kept counters where the
+/// filter is a whole subtree the caller sees (by status or not), else counted up to the cap.
+pub fn count(conn: &mut Conn, caller: &Caller, f: &MemberFilter) -> StoreResult<Count> {
+    let whole_subtree = f.org_id.is_none() && f.name.is_none() && f.lost_contact_on.is_none();
+    match &f.territory {
+        Some(t) if whole_subtree && caller.scope.contains(t) => {
+            let r = crate::rollup::read(conn, t)?;
+            Ok(Count::exact(match f.status {
+                Some(s) => r.members.get(s.as_str()).copied().unwrap_or(0),
+                None => r.members_total,
+            }))
+        }
+        _ => filtered(caller, f).count(conn),
+    }
+}
+
+fn filtered(caller: &Caller, f: &MemberFilter) -> Sql {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM member WHERE 1 = 1"));
     q.and_visible("territory_code", caller, f.territory.as_ref(), &own(caller));
     if let Some(o) = f.org_id {
@@ -258,9 +281,7 @@ fn list_as(
         q.push(" AND last_activity_on IS NOT NULL AND last_activity_on <= ")
             .bind(cutoff);
     }
-    q.push(f.sort.order_by()).page(page);
-    let rows = conn.query(&q.text, &q.params)?;
-    rows.iter().map(|r| from_row(conn, r, unmask)).collect()
+    q
 }
 
 #[derive(Debug, Clone)]

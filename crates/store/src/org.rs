@@ -7,7 +7,7 @@ use crate::db::{Conn, Row};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::rollup::{Deltas, org_metric};
-use crate::sql::{Page, Related, Sql};
+use crate::sql::{Count, Page, Related, Sql};
 use datong_domain::branch_rules::{self, Finding, OrgFacts};
 use datong_domain::division::{DivisionCode, Level};
 use datong_domain::org::OrgKind;
@@ -93,6 +93,20 @@ pub fn names(
 }
 
 pub fn list(conn: &mut Conn, caller: &Caller, f: &OrgFilter, page: &Page) -> StoreResult<Vec<Org>> {
+    let mut q = filtered(caller, f);
+    q.push(f.order.order_by()).page(page);
+    conn.query(&q.text, &q.params)?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+/// How many organisations [`list`] would give, all pages.
+pub fn count(conn: &mut Conn, caller: &Caller, f: &OrgFilter) -> StoreResult<Count> {
+    filtered(caller, f).count(conn)
+}
+
+fn filtered(caller: &Caller, f: &OrgFilter) -> Sql {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM party_org WHERE "));
     match f.as_of {
         None => q.push("valid_to IS NULL"),
@@ -113,11 +127,7 @@ pub fn list(conn: &mut Conn, caller: &Caller, f: &OrgFilter, page: &Page) -> Sto
     if let Some(n) = &f.name {
         q.and_contains("name", n);
     }
-    q.push(f.order.order_by()).page(page);
-    conn.query(&q.text, &q.params)?
-        .iter()
-        .map(from_row)
-        .collect()
+    q
 }
 
 #[derive(Debug, Clone)]

@@ -227,6 +227,40 @@ impl Sql {
     }
 }
 
+/// How many rows a list holds, counted up to [`COUNT_CAP`]: past it, only that there are
+/// more, so that counting a city-wide list costs a bounded read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Count {
+    pub n: i64,
+    /// More rows than `n` (the cap) match.
+    pub more: bool,
+}
+
+pub const COUNT_CAP: i64 = 10_000;
+
+impl Count {
+    pub fn exact(n: i64) -> Self {
+        Count { n, more: false }
+    }
+}
+
+impl Sql {
+    /// Counts the rows this query returns (built without its order or page), reading at
+    /// most `COUNT_CAP + 1` of them.
+    pub fn count(&self, conn: &mut crate::db::Conn) -> crate::StoreResult<Count> {
+        let text = format!(
+            "SELECT COUNT(*) FROM ({} LIMIT {}) AS counted",
+            self.text,
+            COUNT_CAP + 1
+        );
+        let n = conn.query_one(&text, &self.params)?.i64(0)?;
+        Ok(Count {
+            n: n.min(COUNT_CAP),
+            more: n > COUNT_CAP,
+        })
+    }
+}
+
 /// A page of a list: at most `limit` rows starting after `offset`.
 #[derive(Debug, Clone, Copy)]
 pub struct Page {

@@ -103,6 +103,25 @@ pub(crate) fn kind_of(conn: &mut Conn, code: &DivisionCode) -> StoreResult<Kind>
     Kind::parse(&r.str(0)?).ok_or_else(|| StoreError::invalid("kind", "not in the vocabulary"))
 }
 
+/// The names of these places, for rows that carry only their codes (the names of the
+/// places a caller's rows stand in are no secret of those rows).
+pub fn names<'a>(
+    conn: &mut Conn,
+    codes: impl IntoIterator<Item = &'a DivisionCode>,
+) -> StoreResult<std::collections::HashMap<String, String>> {
+    let codes: std::collections::BTreeSet<&str> =
+        codes.into_iter().map(DivisionCode::as_path).collect();
+    if codes.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut q = Sql::new("SELECT code, name FROM territory WHERE code IN ");
+    q.bind_list(codes);
+    conn.query(&q.text, &q.params)?
+        .iter()
+        .map(|r| Ok((r.str(0)?, r.str(1)?)))
+        .collect()
+}
+
 /// Reads a node inside the caller's scope (not merely on the path to it).
 pub fn get_in_scope(
     conn: &mut Conn,

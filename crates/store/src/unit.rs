@@ -6,7 +6,7 @@ use crate::db::{Conn, Row};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::rollup::{Deltas, unit_metric};
-use crate::sql::{Page, Related, Sql};
+use crate::sql::{Count, Page, Related, Sql};
 use datong_domain::credit_code::CreditCode;
 use datong_domain::division::DivisionCode;
 use datong_domain::unit::{Coverage, UnitKind};
@@ -74,6 +74,20 @@ pub fn list(
     f: &UnitFilter,
     page: &Page,
 ) -> StoreResult<Vec<Unit>> {
+    let mut q = filtered(caller, f);
+    q.push(f.order.order_by()).page(page);
+    conn.query(&q.text, &q.params)?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+/// How many units [`list`] would give, all pages.
+pub fn count(conn: &mut Conn, caller: &Caller, f: &UnitFilter) -> StoreResult<Count> {
+    filtered(caller, f).count(conn)
+}
+
+fn filtered(caller: &Caller, f: &UnitFilter) -> Sql {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM unit WHERE 1 = 1"));
     q.and_visible("territory_code", caller, f.territory.as_ref(), &own(caller));
     if let Some(k) = f.kind {
@@ -85,11 +99,7 @@ pub fn list(
     if let Some(n) = &f.name {
         q.and_contains("name", n);
     }
-    q.push(f.order.order_by()).page(page);
-    conn.query(&q.text, &q.params)?
-        .iter()
-        .map(from_row)
-        .collect()
+    q
 }
 
 #[derive(Debug, Clone)]

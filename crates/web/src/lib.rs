@@ -25,6 +25,7 @@ mod report;
 mod requests;
 mod roster;
 mod street;
+mod table;
 mod target;
 mod viewer;
 mod workbench;
@@ -77,8 +78,10 @@ pub fn routes() -> Router<App> {
         .route("/t/{code}/members/template.xlsx", get(import::template))
         .route("/t/{code}/map", get(map::show))
         .route("/t/{code}/orgs", get(lists::orgs))
+        .route("/t/{code}/orgs.xlsx", get(lists::orgs_export))
         .route("/orgs/{id}", get(org::show))
         .route("/t/{code}/units", get(lists::units))
+        .route("/t/{code}/units.xlsx", get(lists::units_export))
         .route("/t/{code}/duties", get(duties::show))
         .route("/t/{code}/oversight", get(oversight::show))
         .route("/t/{code}/street", get(street::show))

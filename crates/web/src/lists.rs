@@ -6,14 +6,18 @@ use crate::dashboard::{crumbs, head, label_org, label_unit, tabs};
 use crate::i18n::Lang;
 use crate::layout::{failure, page};
 use crate::paths::NodePath;
+use crate::table;
 use crate::viewer::Viewer;
+use crate::xlsx::Column;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
+use datong_domain::DivisionCode;
 use datong_domain::org::OrgKind;
 use datong_domain::unit::{Coverage, UnitKind};
 use datong_http::App;
 use datong_store::org::{self, OrgFilter};
-use datong_store::sql::{ListOrder, Page};
+use datong_store::sql::{Count, ListOrder, Page};
+use datong_store::territory;
 use datong_store::unit::{self, UnitFilter};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -46,7 +50,7 @@ impl ListQuery {
     }
     fn page(&self) -> Page {
         Page {
-            limit: PAGE_SIZE + 1,
+            limit: PAGE_SIZE,
             offset: (self.page_no() - 1) * PAGE_SIZE,
         }
     }
@@ -62,7 +66,9 @@ impl ListQuery {
             .filter(|(_, v)| !v.is_empty())
             .map(|(k, v)| (*k, v.to_string()))
             .collect();
-        kept.push(("page", page.to_string()));
+        if page > 1 {
+            kept.push(("page", page.to_string()));
+        }
         serde_urlencoded::to_string(kept).unwrap_or_default()
     }
 }
@@ -116,16 +122,161 @@ fn filters(
     }
 }
 
-fn pager(viewer: &Viewer, base: &str, q: &ListQuery, more: bool) -> Markup {
-    let t = viewer.lang.text();
-    let n = q.page_no();
+/// The list's pages, its total, and its export with the same filters.
+fn footer(viewer: &Viewer, base: &str, q: &ListQuery, count: Count) -> Markup {
+    let lang = viewer.lang;
     html! {
-        div.pager {
-            @if n > 1 { a rel="prev" href={ (base) "?" (q.link(n - 1)) } { (t.previous) } }
-            span.muted { (n) }
-            @if more { a rel="next" href={ (base) "?" (q.link(n + 1)) } { (t.next) } }
-        }
+        (table::pager(lang, count, q.page_no(), PAGE_SIZE, &|n| format!("{base}?{}", q.link(n))))
+        p.exports { a #export href={ (base) ".xlsx?" (q.link(0)) } { (lang.text().export) } }
     }
+}
+
+/// A header that sorts by `key` (the list's own orders: place or name).
+fn sortable(label: &str, key: &str, base: &str, q: &ListQuery) -> Markup {
+    let current = if q.sort == "name" { "name" } else { "place" };
+    table::sort_header(label, key, current, &|k| {
+        let sorted = ListQuery {
+            sort: k.to_owned(),
+            name: q.name.clone(),
+            kind: q.kind.clone(),
+            coverage: q.coverage.clone(),
+            page: None,
+        };
+        format!("{base}?{}", sorted.link(0))
+    })
+}
+
+/// Rows read a batch at a time for an export.
+const BATCH: i64 = 2_000;
+
+fn batches(offset: i64) -> Page {
+    Page {
+        limit: BATCH,
+        offset,
+    }
+}
+
+fn org_filter(q: &ListQuery, code: &DivisionCode) -> OrgFilter {
+    OrgFilter {
+        order: q.order(),
+        kind: OrgKind::parse(&q.kind),
+        territory: Some(code.clone()),
+        name: q.name(),
+        ..OrgFilter::default()
+    }
+}
+
+fn unit_filter(q: &ListQuery, code: &DivisionCode) -> UnitFilter {
+    UnitFilter {
+        order: q.order(),
+        kind: UnitKind::parse(&q.kind),
+        coverage: Coverage::parse(&q.coverage),
+        territory: Some(code.clone()),
+        name: q.name(),
+    }
+}
+
+const ORG_COLUMNS: [Column; 5] = [
+    Column::new("组织名称", 36),
+    Column::new("类型", 14),
+    Column::new("所在地", 24),
+    Column::new("委员人数", 10),
+    Column::new("届满日期", 12),
+];
+
+/// `/t/{code}/orgs.xlsx`: the organisations as listed, every page.
+pub async fn orgs_export(
+    State(app): State<App>,
+    viewer: Viewer,
+    NodePath(code): NodePath,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let f = org_filter(&q, &code);
+    let caller = viewer.caller.clone();
+    let file = format!("orgs-{code}.xlsx");
+    crate::download::xlsx(
+        &app,
+        viewer.lang,
+        file,
+        "党组织",
+        &ORG_COLUMNS,
+        move |c, rows| {
+            territory::get_in_scope(c, &caller, &code)?;
+            let mut offset = 0;
+            loop {
+                let items = org::list(c, &caller, &f, &batches(offset))?;
+                let places = territory::names(c, items.iter().map(|o| &o.territory))?;
+                for o in &items {
+                    rows.row(&[
+                        &o.name,
+                        &label_org(o.kind, Lang::Zh),
+                        places.get(o.territory.as_path()).map_or("", String::as_str),
+                        &o.committee_size.to_string(),
+                        o.term_end.as_deref().unwrap_or(""),
+                    ])?;
+                }
+                if (items.len() as i64) < BATCH {
+                    return Ok(());
+                }
+                offset += BATCH;
+            }
+        },
+    )
+    .await
+}
+
+const UNIT_COLUMNS: [Column; 6] = [
+    Column::new("单位名称", 36),
+    Column::text("统一社会信用代码", 22),
+    Column::new("类型", 14),
+    Column::new("所在地", 24),
+    Column::new("党组织覆盖", 16),
+    Column::new("党组织", 36),
+];
+
+/// `/t/{code}/units.xlsx`: the resident units as listed, every page.
+pub async fn units_export(
+    State(app): State<App>,
+    viewer: Viewer,
+    NodePath(code): NodePath,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let f = unit_filter(&q, &code);
+    let caller = viewer.caller.clone();
+    let file = format!("units-{code}.xlsx");
+    crate::download::xlsx(
+        &app,
+        viewer.lang,
+        file,
+        "驻区单位",
+        &UNIT_COLUMNS,
+        move |c, rows| {
+            territory::get_in_scope(c, &caller, &code)?;
+            let mut offset = 0;
+            loop {
+                let items = unit::list(c, &caller, &f, &batches(offset))?;
+                let places = territory::names(c, items.iter().map(|u| &u.territory))?;
+                let orgs = org::names(c, &caller, items.iter().filter_map(|u| u.org_id))?;
+                for u in &items {
+                    rows.row(&[
+                        &u.name,
+                        &u.credit_code,
+                        &label_unit(u.kind, Lang::Zh),
+                        places.get(u.territory.as_path()).map_or("", String::as_str),
+                        label_coverage(u.coverage, Lang::Zh),
+                        u.org_id
+                            .and_then(|id| orgs.get(&id))
+                            .map_or("", String::as_str),
+                    ])?;
+                }
+                if (items.len() as i64) < BATCH {
+                    return Ok(());
+                }
+                offset += BATCH;
+            }
+        },
+    )
+    .await
 }
 
 pub async fn orgs(
@@ -134,24 +285,18 @@ pub async fn orgs(
     NodePath(code): NodePath,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let f = OrgFilter {
-        order: q.order(),
-        kind: OrgKind::parse(&q.kind),
-        territory: Some(code.clone()),
-        name: q.name(),
-        ..OrgFilter::default()
-    };
+    let f = org_filter(&q, &code);
     let (caller, page_req) = (viewer.caller.clone(), q.page());
     let loaded = app
         .run(move |c| {
             let (node, lineage) = head(c, &caller, &code)?;
-            let mut items = org::list(c, &caller, &f, &page_req)?;
-            let more = items.len() as i64 > PAGE_SIZE;
-            items.truncate(PAGE_SIZE as usize);
-            Ok((node, lineage, items, more))
+            let items = org::list(c, &caller, &f, &page_req)?;
+            let count = org::count(c, &caller, &f)?;
+            let places = territory::names(c, items.iter().map(|o| &o.territory))?;
+            Ok((node, lineage, items, count, places))
         })
         .await;
-    let (node, lineage, items, more) = match loaded {
+    let (node, lineage, items, count, places) = match loaded {
         Ok(x) => x,
         Err(e) => return failure(viewer.lang, e),
     };
@@ -168,13 +313,13 @@ pub async fn orgs(
         (tabs(t, &node.code, "orgs"))
         (filters(&viewer, &base, &q, &kinds, false))
         div.table-wrap { table #orgs {
-            thead { tr { th { (t.name) } th { (t.kind) } th { (t.code) } th { (t.committee) } th { (t.term_end) } } }
+            thead { tr { (sortable(t.name, "name", &base, &q)) th { (t.kind) } (sortable(t.place, "place", &base, &q)) th { (t.committee) } th { (t.term_end) } } }
             tbody {
                 @for o in &items {
                     tr {
                         td { a href={ "/orgs/" (o.id) } { (o.name) } }
                         td { (label_org(o.kind, lang)) }
-                        td { a href={ "/t/" (o.territory) } { (o.territory) } }
+                        td { a href={ "/t/" (o.territory) } { (places.get(o.territory.as_path()).map_or("", String::as_str)) } }
                         td { (o.committee_size) }
                         td.error[o.term_end.as_deref().is_some_and(|e| e < today.as_str())] { (o.term_end.as_deref().unwrap_or("—")) }
                     }
@@ -182,7 +327,7 @@ pub async fn orgs(
                 @if items.is_empty() { tr { td colspan="5" { (t.none) } } }
             }
         } }
-        (pager(&viewer, &base, &q, more))
+        (footer(&viewer, &base, &q, count))
     };
     page(lang, Some(&viewer), t.orgs, false, body).into_response()
 }
@@ -193,25 +338,19 @@ pub async fn units(
     NodePath(code): NodePath,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let f = UnitFilter {
-        order: q.order(),
-        kind: UnitKind::parse(&q.kind),
-        coverage: Coverage::parse(&q.coverage),
-        territory: Some(code.clone()),
-        name: q.name(),
-    };
+    let f = unit_filter(&q, &code);
     let (caller, page_req) = (viewer.caller.clone(), q.page());
     let loaded = app
         .run(move |c| {
             let (node, lineage) = head(c, &caller, &code)?;
-            let mut items = unit::list(c, &caller, &f, &page_req)?;
-            let more = items.len() as i64 > PAGE_SIZE;
-            items.truncate(PAGE_SIZE as usize);
+            let items = unit::list(c, &caller, &f, &page_req)?;
+            let count = unit::count(c, &caller, &f)?;
             let orgs = org::names(c, &caller, items.iter().filter_map(|u| u.org_id))?;
-            Ok((node, lineage, items, more, orgs))
+            let places = territory::names(c, items.iter().map(|u| &u.territory))?;
+            Ok((node, lineage, items, count, orgs, places))
         })
         .await;
-    let (node, lineage, items, more, orgs) = match loaded {
+    let (node, lineage, items, count, orgs, places) = match loaded {
         Ok(x) => x,
         Err(e) => return failure(viewer.lang, e),
     };
@@ -227,14 +366,14 @@ pub async fn units(
         (tabs(t, &node.code, "units"))
         (filters(&viewer, &base, &q, &kinds, true))
         div.table-wrap { table #units {
-            thead { tr { th { (t.name) } th { (t.credit_code) } th { (t.kind) } th { (t.code) } th { (t.coverage) } th { (t.org) } } }
+            thead { tr { (sortable(t.name, "name", &base, &q)) th { (t.credit_code) } th { (t.kind) } (sortable(t.place, "place", &base, &q)) th { (t.coverage) } th { (t.org) } } }
             tbody {
                 @for u in &items {
                     tr {
                         td { (u.name) }
                         td { (u.credit_code) }
                         td { (label_unit(u.kind, lang)) }
-                        td { a href={ "/t/" (u.territory) } { (u.territory) } }
+                        td { a href={ "/t/" (u.territory) } { (places.get(u.territory.as_path()).map_or("", String::as_str)) } }
                         td { (label_coverage(u.coverage, lang)) }
                         td { (u.org_id.and_then(|id| orgs.get(&id)).map_or("—", String::as_str)) }
                     }
@@ -242,7 +381,7 @@ pub async fn units(
                 @if items.is_empty() { tr { td colspan="6" { (t.none) } } }
             }
         } }
-        (pager(&viewer, &base, &q, more))
+        (footer(&viewer, &base, &q, count))
     };
     page(lang, Some(&viewer), t.units, false, body).into_response()
 }

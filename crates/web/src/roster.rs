@@ -5,6 +5,7 @@ use crate::dashboard::{crumbs, head, label_education, tabs};
 use crate::i18n::Lang;
 use crate::layout::{failure, page};
 use crate::paths::NodePath;
+use crate::table;
 use crate::viewer::Viewer;
 use crate::xlsx::Column;
 use axum::extract::{Query, State};
@@ -14,7 +15,7 @@ use datong_domain::DivisionCode;
 use datong_domain::member::MemberStatus;
 use datong_http::App;
 use datong_store::member::{self, Member, MemberFilter, MemberSort};
-use datong_store::sql::Page;
+use datong_store::sql::{Count, Page};
 use datong_store::territory::{self, Territory};
 use maud::html;
 use serde::Deserialize;
@@ -51,7 +52,7 @@ struct Roster {
     lineage: Vec<(Territory, bool)>,
     members: Vec<Member>,
     orgs: HashMap<i64, String>,
-    more: bool,
+    count: Count,
 }
 
 fn status_label(s: MemberStatus, lang: Lang) -> &'static str {
@@ -94,6 +95,16 @@ fn render(r: &Roster, q: &RosterQuery, page_no: i64, viewer: &Viewer) -> Html<St
     let t = lang.text();
     let base = format!("/t/{}/members", r.node.code);
     let selected = |v: &str, cur: Option<&str>| cur == Some(v);
+    let sort_key = q.sort.as_deref().unwrap_or("place");
+    let by = |key: &str| {
+        let sorted = RosterQuery {
+            sort: Some(key.to_owned()),
+            name: q.name.clone(),
+            status: q.status.clone(),
+            ..RosterQuery::default()
+        };
+        format!("{base}?{}", query_string(&sorted, 0))
+    };
     let body = html! {
         (crumbs(&r.lineage, &r.node))
         h1 { (r.node.name) " · " (t.members) }
@@ -127,8 +138,12 @@ fn render(r: &Roster, q: &RosterQuery, page_no: i64, viewer: &Viewer) -> Html<St
         div.table-wrap {
             table #roster {
                 thead { tr {
-                    th { (t.name) } th { (t.sex) } th { (t.id_number) } th { (t.education) }
-                    th { (t.joined_on) } th { (t.status) } th { (t.org) } th { (t.phone) }
+                    (table::sort_header(t.name, "name", sort_key, &by))
+                    th { (t.sex) } th { (t.id_number) } th { (t.education) }
+                    (table::sort_header(t.joined_on, "joined_on", sort_key, &by))
+                    th { (t.status) }
+                    (table::sort_header(t.org, "place", sort_key, &by))
+                    th { (t.phone) }
                 } }
                 tbody {
                     @for m in &r.members {
@@ -153,11 +168,7 @@ fn render(r: &Roster, q: &RosterQuery, page_no: i64, viewer: &Viewer) -> Html<St
                 " · " a #export-unmasked href={ (base) ".xlsx?unmask=true&" (query_string(q, 0)) } { (t.export_unmasked) }
             }
         }
-        div.pager {
-            @if page_no > 1 { a rel="prev" href={ (base) "?" (query_string(q, page_no - 1)) } { (t.previous) } }
-            span.muted { (page_no) }
-            @if r.more { a rel="next" href={ (base) "?" (query_string(q, page_no + 1)) } { (t.next) } }
-        }
+        (table::pager(lang, r.count, page_no, PAGE_SIZE, &|n| format!("{base}?{}", query_string(q, n))))
     };
     page(lang, Some(viewer), t.members, false, body)
 }
@@ -180,15 +191,15 @@ pub async fn show(
                 offset: (page_no - 1) * PAGE_SIZE,
             };
             let mut members = member::list(c, &caller, &filter, &page)?;
-            let more = members.len() as i64 > PAGE_SIZE;
             members.truncate(PAGE_SIZE as usize);
+            let count = member::count(c, &caller, &filter)?;
             let orgs = datong_store::org::names(c, &caller, members.iter().map(|m| m.org_id))?;
             Ok(Roster {
                 node,
                 lineage,
                 members,
                 orgs,
-                more,
+                count,
             })
         })
         .await;

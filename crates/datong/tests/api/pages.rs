@@ -1048,3 +1048,92 @@ async fn the_accounts_page_adds_disables_and_revokes() {
     assert_eq!(r.location.as_deref(), Some("/accounts?done=key_revoked"));
     assert!(b.get("/accounts").await.body.contains("已停用"));
 }
+
+/// The number in "共 N 条" from a list page.
+fn total_of(body: &str) -> i64 {
+    let after = body.split("共 ").nth(1).expect("a total");
+    after.split(' ').next().unwrap().parse().expect("a number")
+}
+
+/// Lists say how many rows they hold, number their pages, sort by their headers and
+/// export what they show, every page of it, with places by name rather than by code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_count_page_sort_and_export_what_they_show() {
+    let mut b = demo_site(Engine::Sqlite).await;
+    b.log_in("street").await;
+    let (members_here, named) = {
+        let app_members = b.get("/t/140213050/members").await;
+        assert_eq!(app_members.status, 200);
+        (total_of(&app_members.body), app_members.body)
+    };
+    assert!(
+        members_here > 50,
+        "a street has more than a page of members"
+    );
+    assert!(
+        named.contains("rel=\"next\" href=\"/t/140213050/members?page=2\"")
+            && named.contains("href=\"/t/140213050/members?page=2\">2</a>"),
+        "numbered pages"
+    );
+    assert!(
+        named.contains("href=\"/t/140213050/members?sort=name\""),
+        "the name header sorts"
+    );
+    let sorted = b.get("/t/140213050/members?sort=name").await;
+    assert!(sorted.body.contains("aria-sort=\"ascending\""));
+    let sheet = b
+        .http
+        .get(format!("{}/t/140213050/members.xlsx", b.base))
+        .header("cookie", b.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let text = xlsx_text(&sheet.bytes().await.unwrap());
+    assert_eq!(
+        text.matches("<row ").count() as i64 - 1,
+        members_here,
+        "the export holds every member the list counts"
+    );
+
+    for list in ["orgs", "units"] {
+        let page = b.get(&format!("/t/140213050/{list}")).await;
+        assert_eq!(page.status, 200);
+        let total = total_of(&page.body);
+        assert!(total > 0, "{list}");
+        // Places by name: no cell is a bare division code.
+        let rows = page.body.split("<tbody>").nth(1).unwrap();
+        for cell in rows.split("<td>").skip(1) {
+            let text: String = cell
+                .split('>')
+                .nth(1)
+                .unwrap_or("")
+                .split('<')
+                .next()
+                .unwrap_or("")
+                .to_owned();
+            assert!(
+                text.is_empty() || !text.chars().all(|c| c.is_ascii_digit()) || text.len() < 9,
+                "{list} shows a code: {text}"
+            );
+        }
+        let res = b
+            .http
+            .get(format!("{}/t/140213050/{list}.xlsx", b.base))
+            .header("cookie", b.cookie.clone().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{list}");
+        let text = xlsx_text(&res.bytes().await.unwrap());
+        assert_eq!(
+            text.matches("<row ").count() as i64 - 1,
+            total,
+            "{list}: the export holds what the list counts"
+        );
+        assert_eq!(
+            b.get(&format!("/t/140214/{list}.xlsx")).await.status,
+            404,
+            "another district's {list}"
+        );
+    }
+}
