@@ -116,6 +116,7 @@ pub fn routes() -> Router<App> {
         .route("/admissions/{id}/opinion", post(admissions::answer))
         .route("/admissions/{id}/decision", post(admissions::decide))
         .route("/t/{code}/requests", get(requests::list))
+        .route("/t/{code}/requests.xlsx", get(requests::export))
         .route(
             "/t/{code}/requests/new",
             get(requests::hotline_form).post(requests::hotline),

@@ -10,7 +10,9 @@ use crate::layout::{failure, page};
 use crate::member::{Errors, field};
 use crate::paths::{IdPath, NodePath};
 use crate::report::{phone_of, point_of};
+use crate::table;
 use crate::viewer::Viewer;
+use crate::xlsx::Column;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -55,7 +57,108 @@ const PAGE: i64 = 50;
 pub struct ListQuery {
     status: String,
     service_code: String,
-    offset: i64,
+    page: i64,
+}
+
+impl ListQuery {
+    fn filter(&self, code: &DivisionCode) -> Filter {
+        let open = match self.status.as_str() {
+            "open" => Some(true),
+            "closed" => Some(false),
+            _ => None,
+        };
+        Filter {
+            under: Some(code.clone()),
+            service_code: (!self.service_code.is_empty()).then(|| self.service_code.clone()),
+            open,
+            ..Filter::default()
+        }
+    }
+
+    fn page_no(&self) -> i64 {
+        self.page.clamp(1, 100_000)
+    }
+
+    /// The query string of this list at page `n` (none for the first).
+    fn link(&self, n: i64) -> String {
+        let mut pairs: Vec<(&str, String)> = [
+            ("status", &self.status),
+            ("service_code", &self.service_code),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k, v.clone()))
+        .collect();
+        if n > 1 {
+            pairs.push(("page", n.to_string()));
+        }
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+const REQUEST_COLUMNS: [Column; 9] = [
+    Column::new("编号", 8),
+    Column::new("类别", 16),
+    Column::new("位置", 24),
+    Column::new("地址", 30),
+    Column::new("描述", 40),
+    Column::new("阶段", 10),
+    Column::new("承办", 20),
+    Column::new("受理时间", 17),
+    Column::new("时限", 17),
+];
+
+/// `/t/{code}/requests.xlsx`: the requests as listed, every page, newest first.
+pub async fn export(
+    State(app): State<App>,
+    viewer: Viewer,
+    NodePath(code): NodePath,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let f = q.filter(&code);
+    let caller = viewer.caller.clone();
+    let file = format!("requests-{code}.xlsx");
+    crate::download::xlsx(
+        &app,
+        viewer.lang,
+        file,
+        "诉求",
+        &REQUEST_COLUMNS,
+        move |c, rows| {
+            head(c, &caller, &code)?;
+            const BATCH: i64 = 2_000;
+            let mut offset = 0;
+            loop {
+                let items = store::list(
+                    c,
+                    &caller,
+                    &f,
+                    &Page {
+                        limit: BATCH,
+                        offset,
+                    },
+                )?;
+                for r in &items {
+                    rows.row(&[
+                        &r.id.to_string(),
+                        &r.service_name,
+                        &r.node_name,
+                        &r.address,
+                        &r.description,
+                        &stage_label(r.stage, Lang::Zh),
+                        r.handler.as_deref().unwrap_or(""),
+                        &local_time(&r.received_at),
+                        &local_time(r.step_due_at.as_deref().unwrap_or(&r.due_at)),
+                    ])?;
+                }
+                if (items.len() as i64) < BATCH {
+                    return Ok(());
+                }
+                offset += BATCH;
+            }
+        },
+    )
+    .await
 }
 
 pub async fn list(
@@ -65,42 +168,26 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Response {
     let caller = viewer.caller.clone();
-    let open = match q.status.as_str() {
-        "open" => Some(true),
-        "closed" => Some(false),
-        _ => None,
-    };
-    let f = Filter {
-        under: Some(code.clone()),
-        service_code: (!q.service_code.is_empty()).then(|| q.service_code.clone()),
-        open,
-        ..Filter::default()
-    };
+    let f = q.filter(&code);
     let page_at = Page {
-        limit: PAGE + 1,
-        offset: q.offset.max(0),
+        limit: PAGE,
+        offset: (q.page_no() - 1) * PAGE,
     };
     let loaded = app
         .run(move |c| {
             let (node, lineage) = head(c, &caller, &code)?;
             let items = store::list(c, &caller, &f, &page_at)?;
+            let count = store::count(c, &caller, &f)?;
             let services = catalogue::services(c, true)?;
-            Ok((node, lineage, items, services))
+            Ok((node, lineage, items, count, services))
         })
         .await;
-    let (node, lineage, mut items, services) = match loaded {
+    let (node, lineage, items, count, services) = match loaded {
         Ok(x) => x,
         Err(e) => return failure(viewer.lang, e),
     };
-    let more = items.len() as i64 > PAGE;
-    items.truncate(PAGE as usize);
     let (lang, t) = (viewer.lang, viewer.lang.text());
-    let here = |offset: i64| {
-        format!(
-            "/t/{}/requests?status={}&service_code={}&offset={offset}",
-            node.code, q.status, q.service_code
-        )
-    };
+    let base = format!("/t/{}/requests", node.code);
     let body = html! {
         (crumbs(&lineage, &node))
         h1 { (node.name) " · " (lang.pick("诉求", "Requests")) }
@@ -144,10 +231,8 @@ pub async fn list(
                 @if items.is_empty() { tr { td colspan="7" { (t.none) } } }
             }
         } }
-        div.pager {
-            @if q.offset > 0 { a href=(here((q.offset - PAGE).max(0))) { (lang.pick("上一页", "Previous")) } }
-            @if more { a #next href=(here(q.offset + PAGE)) { (lang.pick("下一页", "Next")) } }
-        }
+        (table::pager(lang, count, q.page_no(), PAGE, &|n| format!("{base}?{}", q.link(n))))
+        p.exports { a #export href={ (base) ".xlsx?" (q.link(1)) } { (t.export) } }
     };
     page(
         lang,

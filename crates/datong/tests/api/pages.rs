@@ -1095,7 +1095,7 @@ async fn lists_count_page_sort_and_export_what_they_show() {
         "the export holds every member the list counts"
     );
 
-    for list in ["orgs", "units"] {
+    for list in ["orgs", "units", "requests"] {
         let page = b.get(&format!("/t/140213050/{list}")).await;
         assert_eq!(page.status, 200);
         let total = total_of(&page.body);

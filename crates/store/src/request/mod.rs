@@ -19,7 +19,7 @@ use crate::audit;
 use crate::db::{Conn, Row};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
-use crate::sql::{Page, Sql};
+use crate::sql::{Count, Page, Sql};
 use datong_domain::request::{Channel, Stage, Tier};
 use datong_domain::{DivisionCode, Level, Phone};
 use serde::Serialize;
@@ -347,7 +347,16 @@ pub struct Filter {
 
 fn and_filter(q: &mut Sql, f: &Filter) {
     if let Some(u) = &f.under {
-        q.and_in_subtree("r.node_code", u);
+        // A district or the city holds most requests: reading newest first and keeping
+        // those inside finds a page at once, where the node index would gather and sort
+        // them all (97 ms for the demo city's 31,000). The expression keeps both engines
+        // off that index; a street's or community's few rows still use it.
+        let column = if u.level() <= Level::District {
+            "r.node_code || ''"
+        } else {
+            "r.node_code"
+        };
+        q.and_in_subtree(column, u);
     }
     if let Some(s) = &f.service_code {
         q.push(" AND r.service_code = ").bind(s.as_str());
@@ -381,21 +390,7 @@ pub fn list(
     f: &Filter,
     page: &Page,
 ) -> StoreResult<Vec<Request>> {
-    let mut q = Sql::new(&format!(
-        "SELECT {COLUMNS}{FROM} WHERE (r.reporter_login = "
-    ));
-    q.bind(caller.actor.login.as_str());
-    if caller.scope.roots().is_empty() {
-        q.push(" OR 1 = 0");
-    } else {
-        q.push(" OR (1 = 1")
-            .and_in_scope("r.node_code", &caller.scope)
-            .push(")");
-    }
-    q.push(" OR r.department_id IN (SELECT department_id FROM department_account WHERE login = ")
-        .bind(caller.actor.login.as_str())
-        .push("))");
-    and_filter(&mut q, f);
+    let mut q = visible(caller, f);
     q.push(" ORDER BY r.id DESC").page(page);
     let rows = conn.query(&q.text, &q.params)?;
     rows.iter()
@@ -408,6 +403,38 @@ pub fn list(
             )
         })
         .collect()
+}
+
+/// How many requests [`list`] would give, all pages (up to the cap).
+pub fn count(conn: &mut Conn, caller: &Caller, f: &Filter) -> StoreResult<Count> {
+    visible(caller, f).count(conn)
+}
+
+fn visible(caller: &Caller, f: &Filter) -> Sql {
+    let mut q = Sql::new(&format!("SELECT {COLUMNS}{FROM} WHERE "));
+    match &f.under {
+        // Everything under a node of the caller's own is seen by subtree: no relation can
+        // add a row, and without the OR an index can serve the order.
+        Some(u) if caller.scope.contains(u) => {
+            q.push("1 = 1");
+        }
+        _ => {
+            q.push("(r.reporter_login = ")
+                .bind(caller.actor.login.as_str());
+            if caller.scope.roots().is_empty() {
+                q.push(" OR 1 = 0");
+            } else {
+                q.push(" OR (1 = 1")
+                    .and_in_scope("r.node_code", &caller.scope)
+                    .push(")");
+            }
+            q.push(" OR r.department_id IN (SELECT department_id FROM department_account WHERE login = ")
+                .bind(caller.actor.login.as_str())
+                .push("))");
+        }
+    }
+    and_filter(&mut q, f);
+    q
 }
 
 /// Public summaries, newest first, for Open311's `GET requests`: anyone may read them.
