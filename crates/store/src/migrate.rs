@@ -45,6 +45,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(15, "0015_holders"),
     migration!(16, "0016_task_work"),
     migration!(17, "0017_task_pleas"),
+    migration!(18, "0018_agenda_index"),
 ];
 
 /// Counts the territories again by kind (before 0014 they counted by level alone).

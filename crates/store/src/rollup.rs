@@ -274,6 +274,27 @@ pub fn read_many(conn: &mut Conn, codes: &[DivisionCode]) -> DbResult<Vec<Rollup
         .collect()
 }
 
+/// One measure of many nodes from the counters: at each node, the sum of `metrics` (a
+/// node with none of them is absent). Unchecked like [`read`].
+pub fn sum_many(
+    conn: &mut Conn,
+    codes: &[DivisionCode],
+    metrics: &[&str],
+) -> DbResult<std::collections::HashMap<String, i64>> {
+    if codes.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut q = crate::sql::Sql::new("SELECT node, SUM(n) FROM rollup_counter WHERE node IN ");
+    q.bind_list(codes.iter().map(DivisionCode::as_path))
+        .push(" AND metric IN ")
+        .bind_list(metrics.iter().copied())
+        .push(" GROUP BY node");
+    conn.query(&q.text, &q.params)?
+        .iter()
+        .map(|r| Ok((r.str(0)?, r.i64(1)?)))
+        .collect()
+}
+
 /// The same roll-up computed by walking the subtree with a recursive CTE over
 /// `parent_code`: what the counters replace. The benchmark's baseline and a test's oracle.
 /// Ended places are walked through but not counted: what still hangs on them (until a

@@ -172,7 +172,30 @@
     }
   }
 
-  function start() { drawCharts(); startTree(); startReport(); pendingBadge(); }
+  // A choropleth: a click on an area names it, gives its figure and links to its page.
+  function startChoropleth() {
+    var map = document.querySelector("svg#map.choropleth");
+    var panel = document.getElementById("area-panel");
+    if (!map || !panel) return;
+    map.addEventListener("click", function (ev) {
+      var area = ev.target.closest("path.area");
+      if (!area) return;
+      var on = map.querySelector("path.area.on");
+      if (on) on.classList.remove("on");
+      area.classList.add("on");
+      panel.textContent = "";
+      var name = document.createElement("strong");
+      name.textContent = area.dataset.name;
+      var figure = document.createElement("span");
+      figure.textContent = " " + map.getAttribute("aria-label") + " " + area.dataset.value + " ";
+      var link = document.createElement("a");
+      link.href = "/t/" + area.dataset.code;
+      link.textContent = panel.dataset.open;
+      panel.append(name, figure, link);
+    });
+  }
+
+  function start() { drawCharts(); startTree(); startReport(); startChoropleth(); pendingBadge(); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

@@ -1,17 +1,23 @@
 //! `/t/{code}/map`: a community's (or grid's) grids and buildings, drawn as SVG on the
 //! server from our own geometry in Web Mercator, with a tile layer underneath only when a
-//! tile URL is configured.
+//! tile URL is configured. Above a community (a street, a district, the city) the map is
+//! a choropleth instead: the communities shaded by a measure, a legend, and a panel that a
+//! click on an area fills — not thousands of labels and dots.
 
 use crate::dashboard::{crumbs, head, tabs};
 use crate::layout::{failure, page};
 use crate::paths::NodePath;
 use crate::viewer::Viewer;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use datong_domain::Level;
 use datong_http::App;
+use datong_store::request::tally;
+use datong_store::rollup;
 use datong_store::territory::{self, Placed};
 use maud::{Markup, html};
+use serde::Deserialize;
+use std::collections::HashMap;
 
 const WIDTH: f64 = 900.0;
 const HEIGHT: f64 = 640.0;
@@ -149,25 +155,181 @@ pub(crate) fn svg(places: &[Placed], tiles: Option<&str>) -> Markup {
     }
 }
 
-pub async fn show(State(app): State<App>, viewer: Viewer, NodePath(code): NodePath) -> Response {
+/// What a choropleth shades the communities by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Measure {
+    Members,
+    OpenRequests,
+}
+
+impl Measure {
+    fn parse(s: &str) -> Self {
+        match s {
+            "open_requests" => Measure::OpenRequests,
+            _ => Measure::Members,
+        }
+    }
+    fn key(self) -> &'static str {
+        match self {
+            Measure::Members => "members",
+            Measure::OpenRequests => "open_requests",
+        }
+    }
+    fn label(self, lang: crate::i18n::Lang) -> &'static str {
+        match self {
+            Measure::Members => lang.pick("党员数", "Members"),
+            Measure::OpenRequests => lang.pick("在办诉求", "Open requests"),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MapQuery {
+    measure: String,
+}
+
+/// The five shades, lightest first.
+const SHADES: [&str; 5] = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"];
+
+/// Class breaks by quantile: the lowest value of each of the five classes past the first.
+fn breaks(values: &[i64]) -> Vec<i64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    let mut out: Vec<i64> = (1..SHADES.len())
+        .filter_map(|k| sorted.get(k * sorted.len() / SHADES.len()).copied())
+        .collect();
+    out.dedup();
+    out
+}
+
+fn shade(v: i64, breaks: &[i64]) -> usize {
+    breaks.iter().filter(|b| v >= **b).count()
+}
+
+/// Areas to label by name: few enough to read.
+const LABELLED: usize = 40;
+
+fn choropleth(
+    lang: crate::i18n::Lang,
+    areas: &[Placed],
+    values: &HashMap<String, i64>,
+    measure: Measure,
+) -> Markup {
+    let points: Vec<(f64, f64)> = areas
+        .iter()
+        .flat_map(|a| {
+            rings(a.polygon.as_deref().unwrap_or("[]"))
+                .into_iter()
+                .flatten()
+        })
+        .collect();
+    if points.is_empty() {
+        return html! { p.muted { (lang.text().none) } };
+    }
+    let view = View::fit(&points);
+    let value = |a: &Placed| values.get(a.code.as_path()).copied().unwrap_or(0);
+    let all: Vec<i64> = areas.iter().map(value).collect();
+    let cuts = breaks(&all);
+    // Whole pixels: a city's communities stay well under half a megabyte.
+    let path = |poly: &str| {
+        rings(poly)
+            .iter()
+            .map(|ring| {
+                let pts: Vec<String> = ring
+                    .iter()
+                    .map(|&(lon, lat)| {
+                        let (x, y) = view.at(lon, lat);
+                        format!("{x:.0},{y:.0}")
+                    })
+                    .collect();
+                format!("M{}Z", pts.join("L"))
+            })
+            .collect::<String>()
+    };
+    // Each shade in the legend with the least value it takes.
+    let mut lows = vec![all.iter().copied().min().unwrap_or(0)];
+    lows.extend(&cuts);
+    html! {
+        div.map-box {
+            svg #map.choropleth viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } width="100%" role="img"
+                aria-label=(measure.label(lang)) xmlns="http://www.w3.org/2000/svg" {
+                @for a in areas {
+                    @let v = value(a);
+                    path.area d=(path(a.polygon.as_deref().unwrap_or("[]"))) fill=(SHADES[shade(v, &cuts)])
+                        data-code=(a.code) data-name=(a.name) data-value=(v) {}
+                }
+                @if areas.len() <= LABELLED {
+                    @for a in areas {
+                        @let (x, y) = view.at(a.lon, a.lat);
+                        text.label x=(format!("{x:.0}")) y=(format!("{y:.0}")) text-anchor="middle" { (a.name) }
+                    }
+                }
+            }
+        }
+        ul.legend aria-label=(lang.pick("图例", "Legend")) {
+            @for low in &lows {
+                li { span.swatch style={ "background:" (SHADES[shade(*low, &cuts)]) } {} " ≥ " (low) }
+            }
+        }
+        div #area-panel aria-live="polite" data-open=(lang.pick("查看该社区", "Open this community")) {
+            p.muted { (lang.pick("点击地图上的区域查看详情。", "Click an area for its figures.")) }
+        }
+    }
+}
+
+pub async fn show(
+    State(app): State<App>,
+    viewer: Viewer,
+    NodePath(code): NodePath,
+    Query(mq): Query<MapQuery>,
+) -> Response {
     let caller = viewer.caller.clone();
+    let measure = Measure::parse(&mq.measure);
+    let overview = code.level() < Level::Community;
     let loaded = app
         .run(move |c| {
             let (node, lineage) = head(c, &caller, &code)?;
-            let places = territory::placed_below(c, &caller, &code, Level::Building)?;
-            Ok((node, lineage, places))
+            if !overview {
+                let places = territory::placed_below(c, &caller, &code, Level::Building)?;
+                return Ok((node, lineage, places, HashMap::new()));
+            }
+            let areas: Vec<Placed> = territory::placed_below(c, &caller, &code, Level::Community)?
+                .into_iter()
+                .filter(|p| p.level == Level::Community && p.polygon.is_some())
+                .collect();
+            let values = match measure {
+                Measure::Members => {
+                    let codes: Vec<_> = areas.iter().map(|a| a.code.clone()).collect();
+                    rollup::sum_many(c, &codes, &["member:full", "member:probationary"])?
+                }
+                Measure::OpenRequests => tally::open_by_node(c, &caller, &code, Level::Community)?,
+            };
+            Ok((node, lineage, areas, values))
         })
         .await;
-    let (node, lineage, places) = match loaded {
+    let (node, lineage, places, values) = match loaded {
         Ok(x) => x,
         Err(e) => return failure(viewer.lang, e),
     };
-    let t = viewer.lang.text();
+    let (lang, t) = (viewer.lang, viewer.lang.text());
+    let base = format!("/t/{}/map", node.code);
     let body = html! {
         (crumbs(&lineage, &node))
         h1 { (node.name) " · " (t.map) }
         (tabs(t, &node.code, "map"))
-        @if places.is_empty() { p.muted { (t.none) } } @else { div.map-box { (svg(&places, app.map_tiles.as_deref())) } }
+        @if overview {
+            nav.filters aria-label=(lang.pick("着色指标", "Shaded by")) {
+                @for m in [Measure::Members, Measure::OpenRequests] {
+                    a href={ (base) "?measure=" (m.key()) } aria-current=[(m == measure).then_some("true")] { (m.label(lang)) }
+                }
+            }
+            (choropleth(lang, &places, &values, measure))
+        } @else if places.is_empty() {
+            p.muted { (t.none) }
+        } @else {
+            div.map-box { (svg(&places, app.map_tiles.as_deref())) }
+        }
     };
     page(viewer.lang, Some(&viewer), t.map, false, body).into_response()
 }
@@ -175,6 +337,22 @@ pub async fn show(State(app): State<App>, viewer: Viewer, NodePath(code): NodePa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantile_classes_shade_from_light_to_dark() {
+        let values: Vec<i64> = (1..=100).collect();
+        let cuts = breaks(&values);
+        assert_eq!(cuts, [21, 41, 61, 81]);
+        let shades: Vec<usize> = [1, 20, 21, 60, 81, 100]
+            .iter()
+            .map(|v| shade(*v, &cuts))
+            .collect();
+        assert_eq!(shades, [0, 0, 1, 2, 4, 4]);
+        // Many equal values give fewer classes, never an empty one in between.
+        assert_eq!(breaks(&[0, 0, 0, 0, 5]), [0, 5]);
+        assert_eq!(shade(0, &[0, 5]), 1);
+        assert!(breaks(&[]).is_empty());
+    }
 
     #[test]
     fn mercator_and_fit() {

@@ -1137,3 +1137,66 @@ async fn lists_count_page_sort_and_export_what_they_show() {
         );
     }
 }
+
+/// Above a community the map is a choropleth: one shaded area a community, its figure on
+/// it for the click panel, a legend, no labels or dots by the thousand, and small.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_city_map_shades_its_communities_by_a_measure() {
+    let app = crate::helpers::demo_app(Engine::Sqlite).await;
+    let (communities, members_a) = app.with_db(|c| {
+        let communities = c
+            .query_one(
+                "SELECT COUNT(*) FROM territory t JOIN territory_geo g ON g.code = t.code \
+                 WHERE t.level = 'community' AND t.valid_to IS NULL AND g.polygon IS NOT NULL",
+                &[],
+            )
+            .unwrap()
+            .i64(0)
+            .unwrap() as usize;
+        let members = c
+            .query_one(
+                "SELECT COUNT(*) FROM member WHERE territory_code >= '140213050001' AND territory_code < '140213050001:'",
+                &[],
+            )
+            .unwrap()
+            .i64(0)
+            .unwrap();
+        (communities, members)
+    });
+    let mut b = Browser::at(&app, Vec::new());
+    b.log_in("city").await;
+    let r = b.get("/t/1402/map").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("class=\"choropleth\"") && r.body.contains("class=\"legend\""));
+    assert_eq!(
+        r.body.matches("class=\"area\"").count(),
+        communities,
+        "one area a community"
+    );
+    assert!(
+        r.body
+            .contains(&format!("data-code=\"140213050001\" data-name=\"")),
+        "areas carry their code for the panel"
+    );
+    let area = r.body.split("data-code=\"140213050001\"").nth(1).unwrap();
+    let value: i64 = area
+        .split("data-value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(value, members_a, "shaded by the community's members");
+    assert!(
+        !r.body.contains("class=\"building\"") && r.body.matches("<text").count() <= 40,
+        "no dots, no labels by the thousand"
+    );
+    assert!(r.body.len() < 500_000, "{} bytes", r.body.len());
+    let open = b.get("/t/1402/map?measure=open_requests").await;
+    assert!(open.body.contains("aria-current=\"true\">在办诉求"));
+    // A street's few communities carry their names.
+    let street = b.get("/t/140213050/map").await;
+    assert!(street.body.contains("class=\"choropleth\"") && street.body.contains("<text"));
+}

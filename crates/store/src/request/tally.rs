@@ -245,3 +245,27 @@ pub fn dots(
         })
         .collect())
 }
+
+/// Open requests under `under`, counted at each node of `level` (their ancestors there),
+/// for the nodes the caller's places hold.
+pub fn open_by_node(
+    conn: &mut Conn,
+    caller: &Caller,
+    under: &DivisionCode,
+    level: Level,
+) -> StoreResult<std::collections::HashMap<String, i64>> {
+    crate::territory::get_in_scope(conn, caller, under)?;
+    // The prefix length comes from the level, written as a literal (both engines then type
+    // `substr` alike).
+    let len = level.code_len();
+    let mut q = Sql::new(&format!(
+        "SELECT substr(node_code, 1, {len}), COUNT(*) FROM request \
+         WHERE stage NOT IN ('closed', 'rated') AND length(node_code) >= {len}"
+    ));
+    q.and_in_scope_under("node_code", &caller.places, Some(under))
+        .push(" GROUP BY 1");
+    conn.query(&q.text, &q.params)?
+        .iter()
+        .map(|r| Ok((r.str(0)?, r.i64(1)?)))
+        .collect()
+}
