@@ -1174,8 +1174,7 @@ async fn the_city_map_shades_its_communities_by_a_measure() {
         "one area a community"
     );
     assert!(
-        r.body
-            .contains(&format!("data-code=\"140213050001\" data-name=\"")),
+        r.body.contains("data-code=\"140213050001\" data-name=\""),
         "areas carry their code for the panel"
     );
     let area = r.body.split("data-code=\"140213050001\"").nth(1).unwrap();
