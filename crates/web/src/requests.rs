@@ -472,7 +472,7 @@ fn render_one(
             @if let Some(d) = &r.step_due_at { dt { (lang.pick("本环节时限", "This step due")) } dd { (local_time(d)) } }
             dt { (lang.pick("反映人", "Reporter")) }
             dd { (r.reporter.name.as_deref().unwrap_or("—")) " "
-                 @if let Some(p) = &r.reporter.phone { span #phone { (p) } @if r.reporter.phone_masked { " " a href={ "/requests/" (r.id) "?unmask=true" } { (lang.pick("查看号码", "Show number")) } } } }
+                 @if let Some(p) = &r.reporter.phone { span #phone { (p) } @if r.reporter.phone_masked && viewer.caller.unmask_scope.contains(&r.node) { " " a href={ "/requests/" (r.id) "?unmask=true" } { (lang.pick("查看号码", "Show number")) } } } }
             @if let Some(s) = r.score { dt { (lang.pick("评价", "Rating")) } dd { (s) " / 5 " (r.rating_text.as_deref().unwrap_or("")) } }
         }
         h2 { (lang.pick("诉求内容", "What was asked")) }

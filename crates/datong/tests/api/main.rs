@@ -10,6 +10,7 @@ mod backup;
 mod bad_input;
 mod browser;
 mod cli;
+mod crawl;
 mod demo;
 mod durability;
 mod duties;
