@@ -21,6 +21,7 @@ mod member;
 mod org;
 mod oversight;
 mod paths;
+mod receipt;
 mod report;
 mod requests;
 mod roster;
@@ -130,6 +131,12 @@ pub fn routes() -> Router<App> {
                 .post(report::file)
                 .layer(axum::extract::DefaultBodyLimit::max(report::MAX_BODY)),
         )
-        .route("/report/r/{token}", get(report::receipt))
+        .route("/report/r/{token}", get(receipt::show))
+        .route("/report/r/{token}/photos/{id}", get(receipt::photo))
+        .route("/report/r/{token}/rating", post(receipt::rate))
+        .route(
+            "/report/status",
+            get(receipt::lookup_form).post(receipt::lookup),
+        )
         .route("/assets/{file}", get(assets::serve))
 }

@@ -2,15 +2,13 @@
 //! (tapping down from the city, or from where the phone says it is), points at the map
 //! or chooses a building, picks a category, writes what is wrong and adds photos. No
 //! account is needed: posts are counted per address (`App::report_throttle`) and the
-//! body is bounded. The receipt's token opens `/report/r/{token}`, the request's public
-//! status.
+//! body is bounded. The receipt's token opens `/report/r/{token}` (see `receipt`).
 
 use crate::i18n::Lang;
 use crate::layout::page;
 use crate::member::{Errors, field};
-use crate::requests::{local_time, stage_label};
 use crate::viewer::Viewer;
-use axum::extract::{FromRequestParts, Multipart, Path, Query, State};
+use axum::extract::{FromRequestParts, Multipart, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -51,6 +49,8 @@ pub struct Where {
     /// Where the phone says it is.
     lat: String,
     lon: String,
+    /// A community's name or its pinyin initials, typed.
+    q: String,
 }
 
 /// What the form page shows and keeps.
@@ -74,6 +74,8 @@ enum Step {
         path: Vec<Territory>,
         places: Vec<Territory>,
         note: Option<&'static str>,
+        /// The search these places answer, if any.
+        query: String,
     },
     /// The form for one community.
     Form {
@@ -97,6 +99,15 @@ fn step(c: &mut datong_store::Conn, w: &Where) -> datong_store::StoreResult<Step
         _ => None,
     };
     let chosen = DivisionCode::parse(w.at.trim()).ok();
+    if !w.q.trim().is_empty() {
+        let under = chosen.clone().unwrap_or_else(DivisionCode::nation);
+        return Ok(Step::Choose {
+            path: lineage(c, &under)?,
+            places: catalogue::search_communities(c, &under, &w.q)?,
+            note: None,
+            query: w.q.trim().to_owned(),
+        });
+    }
     let (mut at, note) = match (located, chosen) {
         (Some(Some(code)), _) => (code, None),
         (Some(None), _) => (
@@ -128,6 +139,7 @@ fn step(c: &mut datong_store::Conn, w: &Where) -> datong_store::StoreResult<Step
         path: lineage(c, &at)?,
         places,
         note,
+        query: String::new(),
     })
 }
 
@@ -172,7 +184,7 @@ pub async fn show(
     }
 }
 
-fn title(lang: Lang) -> &'static str {
+pub(crate) fn title(lang: Lang) -> &'static str {
     lang.pick("我要反映", "Report a problem")
 }
 
@@ -198,13 +210,28 @@ impl<'a> Shown<'a> {
 fn render(shown: Shown, s: &Step, f: &Filled, errors: &Errors) -> axum::response::Html<String> {
     let lang = shown.lang;
     let body = match s {
-        Step::Choose { path, places, note } => html! {
+        Step::Choose {
+            path,
+            places,
+            note,
+            query,
+        } => html! {
             div.report {
                 (crumbs(path, lang))
                 h1 { (title(lang)) }
                 @if let Some(n) = note { p.error role="alert" { (n) } }
                 p { button #locate.primary type="button" hidden { (lang.pick("用我的位置", "Use my location")) } }
-                p.muted { (lang.pick("或逐级选择您所在的社区：", "Or choose your community:")) }
+                p { a #status-lookup href="/report/status" { (lang.pick("已反映过？按编号和手机号查询办理进度", "Reported already? Follow it by number and phone")) } }
+                form #community-search method="get" action="/report" role="search" {
+                    @if let Some(last) = path.last() { input type="hidden" name="at" value=(last.code); }
+                    label { (lang.pick("搜索社区（名称或拼音首字母）", "Find your community (name or pinyin initials)"))
+                        input type="search" name="q" value=(query) maxlength="50" placeholder=(lang.pick("如：振华 或 zhsq", "e.g. 振华 or zhsq")); }
+                    button type="submit" { (lang.pick("搜索", "Search")) }
+                }
+                p.muted {
+                    @if query.is_empty() { (lang.pick("或逐级选择您所在的社区：", "Or choose your community:")) }
+                    @else { (lang.pick("搜索结果：", "Found:")) }
+                }
                 ul #places.choices {
                     @for t in places { li { a href={ "/report?at=" (t.code) } { (t.name) } } }
                     @if places.is_empty() { li.muted { (lang.text().none) } }
@@ -499,43 +526,4 @@ async fn refused(
             .into_response(),
         Err(e) => crate::layout::failure(lang, e),
     }
-}
-
-/// `/report/r/{token}`: what the holder of a receipt may know — the public summary.
-pub async fn receipt(
-    State(app): State<App>,
-    MaybeViewer(viewer): MaybeViewer,
-    headers: HeaderMap,
-    Path(token): Path<String>,
-) -> Response {
-    let lang = Lang::from_headers(&headers);
-    let found = app
-        .run(move |c| match datong_store::request::by_token(c, &token)? {
-            Some(id) => datong_store::request::summary(c, id).map(Some),
-            None => Ok(None),
-        })
-        .await;
-    let s = match found {
-        Ok(Some(s)) => s,
-        Ok(None) => return crate::layout::failure(lang, ApiError::not_found()),
-        Err(e) => return crate::layout::failure(lang, e),
-    };
-    let body = html! {
-        div.report {
-            h1 { (lang.pick("已受理", "Received")) }
-            p #receipt { (lang.pick("诉求编号 ", "Request no. ")) strong #request-id { (s.id) } }
-            dl.facts {
-                dt { (lang.pick("类别", "Category")) } dd { (s.service_name) }
-                dt { (lang.pick("所在", "Area")) } dd { (s.area) }
-                dt { (lang.pick("办理阶段", "Stage")) } dd #stage { (stage_label(s.stage, lang)) }
-                @if let Some(a) = &s.agency_responsible { dt { (lang.pick("承办", "Handled by")) } dd { (a) } }
-                dt { (lang.pick("受理时间", "Received")) } dd { (local_time(&s.received_at)) }
-                dt { (lang.pick("办结时限", "Due")) } dd { (local_time(&s.due_at)) }
-                @if !s.status_notes.is_empty() { dt { (lang.pick("办理情况", "Notes")) } dd.writing { (s.status_notes) } }
-            }
-            p.muted { (lang.pick("请保存本页地址，随时查看办理进度。", "Keep this page's address to follow the request.")) }
-            @if viewer.is_some() { p { a.button href={ "/requests/" (s.id) } { (lang.pick("查看详情与评价", "Details and rating")) } } }
-        }
-    };
-    page(lang, None, title(lang), false, body).into_response()
 }

@@ -1493,3 +1493,175 @@ async fn a_residents_account_files_so_many_an_hour(mut app: TestApp) {
     }
 }
 both!(a_residents_account_files_so_many_an_hour);
+
+/// A resident without an account follows the request on the receipt — what they sent,
+/// their photo, every step with its time — finds the receipt again by the number and the
+/// phone they gave (a wrong pair says only that it does not match), and rates the result
+/// there once it is closed, once.
+async fn a_resident_follows_and_rates_by_the_receipt(mut app: TestApp) {
+    let _ = fixture(&mut app).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let (lat, lon) = (A1.0.to_string(), A1.1.to_string());
+    let png = b"\x89PNG\r\n\x1a\nrest".to_vec();
+    let form = reqwest::multipart::Form::new()
+        .text("community", COMMUNITY_A)
+        .text("service_code", "sanitation")
+        .text("lat", lat)
+        .text("lon", lon)
+        .text("description", "三号楼下垃圾没人收")
+        .text("phone", "10012345678")
+        .part(
+            "media",
+            reqwest::multipart::Part::bytes(png.clone()).file_name("p.png"),
+        );
+    let posted = http
+        .post(format!("{}/report", app.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 303);
+    let receipt = posted.headers()["location"].to_str().unwrap().to_owned();
+    let get = |path: String| {
+        let http = http.clone();
+        let base = app.base.clone();
+        async move {
+            let r = http.get(format!("{base}{path}")).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    // The community is found by typing its name, or its pinyin initials.
+    let (name, initials) = app.with_db(|c| {
+        let r = c
+            .query_one(
+                "SELECT name, initials FROM territory WHERE code = $1",
+                &[COMMUNITY_A.into()],
+            )
+            .unwrap();
+        (r.str(0).unwrap(), r.str(1).unwrap())
+    });
+    for q in [name.chars().take(2).collect::<String>(), initials] {
+        let (status, found) = get(format!("/report?q={q}")).await;
+        assert_eq!(status, 200);
+        assert!(
+            found.contains(&format!("href=\"/report?at={COMMUNITY_A}\"")),
+            "{q}: {found}"
+        );
+    }
+    let (status, page) = get(receipt.clone()).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("三号楼下垃圾没人收")
+            && page.contains("id=\"timeline\"")
+            && page.contains("受理"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("id=\"rate\""),
+        "nothing to rate before it is closed"
+    );
+    let photo = page
+        .split(&format!("src=\"{receipt}/photos/"))
+        .nth(1)
+        .expect("the photo is shown");
+    let photo = photo.split('"').next().unwrap();
+    let r = http
+        .get(format!("{}{receipt}/photos/{photo}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status().as_u16(), r.bytes().await.unwrap().to_vec()),
+        (200, png)
+    );
+    let id: i64 = page
+        .split("id=\"request-id\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    // Found again by number and phone; a wrong pair is told only that it does not match.
+    let lookup = |id: String, phone: &'static str| {
+        let http = http.clone();
+        let base = app.base.clone();
+        async move {
+            http.post(format!("{base}/report/status"))
+                .form(&[("id", id.as_str()), ("phone", phone)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let found = lookup(id.to_string(), "10012345678").await;
+    assert_eq!(
+        (
+            found.status().as_u16(),
+            found.headers()["location"].to_str().unwrap()
+        ),
+        (303, receipt.as_str())
+    );
+    for (id, phone) in [
+        (id.to_string(), "13800138000"),
+        ((id + 1000).to_string(), "10012345678"),
+        ("x".into(), "1"),
+    ] {
+        let miss = lookup(id, phone).await;
+        assert_eq!(miss.status(), 422);
+        assert!(miss.text().await.unwrap().contains("不匹配"));
+    }
+
+    // Closed by the grid and the community, then rated on the receipt, once.
+    step(&app, "grid_a1", id, json!({ "step": "take" })).await;
+    step(
+        &app,
+        "grid_a1",
+        id,
+        json!({ "step": "reply", "text": "已清运" }),
+    )
+    .await;
+    step(&app, "a", id, json!({ "step": "verify", "passed": true })).await;
+    let (_, page) = get(receipt.clone()).await;
+    assert!(page.contains("id=\"rate\""), "{page}");
+    let rate = |score: &'static str| {
+        let http = http.clone();
+        let url = format!("{}{receipt}/rating", app.base);
+        async move {
+            http.post(url)
+                .form(&[("score", score), ("solved", "1"), ("text", "很及时")])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let bad = rate("9").await;
+    assert_eq!(bad.status(), 422, "a score out of range");
+    let ok = rate("5").await;
+    assert_eq!(
+        ok.headers()["location"].to_str().unwrap(),
+        format!("{receipt}?ok=rated")
+    );
+    let (_, page) = get(format!("{receipt}?ok=rated")).await;
+    assert!(
+        page.contains("评价已提交") && page.contains("5 / 5") && !page.contains("id=\"rate\""),
+        "{page}"
+    );
+    assert_eq!(rate("4").await.status(), 422, "rated once");
+    let stored = app.with_db(|c| {
+        let r = c
+            .query_one(
+                "SELECT stage, score, solved FROM request WHERE id = $1",
+                &[id.into()],
+            )
+            .unwrap();
+        (r.str(0).unwrap(), r.i64(1).unwrap(), r.i64(2).unwrap())
+    });
+    assert_eq!(stored, ("rated".into(), 5, 1));
+}
+both!(a_resident_follows_and_rates_by_the_receipt);

@@ -339,6 +339,32 @@ pub fn places(
     crate::territory::children(conn, &public(), under, &page)
 }
 
+/// Communities under `under` whose name holds `text`, or whose pinyin initials start with
+/// it (`pcq`), for a resident who would rather type than tap down: the first 20.
+pub fn search_communities(
+    conn: &mut Conn,
+    under: &DivisionCode,
+    text: &str,
+) -> StoreResult<Vec<crate::territory::Territory>> {
+    let text: String = text.trim().chars().take(50).collect();
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut within = public();
+    within.places = datong_domain::Scope::new(vec![under.clone()]);
+    let page = crate::sql::Page {
+        limit: 20,
+        offset: 0,
+    };
+    crate::territory::search(
+        conn,
+        &within,
+        &text,
+        Some(datong_domain::Level::Community),
+        &page,
+    )
+}
+
 /// One place a resident may name, down to the community.
 pub fn place(conn: &mut Conn, code: &DivisionCode) -> StoreResult<crate::territory::Territory> {
     if code.level() > datong_domain::Level::Community {

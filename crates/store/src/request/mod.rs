@@ -1,7 +1,8 @@
 //! 接诉即办: residents' requests. `catalogue` (services, routing, settings, the point
 //! lookup), `intake` (receiving, placing and routing, in batches), `workflow` (each step,
 //! and the climb when a holder does not answer), `tally` (counters per node and month,
-//! and the rates read from them), `keys` (Open311 API keys).
+//! and the rates read from them), `keys` (Open311 API keys), `receipt` (what the reporter
+//! reads and does through the receipt: timeline, photos, rating; found by number and phone).
 //!
 //! Who sees what: the staff who manage the request's place (its grid, community, street …)
 //! and the department it was summoned to see it whole; its reporter sees it whole; any
@@ -11,6 +12,7 @@
 pub mod catalogue;
 pub mod intake;
 pub mod keys;
+pub mod receipt;
 pub mod tally;
 pub mod workflow;
 
@@ -248,7 +250,7 @@ pub fn view(conn: &mut Conn, caller: &Caller, id: i64, unmask: bool) -> StoreRes
     }
 }
 
-fn photos(conn: &mut Conn, id: i64) -> StoreResult<Vec<PhotoRef>> {
+pub(crate) fn photos(conn: &mut Conn, id: i64) -> StoreResult<Vec<PhotoRef>> {
     conn.query(
         "SELECT id, kind, size FROM request_photo WHERE request_id = $1 ORDER BY id",
         params![id],

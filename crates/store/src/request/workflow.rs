@@ -308,6 +308,22 @@ pub fn act(conn: &mut Conn, caller: &Caller, id: i64, action: &Action) -> StoreR
     super::get(conn, caller, id, false)
 }
 
+/// The reporter's rating through their receipt: whoever holds it is the reporter, with or
+/// without an account.
+pub(super) fn rate_by_reporter(
+    conn: &mut Conn,
+    actor: &Actor,
+    id: i64,
+    action: &Action,
+) -> StoreResult<()> {
+    debug_assert!(matches!(action, Action::Rate { .. }));
+    let settings = catalogue::settings(conn)?;
+    conn.tx(|c| {
+        let mut s = lock(c, id)?;
+        apply(c, actor, &mut s, action, &settings)
+    })
+}
+
 fn text_required(field: &str, v: &str) -> StoreResult<()> {
     if v.trim().is_empty() {
         return Err(StoreError::invalid(field, "须写明"));
