@@ -167,7 +167,7 @@ async fn list_page(
         (crumbs(&lineage, &node))
         h1 { (node.name) " · " (lang.pick("清单外事项准入", "Admissions")) }
         (tabs(t, &node.code, "duties"))
-        div.table-wrap { table #admissions {
+        div.table-wrap tabindex="0" { table #admissions {
             thead { tr {
                 th { (lang.pick("事项", "Item")) } th { (lang.pick("街道", "Street")) } th { (lang.pick("申请部门", "Requester")) }
                 th { (lang.pick("答复期限", "Opinion due")) } th { (lang.pick("进度", "Stage")) }

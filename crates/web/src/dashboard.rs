@@ -273,7 +273,7 @@ pub fn render(n: &Node, viewer: &Viewer) -> Html<String> {
         (charts(&n.rollup, lang))
         @if !n.children.is_empty() {
             h2 { (t.children) }
-            div.table-wrap {
+            div.table-wrap tabindex="0" {
                 table #children {
                     thead { tr { th { (t.name) } th { (t.code) } th { (t.members) } th { (t.orgs) } th { (t.households) } } }
                     tbody {

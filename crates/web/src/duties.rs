@@ -41,7 +41,7 @@ fn list_tables(viewer: &Viewer, items: &[Item]) -> Markup {
             @let rows: Vec<&Item> = items.iter().filter(|i| i.area == *area).collect();
             @if !rows.is_empty() {
                 h2 { (area_label(*area, lang)) }
-                div.table-wrap { table.duties data-area=(area.as_str()) {
+                div.table-wrap tabindex="0" { table.duties data-area=(area.as_str()) {
                     thead { tr {
                         th { (lang.pick("事项", "Item")) } th { (lang.pick("类别代码", "Category")) }
                         th { (lang.pick("依据", "Basis")) } th { (lang.pick("承办科室", "Office")) }
@@ -104,7 +104,7 @@ fn sent_table(
     html! {
         h2 #sent-heading { (lang.pick("本级下达的任务", "Tasks sent from here")) }
         (step_filter(lang, &format!("/t/{node}/duties"), chosen))
-        div.table-wrap { table #sent {
+        div.table-wrap tabindex="0" { table #sent {
             thead { tr {
                 th { (lang.pick("任务", "Task")) } th { (lang.pick("完成时限", "Due")) }
                 th { (lang.pick("完成", "Done")) } th { (lang.pick("逾期", "Overdue")) }
@@ -189,7 +189,7 @@ pub async fn show(
             (list_tables(&viewer, &items))
         }
         h2 { (lang.pick("收到的任务", "Tasks received")) }
-        div.table-wrap { table #received {
+        div.table-wrap tabindex="0" { table #received {
             thead { tr {
                 th { (lang.pick("任务", "Task")) } th { (lang.pick("接收单位", "Receiver")) }
                 th { (lang.pick("完成时限", "Due")) } th { (lang.pick("状态", "Status")) }
@@ -572,7 +572,7 @@ pub async fn task_page(
             @if !task.detail.is_empty() { dt { (lang.pick("任务说明", "Detail")) } dd { (task.detail) } }
         }
         (step_filter(lang, &format!("/tasks/{id}"), chosen))
-        div.table-wrap { table #targets {
+        div.table-wrap tabindex="0" { table #targets {
             thead { tr {
                 th { (lang.pick("接收单位", "Receiver")) } th { (lang.pick("完成时限", "Due")) }
                 th { (lang.pick("状态", "Status")) } th { (lang.pick("升级", "Step")) }

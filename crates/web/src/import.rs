@@ -77,7 +77,7 @@ fn error_table(viewer: &Viewer, errors: &[CellError]) -> Markup {
     let t = viewer.lang.text();
     html! {
         p.error role="alert" { (t.import_refused) " (" (errors.len()) ")" }
-        div.table-wrap { table #import-errors {
+        div.table-wrap tabindex="0" { table #import-errors {
             thead { tr { th { (t.line) } th { (t.column) } th { (t.reason) } } }
             tbody { @for e in errors { tr { td { (e.line) } td { (e.column) } td { (e.reason) } } } }
         } }

@@ -312,7 +312,7 @@ pub async fn orgs(
         h1 { (node.name) " · " (t.orgs) }
         (tabs(t, &node.code, "orgs"))
         (filters(&viewer, &base, &q, &kinds, false))
-        div.table-wrap { table #orgs {
+        div.table-wrap tabindex="0" { table #orgs {
             thead { tr { (sortable(t.name, "name", &base, &q)) th { (t.kind) } (sortable(t.place, "place", &base, &q)) th { (t.committee) } th { (t.term_end) } } }
             tbody {
                 @for o in &items {
@@ -365,7 +365,7 @@ pub async fn units(
         h1 { (node.name) " · " (t.units) }
         (tabs(t, &node.code, "units"))
         (filters(&viewer, &base, &q, &kinds, true))
-        div.table-wrap { table #units {
+        div.table-wrap tabindex="0" { table #units {
             thead { tr { (sortable(t.name, "name", &base, &q)) th { (t.credit_code) } th { (t.kind) } (sortable(t.place, "place", &base, &q)) th { (t.coverage) } th { (t.org) } } }
             tbody {
                 @for u in &items {

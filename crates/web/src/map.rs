@@ -96,7 +96,7 @@ fn rings(polygon: &str) -> Vec<Vec<(f64, f64)>> {
 
 /// The places as an SVG map. The projection rides on the element (`data-zoom`,
 /// `data-left`, `data-top`), so a script can turn a tap back into a longitude and latitude.
-pub(crate) fn svg(places: &[Placed], tiles: Option<&str>) -> Markup {
+pub(crate) fn svg(places: &[Placed], tiles: Option<&str>, label: &str) -> Markup {
     let mut points: Vec<(f64, f64)> = places.iter().map(|p| (p.lon, p.lat)).collect();
     for p in places {
         if let Some(poly) = &p.polygon {
@@ -128,7 +128,7 @@ pub(crate) fn svg(places: &[Placed], tiles: Option<&str>) -> Markup {
             .filter(move |p| p.level == l && p.polygon.is_some())
     };
     html! {
-        svg #map viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } width="100%" role="img" xmlns="http://www.w3.org/2000/svg"
+        svg #map viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } width="100%" role="img" aria-label=(label) xmlns="http://www.w3.org/2000/svg"
             data-zoom=(view.zoom) data-left=(format!("{:.3}", view.left)) data-top=(format!("{:.3}", view.top)) {
             @if let Some(t) = tiles {
                 @for (x, y, url) in view.tiles(t) {
@@ -328,7 +328,7 @@ pub async fn show(
         } @else if places.is_empty() {
             p.muted { (t.none) }
         } @else {
-            div.map-box { (svg(&places, app.map_tiles.as_deref())) }
+            div.map-box { (svg(&places, app.map_tiles.as_deref(), &format!("{} {}", node.name, t.map))) }
         }
     };
     page(viewer.lang, Some(&viewer), t.map, false, body).into_response()

@@ -59,7 +59,7 @@ pub async fn detail(
     let body = html! {
         nav.crumbs { a href={ "/t/" (m.territory) "/members" } { (t.members) } " / " span { (m.name) } }
         h1 { (m.name) }
-        div.table-wrap { table #member {
+        div.table-wrap tabindex="0" { table #member {
             tbody {
                 tr { th { (t.sex) } td { @if m.sex == Sex::Male { (t.male) } @else { (t.female) } } }
                 tr { th { (t.ethnicity) } td { (m.ethnicity) } }
@@ -78,7 +78,7 @@ pub async fn detail(
             p { a.button #change href={ "/members/" (m.id) "/edit" } { (t.edit) " / " (t.transfer) } }
         }
         h2 { (t.transfers) }
-        div.table-wrap { table #transfers {
+        div.table-wrap tabindex="0" { table #transfers {
             thead { tr { th { (t.transferred_on) } th { (t.from_org) } th { (t.to_org) } th { (t.reason) } } }
             tbody {
                 @for tr_ in &transfers {

@@ -68,7 +68,7 @@ pub async fn show(State(app): State<App>, viewer: Viewer, IdPath(id): IdPath) ->
                 }
             }
         }
-        div.table-wrap { table #org-figures {
+        div.table-wrap tabindex="0" { table #org-figures {
             thead { (head) }
             tbody { tr {
                 td { (tree.org.name) } td { (label_org(tree.org.kind, lang)) } td { (tree.org.territory) }
@@ -76,7 +76,7 @@ pub async fn show(State(app): State<App>, viewer: Viewer, IdPath(id): IdPath) ->
             } }
         } }
         h2 { (lang.pick("下级组织", "Organisations under it")) }
-        div.table-wrap { table #org-children {
+        div.table-wrap tabindex="0" { table #org-children {
             thead { (head) }
             tbody {
                 @for n in &tree.children {

@@ -69,7 +69,7 @@ pub async fn show(
                 input name="period" value=(period_text) pattern="[0-9]{4}(-H[12]|-Q[1-4]|-[0-9]{2})?" maxlength="7"; }
             button.primary type="submit" { (lang.pick("查看", "Show")) }
         }
-        div.table-wrap { table #oversight {
+        div.table-wrap tabindex="0" { table #oversight {
             thead {
                 tr {
                     th rowspan="2" { (lang.pick("名次", "Rank")) } th rowspan="2" { (lang.pick("单位", "Unit")) }

@@ -287,7 +287,7 @@ fn form(
                 @if !map.is_empty() {
                     div.map-box.pick {
                         p.muted { (lang.pick("在地图上点一下问题所在的位置：", "Tap the map where the problem is:")) }
-                        (crate::map::svg(map, tiles))
+                        (crate::map::svg(map, tiles, &format!("{} {}", path.last().map_or("", |t| t.name.as_str()), lang.text().map)))
                     }
                 }
                 input type="hidden" name="lat" value=(f.lat);

@@ -211,7 +211,7 @@ pub async fn list(
                 a.button href={ "/t/" (node.code) "/requests/new" } { (lang.pick("登记热线来电", "Take a hotline call")) }
             }
         }
-        div.table-wrap { table #requests {
+        div.table-wrap tabindex="0" { table #requests {
             thead { tr {
                 th { (lang.pick("编号", "No.")) } th { (lang.pick("类别", "Category")) } th { (lang.pick("位置", "Place")) }
                 th { (lang.pick("阶段", "Stage")) } th { (lang.pick("承办", "Holder")) } th { (lang.pick("受理", "Received")) } th { (lang.pick("时限", "Due")) }
@@ -480,7 +480,7 @@ fn render_one(
         @for p in &r.photos { img.photo src={ "/api/v1/requests/" (r.id) "/photos/" (p.id) } alt=(lang.pick("照片", "photo")) loading="lazy"; }
         @if r.stage.is_open() || r.stage == Stage::Closed { (step_forms(viewer, r, permits)) }
         h2 { (lang.pick("办理经过", "History")) }
-        div.table-wrap { table #history {
+        div.table-wrap tabindex="0" { table #history {
             thead { tr { th { (lang.pick("时间", "When")) } th { (lang.pick("环节", "Step")) } th { (lang.pick("办理人", "By")) } th { (lang.pick("说明", "Note")) } } }
             tbody { @for s in steps { tr {
                 td { (local_time(&s.at)) } td { (lang.label(s.kind.label(), s.kind.as_str())) } td { (s.actor) } td.writing { (s.note) }
@@ -840,7 +840,7 @@ pub async fn figures(
         }
         @if !f.children.is_empty() {
             h2 { (t.children) }
-            div.table-wrap { table #children {
+            div.table-wrap tabindex="0" { table #children {
                 thead { tr {
                     th { (t.name) } th { (lang.pick("受理量", "Received")) } th { (lang.pick("响应率", "Response")) } th { (lang.pick("解决率", "Resolution")) }
                     th { (lang.pick("满意率", "Satisfaction")) } th { (lang.pick("综合", "Composite")) } th { (lang.pick("结案率", "Closure")) }

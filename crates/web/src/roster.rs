@@ -135,7 +135,7 @@ fn render(r: &Roster, q: &RosterQuery, page_no: i64, viewer: &Viewer) -> Html<St
             }
             button.primary type="submit" { (t.filter) }
         }
-        div.table-wrap {
+        div.table-wrap tabindex="0" {
             table #roster {
                 thead { tr {
                     (table::sort_header(t.name, "name", sort_key, &by))

@@ -134,7 +134,7 @@ pub async fn show(
         } @else {
             h2 { (lang.pick("机构设置（乡镇模板）", "Offices (the towns' template)")) }
         }
-        div.table-wrap { table #offices {
+        div.table-wrap tabindex="0" { table #offices {
             thead { tr { th { (lang.pick("机构", "Office")) } th { (lang.pick("类别", "Kind")) } th { (lang.pick("人员", "Staff")) } } }
             tbody {
                 @for o in &offices {
@@ -146,7 +146,7 @@ pub async fn show(
         } }
         @if is_street {
             h2 { (lang.pick("派出机构负责人与考核", "Agency heads and ratings")) }
-            div.table-wrap { table #agencies {
+            div.table-wrap tabindex="0" { table #agencies {
                 thead { tr { th { (lang.pick("派出机构", "Agency")) } th { (lang.pick("主管部门", "Department")) } th { (lang.pick("负责人", "Head")) } th { (lang.pick("最近考核", "Last rating")) } } }
                 tbody {
                     @for a in &agencies {
@@ -157,10 +157,10 @@ pub async fn show(
                                  @if own_street && a.head.is_some() && last.is_none_or(|r| r.period != quarter) {
                                      form.inline.rate-agency method="post" action={ "/t/" (node.code) "/agencies/" (a.id) "/rating" } {
                                          input type="hidden" name="csrf_token" value=(viewer.csrf);
-                                         select name="grade" required {
+                                         select name="grade" required aria-label={ (a.name) " " (lang.pick("考核等次", "grade")) } {
                                              @for g in Grade::ALL { option value=(g.as_str()) { (lang.label(g.label(), g.as_str())) } }
                                          }
-                                         input name="comment" maxlength="500" placeholder=(lang.pick("考核意见", "Comment"));
+                                         input name="comment" maxlength="500" placeholder=(lang.pick("考核意见", "Comment")) aria-label=(lang.pick("考核意见", "Comment"));
                                          button type="submit" { (lang.pick("考核", "Rate")) " " (quarter) }
                                      }
                                  }
@@ -188,7 +188,7 @@ pub async fn show(
                 }
             }
             h2 { (lang.pick("规划征询与决策建议", "Consultations and advice")) }
-            div.table-wrap { table #consultations {
+            div.table-wrap tabindex="0" { table #consultations {
                 thead { tr { th { (lang.pick("类别", "Kind")) } th { (lang.pick("事项", "Subject")) } th { (lang.pick("答复期限", "Due")) } th { (lang.pick("答复", "Answer")) } } }
                 tbody {
                     @for x in &consultations {
@@ -227,7 +227,7 @@ pub async fn show(
                     }
                 }
             }
-            div.table-wrap { table #summonses {
+            div.table-wrap tabindex="0" { table #summonses {
                 thead { tr { th { (lang.pick("事项", "Subject")) } th { (lang.pick("部门", "Department")) } th { (lang.pick("报到", "Reported")) } th { (lang.pick("办结", "Resolved")) } } }
                 tbody {
                     @for s in &summonses {
@@ -251,7 +251,7 @@ pub async fn show(
             p.muted #powers-street-only { (lang.pick("派出机构考核、人事任免征求意见、规划参与、吹哨报到和决策建议等五项权力适用于街道；乡镇按其自身配置。", "The five powers apply to streets (街道); towns are configured on their own.")) }
         }
         h2 { (lang.pick("项目化履责", "Projects")) " " span.muted { (progress.progress.map_or("—".to_owned(), |p| format!("{p:.1}%"))) } }
-        div.table-wrap { table #projects {
+        div.table-wrap tabindex="0" { table #projects {
             thead { tr { th { (lang.pick("项目", "Project")) } th { (lang.pick("负责人", "Owner")) } th { (lang.pick("权重", "Weight")) } th { (lang.pick("进度", "Progress")) } } }
             tbody {
                 @for p in &progress.projects {

@@ -595,3 +595,90 @@ async fn a_street_clerk_finishes_a_task_on_a_phone() {
     }
     phone.quit().await;
 }
+
+/// Every kind of page each role works in passes axe-core with no serious or critical
+/// violation, at `phone` size or at desktop size.
+async fn no_serious_accessibility_violation(phone: bool) {
+    let app = demo_app(Engine::Sqlite).await;
+    let pages: [(&str, &[&str]); 6] = [
+        (
+            "city",
+            &[
+                "/",
+                "/t/1402",
+                "/t/1402/members",
+                "/t/1402/orgs",
+                "/t/1402/units",
+                "/t/1402/requests",
+                "/t/1402/duties",
+                "/t/1402/oversight",
+                "/t/1402/map",
+                "/t/1402/request-figures",
+                "/t/1402/admissions",
+                "/t/1402/tasks/new",
+                "/orgs/1",
+                "/members/1",
+                "/requests/1",
+                "/tasks/1",
+                "/task-targets/1",
+            ],
+        ),
+        (
+            "street",
+            &["/", "/t/140213050/street", "/t/140213050/duties"],
+        ),
+        (
+            "community",
+            &[
+                "/",
+                "/t/140213050001",
+                "/t/140213050001/map",
+                "/t/140213050001/members/new",
+            ],
+        ),
+        ("grid", &["/"]),
+        (
+            "resident",
+            &["/", "/report", "/report?at=140213050001", "/report/status"],
+        ),
+        ("admin", &["/accounts"]),
+    ];
+    let mut found = Vec::new();
+    for (login, paths) in &pages {
+        let b = if phone {
+            Browser::phone().await
+        } else {
+            Browser::start().await
+        };
+        b.goto(&format!("{}/login", app.base)).await;
+        if phone {
+            for v in b.axe().await {
+                found.push(format!("phone /login: {v}"));
+            }
+        }
+        b.type_into("input[name=login]", login).await;
+        b.type_into("input[name=password]", "Demo-1-Datong").await;
+        b.click("button[type=submit]").await;
+        b.find("#pending-summary").await;
+        for path in *paths {
+            b.goto(&format!("{}{path}", app.base)).await;
+            b.find("main").await;
+            for v in b.axe().await {
+                let size = if phone { "phone" } else { "desktop" };
+                found.push(format!("{size} {login} {path}: {v}"));
+            }
+        }
+        b.quit().await;
+    }
+    assert!(found.is_empty(), "accessibility:\n{}", found.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_page_has_a_serious_accessibility_violation_at_desktop_size() {
+    no_serious_accessibility_violation(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_page_has_a_serious_accessibility_violation_on_a_phone() {
+    no_serious_accessibility_violation(true).await;
+}

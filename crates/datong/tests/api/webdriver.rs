@@ -167,6 +167,37 @@ impl Browser {
         .await
     }
 
+    /// The serious and critical accessibility violations axe-core finds in the page, one
+    /// line each with up to three of the elements behind it.
+    pub async fn axe(&self) -> Vec<String> {
+        let path = std::env::var("DATONG_TEST_AXE").expect(
+            "DATONG_TEST_AXE is not set: run the tests with scripts/test, which installs axe-core from npm",
+        );
+        let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        self.run(&source).await;
+        let found = self
+            .call(
+                "POST",
+                "/execute/async",
+                Some(json!({ "script": r#"
+                    const done = arguments[arguments.length - 1];
+                    axe.run(document, { resultTypes: ["violations"] })
+                      .then(r => done(r.violations
+                        .filter(v => v.impact === "serious" || v.impact === "critical")
+                        .map(v => v.id + " (" + v.impact + "): " +
+                          v.nodes.slice(0, 3).map(n => n.target.join(" ")).join("; "))))
+                      .catch(e => done(["axe failed: " + e]));
+                "#, "args": [] })),
+            )
+            .await;
+        found
+            .as_array()
+            .unwrap_or_else(|| panic!("axe gave no list: {found}"))
+            .iter()
+            .map(|v| v.as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
     /// Waits up to ten seconds for `script` to return true.
     pub async fn wait_until(&self, script: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
