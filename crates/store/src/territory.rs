@@ -327,6 +327,55 @@ pub fn children_as_of(
         .collect()
 }
 
+/// A place to choose in a picker: its name, and its pinyin initials to find it by.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Pick {
+    pub code: DivisionCode,
+    pub name: String,
+    pub level: Level,
+    pub initials: String,
+}
+
+/// `root` and the current places below it down to `deepest`, in code order (each under its
+/// parent), that the caller's places hold: what a picker offers.
+pub fn picks(
+    conn: &mut Conn,
+    caller: &Caller,
+    root: &DivisionCode,
+    deepest: Level,
+) -> StoreResult<Vec<Pick>> {
+    get_in_scope(conn, caller, root)?;
+    let depth = Level::ALL
+        .into_iter()
+        .filter(|l| *l > root.level() && *l <= deepest)
+        .count();
+    let mut q =
+        Sql::new("WITH RECURSIVE sub(code, depth) AS (SELECT code, 0 FROM territory WHERE code = ");
+    q.bind(root.as_path())
+        .push(&format!(
+            " UNION ALL SELECT t.code, sub.depth + 1 FROM territory t JOIN sub ON t.parent_code = sub.code \
+             WHERE sub.depth < {depth} AND t.valid_to IS NULL) \
+             SELECT code, name, initials FROM territory WHERE code IN (SELECT code FROM sub) \
+             AND valid_to IS NULL"
+        ))
+        .and_in_scope("code", &caller.places)
+        .push(" ORDER BY code");
+    conn.query(&q.text, &q.params)?
+        .iter()
+        .map(|r| {
+            let code = DivisionCode::from_path(&r.str(0)?)
+                .map_err(|e| StoreError::invalid("code", e.to_string()))?;
+            Ok(Pick {
+                level: code.level(),
+                code,
+                name: r.str(1)?,
+                initials: r.str(2)?,
+            })
+        })
+        .filter(|p: &StoreResult<Pick>| p.as_ref().map_or(true, |p| p.level <= deepest))
+        .collect()
+}
+
 /// Searches the caller's scope by code prefix (digits), pinyin initials (`pcq` finds
 /// 平城区) or a part of the name.
 pub fn search(

@@ -195,7 +195,32 @@
     });
   }
 
-  function start() { drawCharts(); startTree(); startReport(); startChoropleth(); pendingBadge(); }
+  // A place picker (select.picker): a search box above it keeps the places whose name holds
+  // the text or whose pinyin initials start with it, and chooses the first of them.
+  function startPickers() {
+    document.querySelectorAll("select.picker").forEach(function (select) {
+      var search = document.createElement("input");
+      search.type = "search";
+      search.className = "picker-search";
+      search.placeholder = select.dataset.search || "";
+      search.setAttribute("aria-label", select.dataset.search || "");
+      select.parentNode.insertBefore(search, select);
+      search.addEventListener("input", function () {
+        var q = search.value.trim().toLowerCase();
+        var first = null;
+        Array.prototype.forEach.call(select.options, function (o) {
+          if (!o.value) return;
+          var hit = !q || o.textContent.toLowerCase().indexOf(q) >= 0 ||
+            (o.dataset.initials || "").indexOf(q) === 0;
+          o.hidden = !hit;
+          if (hit && !first) first = o;
+        });
+        if (q && first) select.value = first.value;
+      });
+    });
+  }
+
+  function start() { drawCharts(); startTree(); startReport(); startChoropleth(); startPickers(); pendingBadge(); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

@@ -21,6 +21,7 @@ mod member;
 mod org;
 mod oversight;
 mod paths;
+mod picker;
 mod receipt;
 mod report;
 mod requests;

@@ -9,6 +9,7 @@ use crate::i18n::Lang;
 use crate::layout::{failure, page};
 use crate::member::{Errors, field};
 use crate::paths::{IdPath, NodePath};
+use crate::picker;
 use crate::report::{phone_of, point_of};
 use crate::table;
 use crate::viewer::Viewer;
@@ -30,6 +31,7 @@ use datong_store::request::tally::{self, Dot, Figures, Months};
 use datong_store::request::workflow::{self, Action, Permits};
 use datong_store::request::{self as store, Filter, Request, Step};
 use datong_store::sql::Page;
+use datong_store::territory::Pick;
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -261,7 +263,7 @@ pub struct HotlineForm {
 fn hotline_page(
     viewer: &Viewer,
     code: &DivisionCode,
-    services: &[Service],
+    (services, places): (&[Service], &[Pick]),
     f: &HotlineForm,
     errors: &Errors,
 ) -> Response {
@@ -277,16 +279,15 @@ fn hotline_page(
                 option value="" { (lang.text().choose) }
                 @for s in services { option value=(s.code) selected[s.code == f.service_code] { (s.group) " · " (s.name) } }
             } }))
-            (field(lang.pick("楼栋、网格或社区编码", "Building, grid or community code"), "address_id", errors, html! {
-                input name="address_id" value=(if f.address_id.is_empty() { code.as_path() } else { &f.address_id }) maxlength="24";
-            }))
+            (field(lang.pick("所在网格或社区", "Grid or community"), "address_id", errors,
+                picker::select(lang, "address_id", places, &f.address_id)))
             (field(lang.pick("纬度（可不填）", "Latitude (optional)"), "lat", errors, html! { input name="lat" value=(f.lat) inputmode="decimal"; }))
             (field(lang.pick("经度（可不填）", "Longitude (optional)"), "lon", errors, html! { input name="lon" value=(f.lon) inputmode="decimal"; }))
             (field(lang.pick("详细位置", "Where exactly"), "address", errors, html! { input name="address" value=(f.address) maxlength="200"; }))
             (field(lang.pick("来电人", "Caller"), "name", errors, html! { input name="name" value=(f.name) maxlength="50"; }))
             (field(lang.pick("来电号码", "Caller's number"), "phone", errors, html! { input name="phone" value=(f.phone) maxlength="20" autocomplete="off"; }))
             (field(lang.pick("诉求内容", "What the caller asks"), "description", errors, html! { textarea name="description" rows="5" maxlength="4000" { (f.description) } }))
-            button.primary type="submit" { (lang.text().save) }
+            button.primary type="submit" { (lang.pick("登记", "Register the call")) }
         }
     };
     let status = if errors.is_empty() {
@@ -297,8 +298,26 @@ fn hotline_page(
     (status, page(lang, Some(viewer), title, false, body)).into_response()
 }
 
-async fn active_services(app: &App) -> Result<Vec<Service>, ApiError> {
-    app.run(|c| catalogue::services(c, false)).await
+/// What the hotline form offers: the services, and the places under `code` a call can be
+/// placed at (down to the grids from a street down, to the communities above).
+async fn form_choices(
+    app: &App,
+    viewer: &Viewer,
+    code: &DivisionCode,
+) -> Result<(Vec<Service>, Vec<Pick>), ApiError> {
+    let (caller, code) = (viewer.caller.clone(), code.clone());
+    app.run(move |c| {
+        let deepest = if code.level() >= Level::Street {
+            Level::Grid
+        } else {
+            Level::Community
+        };
+        Ok((
+            catalogue::services(c, false)?,
+            datong_store::territory::picks(c, &caller, &code, deepest)?,
+        ))
+    })
+    .await
 }
 
 /// Refuses a node the clerk may not see: it takes no calls, on the form or its post.
@@ -322,8 +341,14 @@ pub async fn hotline_form(
     if let Err(r) = in_scope(&app, &viewer, &code).await {
         return r;
     }
-    match active_services(&app).await {
-        Ok(s) => hotline_page(&viewer, &code, &s, &HotlineForm::default(), &Errors::new()),
+    match form_choices(&app, &viewer, &code).await {
+        Ok((s, places)) => hotline_page(
+            &viewer,
+            &code,
+            (&s, &places),
+            &HotlineForm::default(),
+            &Errors::new(),
+        ),
         Err(e) => failure(viewer.lang, e),
     }
 }
@@ -345,7 +370,7 @@ fn hotline_draft(f: &HotlineForm) -> Result<Draft, Errors> {
     };
     let point = point_of(&mut e, &f.lat, &f.lon);
     if place.is_none() && point.is_none() && !e.contains_key("address_id") {
-        e.insert("address_id", "请填写楼栋编码或坐标".into());
+        e.insert("address_id", "请选择所在网格或社区，或填写坐标".into());
     }
     let phone = phone_of(&mut e, &f.phone);
     if !e.is_empty() {
@@ -383,8 +408,8 @@ pub async fn hotline(
     if let Err(r) = in_scope(&app, &viewer, &code).await {
         return r;
     }
-    let services = match active_services(&app).await {
-        Ok(s) => s,
+    let (services, places) = match form_choices(&app, &viewer, &code).await {
+        Ok(x) => x,
         Err(e) => return failure(viewer.lang, e),
     };
     let draft = match hotline_draft(&f) {
@@ -392,7 +417,9 @@ pub async fn hotline(
             within: Some(Within::staff(&viewer.caller.scope)),
             ..d
         },
-        Err(errors) => return hotline_page(&viewer, &code, &services, &f, &errors),
+        Err(errors) => {
+            return hotline_page(&viewer, &code, (&services, &places), &f, &errors);
+        }
     };
     match app.intake.file(viewer.caller.actor.clone(), draft).await {
         Ok(r) => Redirect::to(&format!("/requests/{}", r.id)).into_response(),
@@ -406,7 +433,7 @@ pub async fn hotline(
                 _ => "address_id",
             };
             let errors = Errors::from([(key, e.message)]);
-            hotline_page(&viewer, &code, &services, &f, &errors)
+            hotline_page(&viewer, &code, (&services, &places), &f, &errors)
         }
         Err(e) => failure(viewer.lang, e),
     }
@@ -434,17 +461,35 @@ async fn show_one(
             let r = store::get(c, &caller, id, unmask)?;
             let steps = store::steps(c, &r)?;
             let permits = workflow::permits_on(c, &caller, id)?;
-            Ok((r, (steps, permits)))
+            // Where it may be dispatched: its street's places, or its community's for a
+            // dispatcher who sees no further.
+            let mut places = Vec::new();
+            if permits.dispatch {
+                for root in [Level::Street, Level::Community]
+                    .iter()
+                    .filter_map(|l| r.node.ancestor_at(*l))
+                {
+                    match datong_store::territory::picks(c, &caller, &root, Level::Grid) {
+                        Ok(p) => {
+                            places = p;
+                            break;
+                        }
+                        Err(datong_store::StoreError::NotFound) => continue,
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            Ok((r, (steps, permits, places)))
         })
         .await;
-    let (r, (steps, permits)) = match loaded {
+    let (r, (steps, permits, places)) = match loaded {
         Ok(x) => x,
         Err(e) => return failure(viewer.lang, e),
     };
     let status = refusal.as_ref().map_or(StatusCode::OK, |e| e.status);
     (
         status,
-        render_one(viewer, &r, &steps, permits, refusal.as_ref()),
+        render_one(viewer, &r, &steps, (permits, &places), refusal.as_ref()),
     )
         .into_response()
 }
@@ -453,7 +498,7 @@ fn render_one(
     viewer: &Viewer,
     r: &Request,
     steps: &[Step],
-    permits: Permits,
+    (permits, places): (Permits, &[Pick]),
     refusal: Option<&ApiError>,
 ) -> axum::response::Html<String> {
     let lang = viewer.lang;
@@ -465,7 +510,7 @@ fn render_one(
         dl.facts #facts {
             dt { (lang.pick("阶段", "Stage")) } dd #stage { (stage_label(r.stage, lang)) @if r.overdue { " " span.error { (lang.pick("超时", "late")) } } }
             dt { (lang.pick("承办", "Holder")) } dd #holder { (r.handler.as_deref().unwrap_or("—")) }
-            dt { (lang.pick("位置", "Place")) } dd { (r.node_name) " " span.muted { (r.node) } @if !r.address.is_empty() { "，" (r.address) } }
+            dt { (lang.pick("位置", "Place")) } dd { (r.node_name) @if !r.address.is_empty() { "，" (r.address) } }
             dt { (lang.pick("来源", "Channel")) } dd { (lang.label(r.channel.label(), r.channel.as_str())) }
             dt { (lang.pick("受理时间", "Received")) } dd { (local_time(&r.received_at)) }
             dt { (lang.pick("办结时限", "Due")) } dd { (local_time(&r.due_at)) }
@@ -478,12 +523,12 @@ fn render_one(
         h2 { (lang.pick("诉求内容", "What was asked")) }
         p.writing #description { (r.description) }
         @for p in &r.photos { img.photo src={ "/api/v1/requests/" (r.id) "/photos/" (p.id) } alt=(lang.pick("照片", "photo")) loading="lazy"; }
-        @if r.stage.is_open() || r.stage == Stage::Closed { (step_forms(viewer, r, permits)) }
+        @if r.stage.is_open() || r.stage == Stage::Closed { (step_forms(viewer, r, permits, places)) }
         h2 { (lang.pick("办理经过", "History")) }
         div.table-wrap tabindex="0" { table #history {
             thead { tr { th { (lang.pick("时间", "When")) } th { (lang.pick("环节", "Step")) } th { (lang.pick("办理人", "By")) } th { (lang.pick("说明", "Note")) } } }
             tbody { @for s in steps { tr {
-                td { (local_time(&s.at)) } td { (lang.label(s.kind.label(), s.kind.as_str())) } td { (s.actor) } td.writing { (s.note) }
+                td { (local_time(&s.at)) } td { (lang.label(s.kind.label(), s.kind.as_str())) } td { (picker::actor(&s.actor, lang)) } td.writing { (s.note) }
             } } }
         } }
     };
@@ -493,7 +538,7 @@ fn render_one(
 /// The steps that fit the request's stage and that the viewer may take (`Permits`, the
 /// store's own rule); `workflow::act` still decides, and a refused step comes back with
 /// its reason.
-fn step_forms(viewer: &Viewer, r: &Request, p: Permits) -> Markup {
+fn step_forms(viewer: &Viewer, r: &Request, p: Permits, places: &[Pick]) -> Markup {
     let pass_up = p.hold || p.dispatch;
     let any = match r.stage {
         Stage::Accepted => p.dispatch,
@@ -518,7 +563,9 @@ fn step_forms(viewer: &Viewer, r: &Request, p: Permits) -> Markup {
         }
     };
     let reason = |ph: &str| html! { input name="text" required maxlength="4000" placeholder=(ph); };
-    let to_field = html! { input name="to" required placeholder=(lang.pick("网格、社区或街道编码", "grid, community or street code")); };
+    let to_field = html! {
+        label { (lang.pick("派往", "To")) (picker::select(lang, "to", places, "")) }
+    };
     html! {
         h2 { (lang.pick("办理", "Act")) }
         div.steps {

@@ -3,7 +3,7 @@
 //! both formats, with its errors.
 
 use crate::both;
-use crate::helpers::{COMMUNITY_A, COMMUNITY_B, TestApp};
+use crate::helpers::{COMMUNITY_A, COMMUNITY_B, TestApp, csrf_of, page_in, web_session};
 use datong_domain::{DivisionCode, Role};
 use serde_json::{Value, json};
 
@@ -1665,3 +1665,82 @@ async fn a_resident_follows_and_rates_by_the_receipt(mut app: TestApp) {
     assert_eq!(stored, ("rated".into(), 5, 1));
 }
 both!(a_resident_follows_and_rates_by_the_receipt);
+
+/// Places are chosen by name: the hotline form offers the community's grids in a picker,
+/// and the request page's 改派 offers the street's places, never a box for a code; the
+/// history names a resident's step by what it was, not by a login's token.
+async fn hotline_and_dispatch_choose_places_by_name(mut app: TestApp) {
+    let f = fixture(&mut app).await;
+    let (status, form) = app
+        .page("a", &format!("/t/{COMMUNITY_A}/requests/new"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        form.contains("<select class=\"picker\" name=\"address_id\"")
+            && form.contains(&format!("<option value=\"{}\"", f.a1))
+            && form.contains("A 二网格"),
+        "{form}"
+    );
+    assert!(!form.contains("编码"), "no code is asked for: {form}");
+    let (http, cookie) = web_session(&app, "a").await;
+    let csrf = csrf_of(
+        &page_in(
+            &http,
+            &cookie,
+            &app,
+            &format!("/t/{COMMUNITY_A}/requests/new"),
+        )
+        .await,
+    );
+    let r = http
+        .post(format!("{}/t/{COMMUNITY_A}/requests/new", app.base))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("service_code", "sanitation"),
+            ("address_id", f.a1.as_str()),
+            ("description", "来电反映楼道堆物"),
+            ("phone", "13900139000"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let at = r.headers()["location"].to_str().unwrap().to_owned();
+    let id: i64 = at.trim_start_matches("/requests/").parse().unwrap();
+
+    // The community re-dispatches it by name.
+    let (_, page) = app.page("a", &at).await;
+    assert!(
+        page.contains("data-step=\"dispatch\"")
+            && page.contains("<select class=\"picker\" name=\"to\""),
+        "{page}"
+    );
+    let a2 = page
+        .split("<option value=\"")
+        .skip(1)
+        .find(|o| o.contains("A 二网格"))
+        .and_then(|o| o.split('"').next())
+        .expect("the second grid is offered")
+        .to_owned();
+    let csrf = csrf_of(&page_in(&http, &cookie, &app, &at).await);
+    let r = http
+        .post(format!("{}{at}/steps", app.base))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("step", "dispatch"),
+            ("to", a2.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_redirection() || r.status() == 200,
+        "{}",
+        r.status()
+    );
+    let handler = app.get("a", &format!("/api/v1/requests/{id}")).await.body;
+    assert_eq!(handler["handler_code"], json!(a2));
+}
+both!(hotline_and_dispatch_choose_places_by_name);
