@@ -53,6 +53,22 @@ impl FindingCode {
         FindingCode::BranchTooLarge,
     ];
 
+    /// Its stable name, as serialised (`too_few_full_members` …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingCode::TooFewFullMembers => "too_few_full_members",
+            FindingCode::CommitteeRequired => "committee_required",
+            FindingCode::CommitteeSize => "committee_size",
+            FindingCode::TermExpired => "term_expired",
+            FindingCode::JointBranchTooManyUnits => "joint_branch_too_many_units",
+            FindingCode::BranchTooLarge => "branch_too_large",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
     /// A short name for charts and tables.
     pub fn label(self) -> &'static str {
         match self {

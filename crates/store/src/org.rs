@@ -328,16 +328,22 @@ pub fn findings(conn: &mut Conn, caller: &Caller, org: &Org) -> StoreResult<Vec<
     Ok(branch_rules::evaluate(&facts, caller.today()))
 }
 
-/// How many organisations in `code`'s subtree have each finding today: the facts of every
-/// organisation there in one query, judged by the domain's own rules.
-pub fn findings_summary(
-    conn: &mut Conn,
-    caller: &Caller,
-    code: &DivisionCode,
-) -> StoreResult<std::collections::BTreeMap<branch_rules::FindingCode, i64>> {
+/// An organisation of a subtree judged by the branch rules.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Judged {
+    pub id: i64,
+    pub name: String,
+    pub territory: DivisionCode,
+    pub findings: Vec<branch_rules::Finding>,
+}
+
+/// Every current organisation under `code` the caller manages, judged by the branch
+/// rules, in code order: those with no finding too.
+pub fn judged(conn: &mut Conn, caller: &Caller, code: &DivisionCode) -> StoreResult<Vec<Judged>> {
     crate::territory::get_in_scope(conn, caller, code)?;
     let mut q = Sql::new(
-        "SELECT o.kind, o.committee_size, o.term_end, COALESCE(m.full_n, 0), COALESCE(m.prob_n, 0), COALESCE(u.n, 0)
+        "SELECT o.kind, o.committee_size, o.term_end, COALESCE(m.full_n, 0), COALESCE(m.prob_n, 0), COALESCE(u.n, 0),
+                o.id, o.name, o.territory_code
            FROM party_org o
            LEFT JOIN (SELECT CASE WHEN g.kind = 'group' THEN g.parent_id ELSE g.id END AS org_id,
                              SUM(CASE WHEN m.status = 'full' THEN 1 ELSE 0 END) AS full_n,
@@ -352,8 +358,9 @@ pub fn findings_summary(
           WHERE o.valid_to IS NULL",
     );
     q.and_in_scope_under("o.territory_code", &caller.scope, Some(code));
+    q.push(" ORDER BY o.territory_code, o.id");
     let today = caller.today();
-    let mut out = std::collections::BTreeMap::new();
+    let mut out = Vec::new();
     for r in conn.query(&q.text, &q.params)? {
         let Some(kind) = OrgKind::parse(&r.str(0)?) else {
             continue;
@@ -366,7 +373,26 @@ pub fn findings_summary(
             probationary_members: r.i64(4)? as u32,
             units: r.i64(5)? as u32,
         };
-        for f in branch_rules::evaluate(&facts, today) {
+        out.push(Judged {
+            id: r.i64(6)?,
+            name: r.str(7)?,
+            territory: DivisionCode::from_path(&r.str(8)?)
+                .map_err(|e| StoreError::invalid("territory", e.to_string()))?,
+            findings: branch_rules::evaluate(&facts, today),
+        });
+    }
+    Ok(out)
+}
+
+/// How many organisations under `code` have each finding.
+pub fn findings_summary(
+    conn: &mut Conn,
+    caller: &Caller,
+    code: &DivisionCode,
+) -> StoreResult<std::collections::BTreeMap<branch_rules::FindingCode, i64>> {
+    let mut out = std::collections::BTreeMap::new();
+    for j in judged(conn, caller, code)? {
+        for f in j.findings {
             *out.entry(f.code).or_insert(0) += 1;
         }
     }

@@ -9,6 +9,13 @@
     chart.on("finished", function () { el.setAttribute("data-drawn", "true"); });
     chart.setOption(option);
     window.addEventListener("resize", function () { chart.resize(); });
+    // A chart whose bars stand for lists: a click opens the list behind the bar.
+    if (el.dataset.drill) {
+      var keys = (el.dataset.drillKeys || "").split(",");
+      chart.on("click", function (p) {
+        if (keys[p.dataIndex]) location.href = el.dataset.drill + keys[p.dataIndex];
+      });
+    }
   }
 
   function drawCharts() {

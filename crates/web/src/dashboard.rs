@@ -126,14 +126,27 @@ fn percent(r: Option<f64>) -> String {
 }
 
 fn bar(labels: Vec<String>, values: Vec<Value>, unit: &str) -> String {
-    json!({
-        "grid": { "left": 48, "right": 16, "top": 16, "bottom": 40 },
+    // Counts (no unit) tick in whole numbers; a chart with nothing to show says so.
+    let mut y =
+        json!({ "type": "value", "axisLabel": { "formatter": format!("{{value}}{unit}") } });
+    if unit.is_empty() {
+        y["minInterval"] = json!(1);
+    }
+    let mut option = json!({
+        "grid": { "left": 48, "right": 16, "top": 16, "bottom": 40, "containLabel": true },
         "tooltip": { "trigger": "axis" },
         "xAxis": { "type": "category", "data": labels, "axisLabel": { "interval": 0, "rotate": 30 } },
-        "yAxis": { "type": "value", "axisLabel": { "formatter": format!("{{value}}{unit}") } },
+        "yAxis": y,
         "series": [{ "type": "bar", "data": values, "itemStyle": { "color": "#c8161d" } }]
-    })
-    .to_string()
+    });
+    let empty = values
+        .iter()
+        .all(|v| v.is_null() || v.as_f64() == Some(0.0));
+    if empty {
+        option["title"] = json!({ "text": "暂无数据 · No data", "left": "center", "top": "middle",
+            "textStyle": { "color": "#6a737d", "fontSize": 14, "fontWeight": "normal" } });
+    }
+    option.to_string()
 }
 
 fn pie(items: Vec<(String, i64)>) -> String {
@@ -205,7 +218,13 @@ fn charts(r: &Rollup, lang: Lang) -> Markup {
             div.chart-box { h2 { (t.by_joined) } div.chart #chart-joined data-chart=(bar(joined, joined_n, "")) {} }
             div.chart-box { h2 { (t.by_org_kind) } div.chart #chart-orgs data-chart=(bar(kinds, kind_n, "")) {} }
             div.chart-box { h2 { (t.coverage_by_kind) } div.chart #chart-coverage data-chart=(bar(unit_kinds, rates, "%")) {} }
-            div.chart-box { h2 { (t.findings) } div.chart #chart-findings data-chart-src={ "/t/" (r.code) "/findings.json" } {} }
+            div.chart-box {
+                h2 { (t.findings) }
+                div.chart #chart-findings data-chart-src={ "/t/" (r.code) "/findings.json" }
+                    data-drill={ "/t/" (r.code) "/findings?rule=" }
+                    data-drill-keys=(datong_domain::branch_rules::FindingCode::ALL.map(|f| f.as_str()).join(",")) {}
+                p { a #findings-drill href={ "/t/" (r.code) "/findings" } { (lang.pick("查看存在问题的组织", "The organisations behind these")) } }
+            }
         }
     }
 }

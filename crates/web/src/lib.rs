@@ -11,6 +11,7 @@ mod assets;
 mod dashboard;
 mod download;
 mod duties;
+mod findings;
 mod i18n;
 mod import;
 mod layout;
@@ -53,6 +54,7 @@ pub fn routes() -> Router<App> {
         .route("/open311-keys/{id}/revoke", post(accounts::revoke_key))
         .route("/t/{code}", get(dashboard::show))
         .route("/t/{code}/findings.json", get(dashboard::findings))
+        .route("/t/{code}/findings", get(findings::show))
         .route("/t/{code}/members", get(roster::show))
         .route("/t/{code}/members.xlsx", get(roster::export))
         .route(

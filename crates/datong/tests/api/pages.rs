@@ -1199,3 +1199,61 @@ async fn the_city_map_shades_its_communities_by_a_measure() {
     let street = b.get("/t/140213050/map").await;
     assert!(street.body.contains("class=\"choropleth\"") && street.body.contains("<text"));
 }
+
+/// Each bar of the findings chart opens the organisations behind it: as many as the bar
+/// counts, each linking to its own page. Count charts tick in whole numbers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn branch_findings_drill_into_their_organisations() {
+    let mut b = demo_site(Engine::Sqlite).await;
+    b.log_in("street").await;
+    let dashboard = b.get("/t/140213050").await;
+    assert!(
+        dashboard
+            .body
+            .contains("data-drill=\"/t/140213050/findings?rule=\"")
+            && dashboard.body.contains("id=\"findings-drill\""),
+        "{}",
+        dashboard.body
+    );
+    let chart: serde_json::Value =
+        serde_json::from_str(&b.get("/t/140213050/findings.json").await.body).unwrap();
+    assert_eq!(
+        chart["yAxis"]["minInterval"], 1,
+        "counts tick in whole numbers"
+    );
+    let keys = dashboard
+        .body
+        .split("data-drill-keys=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let counts = chart["series"][0]["data"].as_array().unwrap();
+    let mut any = false;
+    for (key, n) in keys.split(',').zip(counts) {
+        let n = n.as_i64().unwrap();
+        let page = b.get(&format!("/t/140213050/findings?rule={key}")).await;
+        assert_eq!(page.status, 200);
+        let rows = page.body.split("<tbody>").nth(1).unwrap();
+        assert_eq!(
+            rows.matches("href=\"/orgs/").count() as i64,
+            n,
+            "{key}: the bar's count"
+        );
+        if n > 0 {
+            any = true;
+            let org = rows
+                .split("href=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            assert_eq!(b.get(org).await.status, 200, "{org}");
+        }
+    }
+    assert!(any, "the demo street has some finding to drill into");
+    assert_eq!(b.get("/t/140214/findings").await.status, 404);
+}
