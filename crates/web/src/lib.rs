@@ -23,6 +23,7 @@ mod org;
 mod oversight;
 mod paths;
 mod picker;
+mod projects;
 mod receipt;
 mod report;
 mod requests;
@@ -106,6 +107,17 @@ pub fn routes() -> Router<App> {
             get(admissions::show).post(admissions::file),
         )
         .route("/tasks/{id}", get(duties::task_page))
+        .route(
+            "/t/{code}/projects/new",
+            get(projects::new_form).post(projects::create),
+        )
+        .route("/projects/{id}", get(projects::show))
+        .route("/projects/{id}/milestones", post(projects::add_milestone))
+        .route(
+            "/projects/{id}/progress",
+            post(projects::report).layer(axum::extract::DefaultBodyLimit::max(projects::MAX_BODY)),
+        )
+        .route("/evidence/{id}", get(projects::download))
         .route("/task-targets/{id}", get(target::show))
         .route("/task-targets/{id}/sign", post(target::sign))
         .route("/task-targets/{id}/rating", post(target::rate))

@@ -251,11 +251,14 @@ pub async fn show(
             p.muted #powers-street-only { (lang.pick("派出机构考核、人事任免征求意见、规划参与、吹哨报到和决策建议等五项权力适用于街道；乡镇按其自身配置。", "The five powers apply to streets (街道); towns are configured on their own.")) }
         }
         h2 { (lang.pick("项目化履责", "Projects")) " " span.muted { (progress.progress.map_or("—".to_owned(), |p| format!("{p:.1}%"))) } }
+        @if viewer.caller.may_write(&node.code).is_ok() {
+            p { a.button #new-project href={ "/t/" (node.code) "/projects/new" } { (lang.pick("立项", "New project")) } }
+        }
         div.table-wrap tabindex="0" { table #projects {
             thead { tr { th { (lang.pick("项目", "Project")) } th { (lang.pick("负责人", "Owner")) } th { (lang.pick("权重", "Weight")) } th { (lang.pick("进度", "Progress")) } } }
             tbody {
                 @for p in &progress.projects {
-                    tr { td { (p.name) } td { (p.owner) } td { (p.weight) } td { (format!("{:.1}%", p.progress)) } }
+                    tr { td { a href={ "/projects/" (p.id) } { (p.name) } } td { (p.owner) } td { (p.weight) } td { (format!("{:.1}%", p.progress)) } }
                 }
                 @if progress.projects.is_empty() { tr { td colspan="4" { (t.none) } } }
             }

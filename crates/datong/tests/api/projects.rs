@@ -3,7 +3,7 @@
 
 use crate::both;
 use crate::duties::load_catalogue;
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, csrf_of, page_in, web_session};
 use serde_json::{Value, json};
 
 const STREET: &str = "140213050";
@@ -253,5 +253,123 @@ async fn evidence_is_kept_whole_and_refused_when_wrong(app: TestApp) {
             .await
             .body["milestones"][0]["evidence"][0]["file_name"],
         "minutes.pdf"
+    );
+}
+
+/// 项目化履责 in the pages, by the street: 立项 on an item chosen from its list, a milestone
+/// added, progress reported with its evidence in one form (a refused report leaves no file
+/// behind); the community below sees neither the forms nor the project.
+both!(a_street_runs_a_project_in_the_pages);
+async fn a_street_runs_a_project_in_the_pages(app: TestApp) {
+    load_catalogue(&app);
+    let item = item(&app, STREET, "party.branch").await;
+    let (status, street) = app.page("street", &format!("/t/{STREET}/street")).await;
+    assert_eq!(status, 200);
+    assert!(street.contains("id=\"new-project\""), "{street}");
+    let (http, cookie) = web_session(&app, "street").await;
+    let form = page_in(&http, &cookie, &app, &format!("/t/{STREET}/projects/new")).await;
+    assert!(
+        form.contains(&format!("<option value=\"{item}\"")),
+        "{form}"
+    );
+    let csrf = csrf_of(&form);
+    let r = http
+        .post(format!("{}/t/{STREET}/projects/new", app.base))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("item_id", item.to_string().as_str()),
+            ("name", "支部标准化建设"),
+            ("owner", "王书记"),
+            ("weight", "1"),
+            ("starts_on", "2026-11-01"),
+            ("ends_on", "2026-12-31"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let at = r.headers()["location"].to_str().unwrap().to_owned();
+    let id: i64 = at
+        .trim_start_matches("/projects/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let r = http
+        .post(format!("{}/projects/{id}/milestones", app.base))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("name", "完成阵地改造"),
+            ("weight", "1"),
+            ("due", "2026-12-20"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["location"].to_str().unwrap(),
+        format!("/projects/{id}?ok=milestone")
+    );
+    let page = page_in(&http, &cookie, &app, &format!("/projects/{id}")).await;
+    let milestone = page
+        .split("data-milestone=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let report = |percent: &str, file: &'static [u8]| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", csrf.clone())
+            .text("milestone", milestone.clone())
+            .text("percent", percent.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(file.to_vec()).file_name("改造验收单.pdf"),
+            );
+        http.post(format!("{}/projects/{id}/progress", app.base))
+            .header("cookie", &cookie)
+            .multipart(form)
+            .send()
+    };
+    let bad = report("150", b"%PDF-1.7 synthetic").await.unwrap();
+    assert_eq!(bad.status(), 422);
+    let files = |app: &TestApp| {
+        app.with_db(|c| {
+            c.query_one("SELECT count(*) FROM evidence", &[])
+                .unwrap()
+                .i64(0)
+                .unwrap()
+        })
+    };
+    assert_eq!(files(&app), 0, "a refused report leaves no file");
+    let ok = report("100", b"%PDF-1.7 synthetic").await.unwrap();
+    assert_eq!(
+        ok.headers()["location"].to_str().unwrap(),
+        format!("/projects/{id}?ok=reported")
+    );
+    let page = page_in(&http, &cookie, &app, &format!("/projects/{id}?ok=reported")).await;
+    assert!(
+        page.contains("进度已报告") && page.contains("100.0%") && page.contains("改造验收单.pdf"),
+        "{page}"
+    );
+    let file = page
+        .split("href=\"/evidence/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (status, _) = app.page("street", &format!("/evidence/{file}")).await;
+    assert_eq!(status, 200);
+    let (status, _) = app.page("a", &format!("/projects/{id}")).await;
+    assert_eq!(
+        status, 404,
+        "the community below does not see the street's project"
     );
 }
