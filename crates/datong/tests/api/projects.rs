@@ -259,7 +259,6 @@ async fn evidence_is_kept_whole_and_refused_when_wrong(app: TestApp) {
 /// 项目化履责 in the pages, by the street: 立项 on an item chosen from its list, a milestone
 /// added, progress reported with its evidence in one form (a refused report leaves no file
 /// behind); the community below sees neither the forms nor the project.
-both!(a_street_runs_a_project_in_the_pages);
 async fn a_street_runs_a_project_in_the_pages(app: TestApp) {
     load_catalogue(&app);
     let item = item(&app, STREET, "party.branch").await;
@@ -373,3 +372,4 @@ async fn a_street_runs_a_project_in_the_pages(app: TestApp) {
         "the community below does not see the street's project"
     );
 }
+both!(a_street_runs_a_project_in_the_pages);
