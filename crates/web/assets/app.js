@@ -227,7 +227,24 @@
     });
   }
 
-  function start() { drawCharts(); startTree(); startReport(); startChoropleth(); startPickers(); pendingBadge(); }
+  // On a phone the scope tree waits in its drawer, and each table cell carries its
+  // column's name, for the stylesheet's cards.
+  function startPhone() {
+    var drawer = document.getElementById("tree-drawer");
+    if (drawer && window.matchMedia("(max-width: 760px)").matches) drawer.open = false;
+    document.querySelectorAll(".table-wrap table").forEach(function (table) {
+      var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+        return th.textContent.trim();
+      });
+      table.querySelectorAll("tbody tr").forEach(function (tr) {
+        Array.prototype.forEach.call(tr.children, function (td, i) {
+          if (heads[i] && td.colSpan === 1) td.setAttribute("data-label", heads[i]);
+        });
+      });
+    });
+  }
+
+  function start() { startPhone(); drawCharts(); startTree(); startReport(); startChoropleth(); startPickers(); pendingBadge(); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

@@ -48,10 +48,15 @@ pub fn page(
                 }
                 @if let Some(v) = viewer {
                     div.workspace {
-                        aside #tree data-roots=(v.caller.assignments.iter().map(|a| a.scope.to_string()).collect::<Vec<_>>().join(",")) {
-                            input #tree-search type="search" placeholder=(t.search_tree) autocomplete="off";
-                            ul #tree-results hidden {}
-                            ul #tree-roots {}
+                        // A drawer: open beside the page on a desk, closed above it on a
+                        // phone (app.js closes it there), its summary the handle.
+                        details #tree-drawer open {
+                            summary { (lang.pick("辖区导航", "Places")) }
+                            aside #tree data-roots=(v.caller.assignments.iter().map(|a| a.scope.to_string()).collect::<Vec<_>>().join(",")) {
+                                input #tree-search type="search" placeholder=(t.search_tree) aria-label=(t.search_tree) autocomplete="off";
+                                ul #tree-results hidden {}
+                                ul #tree-roots {}
+                            }
                         }
                         main { (body) }
                     }

@@ -261,7 +261,7 @@ fn before_sealing(lines: &[String]) -> Vec<String> {
         } else if let Some(table) = v.get("table").and_then(|t| t.as_str()).map(str::to_owned) {
             skip = matches!(
                 table.as_str(),
-                "data_key" | "audit_key" | "centre_keeper" | "task_evidence"
+                "data_key" | "audit_key" | "centre_keeper" | "task_evidence" | "task_plea"
             );
             let columns = v["columns"].as_array_mut().unwrap();
             town_at = (table == "office_template")

@@ -536,6 +536,13 @@ async fn a_street_clerk_finishes_a_task_on_a_phone() {
     phone.find("#pending-summary").await;
     let narrow = "return document.documentElement.scrollWidth <= window.innerWidth";
     assert_eq!(phone.run(narrow).await, true, "the 工作台 fits the phone");
+    assert_eq!(
+        phone
+            .run("return document.getElementById('tree-drawer').open")
+            .await,
+        false,
+        "the scope tree waits in its drawer on a phone"
+    );
     phone
         .wait_until("return document.getElementById('pending-badge').hasAttribute('data-pending')")
         .await;
@@ -582,6 +589,14 @@ async fn a_street_clerk_finishes_a_task_on_a_phone() {
             .to_owned();
         phone.goto(&format!("{}/t/{code}/{path}", app.base)).await;
         phone.find("h1").await;
+        // Tables are cards: rows stacked, each cell named by its column.
+        let cards = phone
+            .run(
+                "var td = document.querySelector('.table-wrap tbody td[data-label]'); \
+                  return !!td && getComputedStyle(td).display === 'block'",
+            )
+            .await;
+        assert_eq!(cards, true, "{path}: tables as cards");
         assert_eq!(
             phone.run(narrow).await,
             true,
