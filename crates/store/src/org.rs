@@ -101,9 +101,21 @@ pub fn list(conn: &mut Conn, caller: &Caller, f: &OrgFilter, page: &Page) -> Sto
         .collect()
 }
 
-/// How many organisations [`list`] would give, all pages.
+/// How many organisations [`list`] would give, all pages: from the kept counters where the
+/// filter is a whole subtree the caller sees today (by kind or not), else counted up to
+/// the cap.
 pub fn count(conn: &mut Conn, caller: &Caller, f: &OrgFilter) -> StoreResult<Count> {
-    filtered(caller, f).count(conn)
+    let whole_subtree = f.name.is_none() && f.parent_id.is_none() && f.as_of.is_none();
+    match &f.territory {
+        Some(t) if whole_subtree && caller.scope.contains(t) => {
+            let r = crate::rollup::read(conn, t)?;
+            Ok(Count::exact(match f.kind {
+                Some(k) => r.orgs.get(k.as_str()).copied().unwrap_or(0),
+                None => r.orgs.values().sum(),
+            }))
+        }
+        _ => filtered(caller, f).count(conn),
+    }
 }
 
 fn filtered(caller: &Caller, f: &OrgFilter) -> Sql {

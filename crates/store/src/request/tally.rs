@@ -269,3 +269,18 @@ pub fn open_by_node(
         .map(|r| Ok((r.str(0)?, r.i64(1)?)))
         .collect()
 }
+
+/// Every request ever received under `node`, from the counters (requests are never
+/// deleted, so this is how many lie under it).
+pub fn received_total(conn: &mut Conn, node: &DivisionCode) -> StoreResult<i64> {
+    let r = conn.query_one(
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM request_tally \
+         WHERE level = $1 AND node_code = $2 AND measure = $3",
+        crate::params![
+            node.level().as_str(),
+            node.as_path(),
+            Measure::Received.as_str()
+        ],
+    )?;
+    Ok(r.i64(0)?)
+}
