@@ -106,6 +106,32 @@ impl Rows {
     }
 }
 
+/// Rows read for an export a batch at a time.
+const BATCH: i64 = 2_000;
+
+/// Reads a list page by page (`read` gets each page) and hands each batch to `write`,
+/// until a page comes back short.
+pub fn in_batches<T>(
+    c: &mut Conn,
+    mut read: impl FnMut(&mut Conn, &datong_store::sql::Page) -> Result<Vec<T>, StoreError>,
+    mut write: impl FnMut(&mut Conn, Vec<T>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut offset = 0;
+    loop {
+        let page = datong_store::sql::Page {
+            limit: BATCH,
+            offset,
+        };
+        let batch = read(c, &page)?;
+        let last = (batch.len() as i64) < BATCH;
+        offset += BATCH;
+        write(c, batch)?;
+        if last {
+            return Ok(());
+        }
+    }
+}
+
 /// Streams `produce`'s rows as `file_name`, a one-sheet workbook with these columns.
 pub async fn xlsx<F>(
     app: &App,

@@ -11,6 +11,7 @@ mod assets;
 mod dashboard;
 mod download;
 mod duties;
+mod evidence;
 mod findings;
 mod i18n;
 mod import;
@@ -115,7 +116,7 @@ pub fn routes() -> Router<App> {
         .route("/projects/{id}/milestones", post(projects::add_milestone))
         .route(
             "/projects/{id}/progress",
-            post(projects::report).layer(axum::extract::DefaultBodyLimit::max(projects::MAX_BODY)),
+            post(projects::report).layer(axum::extract::DefaultBodyLimit::max(evidence::MAX_BODY)),
         )
         .route("/evidence/{id}", get(projects::download))
         .route("/task-targets/{id}", get(target::show))
@@ -125,7 +126,7 @@ pub fn routes() -> Router<App> {
         .route("/task-targets/{id}/plea-decision", post(target::decide))
         .route(
             "/task-targets/{id}/complete",
-            post(target::complete).layer(axum::extract::DefaultBodyLimit::max(target::MAX_BODY)),
+            post(target::complete).layer(axum::extract::DefaultBodyLimit::max(evidence::MAX_BODY)),
         )
         .route("/task-evidence/{id}", get(target::download))
         .route("/admissions/{id}", get(admissions::show_one))

@@ -3,6 +3,7 @@
 //! the API.
 
 use crate::dashboard::{crumbs, head, label_org, label_unit, tabs};
+use crate::download::in_batches;
 use crate::i18n::Lang;
 use crate::layout::{failure, page};
 use crate::paths::NodePath;
@@ -146,16 +147,6 @@ fn sortable(label: &str, key: &str, base: &str, q: &ListQuery) -> Markup {
     })
 }
 
-/// Rows read a batch at a time for an export.
-const BATCH: i64 = 2_000;
-
-fn batches(offset: i64) -> Page {
-    Page {
-        limit: BATCH,
-        offset,
-    }
-}
-
 fn org_filter(q: &ListQuery, code: &DivisionCode) -> OrgFilter {
     OrgFilter {
         order: q.order(),
@@ -202,24 +193,23 @@ pub async fn orgs_export(
         &ORG_COLUMNS,
         move |c, rows| {
             territory::get_in_scope(c, &caller, &code)?;
-            let mut offset = 0;
-            loop {
-                let items = org::list(c, &caller, &f, &batches(offset))?;
-                let places = territory::names(c, items.iter().map(|o| &o.territory))?;
-                for o in &items {
-                    rows.row(&[
-                        &o.name,
-                        &label_org(o.kind, Lang::Zh),
-                        places.get(o.territory.as_path()).map_or("", String::as_str),
-                        &o.committee_size.to_string(),
-                        o.term_end.as_deref().unwrap_or(""),
-                    ])?;
-                }
-                if (items.len() as i64) < BATCH {
-                    return Ok(());
-                }
-                offset += BATCH;
-            }
+            in_batches(
+                c,
+                |c, page| org::list(c, &caller, &f, page),
+                |c, items| {
+                    let places = territory::names(c, items.iter().map(|o| &o.territory))?;
+                    for o in &items {
+                        rows.row(&[
+                            &o.name,
+                            &label_org(o.kind, Lang::Zh),
+                            places.get(o.territory.as_path()).map_or("", String::as_str),
+                            &o.committee_size.to_string(),
+                            o.term_end.as_deref().unwrap_or(""),
+                        ])?;
+                    }
+                    Ok(())
+                },
+            )
         },
     )
     .await
@@ -252,28 +242,27 @@ pub async fn units_export(
         &UNIT_COLUMNS,
         move |c, rows| {
             territory::get_in_scope(c, &caller, &code)?;
-            let mut offset = 0;
-            loop {
-                let items = unit::list(c, &caller, &f, &batches(offset))?;
-                let places = territory::names(c, items.iter().map(|u| &u.territory))?;
-                let orgs = org::names(c, &caller, items.iter().filter_map(|u| u.org_id))?;
-                for u in &items {
-                    rows.row(&[
-                        &u.name,
-                        &u.credit_code,
-                        &label_unit(u.kind, Lang::Zh),
-                        places.get(u.territory.as_path()).map_or("", String::as_str),
-                        label_coverage(u.coverage, Lang::Zh),
-                        u.org_id
-                            .and_then(|id| orgs.get(&id))
-                            .map_or("", String::as_str),
-                    ])?;
-                }
-                if (items.len() as i64) < BATCH {
-                    return Ok(());
-                }
-                offset += BATCH;
-            }
+            in_batches(
+                c,
+                |c, page| unit::list(c, &caller, &f, page),
+                |c, items| {
+                    let places = territory::names(c, items.iter().map(|u| &u.territory))?;
+                    let orgs = org::names(c, &caller, items.iter().filter_map(|u| u.org_id))?;
+                    for u in &items {
+                        rows.row(&[
+                            &u.name,
+                            &u.credit_code,
+                            &label_unit(u.kind, Lang::Zh),
+                            places.get(u.territory.as_path()).map_or("", String::as_str),
+                            label_coverage(u.coverage, Lang::Zh),
+                            u.org_id
+                                .and_then(|id| orgs.get(&id))
+                                .map_or("", String::as_str),
+                        ])?;
+                    }
+                    Ok(())
+                },
+            )
         },
     )
     .await

@@ -90,6 +90,23 @@ impl View {
     }
 }
 
+/// A stored polygon as an SVG path in the view, its pixels to `decimals` places.
+fn outline(view: &View, polygon: &str, decimals: usize) -> String {
+    rings(polygon)
+        .iter()
+        .map(|ring| {
+            let pts: Vec<String> = ring
+                .iter()
+                .map(|&(lon, lat)| {
+                    let (x, y) = view.at(lon, lat);
+                    format!("{x:.decimals$},{y:.decimals$}")
+                })
+                .collect();
+            format!("M{}Z", pts.join("L"))
+        })
+        .collect()
+}
+
 fn rings(polygon: &str) -> Vec<Vec<(f64, f64)>> {
     serde_json::from_str::<Vec<Vec<(f64, f64)>>>(polygon).unwrap_or_default()
 }
@@ -107,21 +124,7 @@ pub(crate) fn svg(places: &[Placed], tiles: Option<&str>, label: &str) -> Markup
         return html! {};
     }
     let view = View::fit(&points);
-    let path = |poly: &str| {
-        rings(poly)
-            .iter()
-            .map(|ring| {
-                let pts: Vec<String> = ring
-                    .iter()
-                    .map(|&(lon, lat)| {
-                        let (x, y) = view.at(lon, lat);
-                        format!("{x:.1},{y:.1}")
-                    })
-                    .collect();
-                format!("M{}Z", pts.join("L"))
-            })
-            .collect::<String>()
-    };
+    let path = |poly: &str| outline(&view, poly, 1);
     let area = |l: Level| {
         places
             .iter()
@@ -232,21 +235,7 @@ fn choropleth(
     let all: Vec<i64> = areas.iter().map(value).collect();
     let cuts = breaks(&all);
     // Whole pixels: a city's communities stay well under half a megabyte.
-    let path = |poly: &str| {
-        rings(poly)
-            .iter()
-            .map(|ring| {
-                let pts: Vec<String> = ring
-                    .iter()
-                    .map(|&(lon, lat)| {
-                        let (x, y) = view.at(lon, lat);
-                        format!("{x:.0},{y:.0}")
-                    })
-                    .collect();
-                format!("M{}Z", pts.join("L"))
-            })
-            .collect::<String>()
-    };
+    let path = |poly: &str| outline(&view, poly, 0);
     // Each shade in the legend with the least value it takes.
     let mut lows = vec![all.iter().copied().min().unwrap_or(0)];
     lows.extend(&cuts);

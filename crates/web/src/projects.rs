@@ -15,16 +15,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use datong_domain::DivisionCode;
 use datong_domain::duty::{DutyArea, ItemState};
-use datong_domain::project::MAX_EVIDENCE_BYTES;
 use datong_http::App;
 use datong_http::error::ApiError;
 use datong_store::duty::list::{self, Item};
 use datong_store::duty::project::{self, ProjectDraft, ProjectView};
 use maud::html;
 use serde::Deserialize;
-
-/// The largest progress report: a handful of evidence files.
-pub const MAX_BODY: usize = 4 * MAX_EVIDENCE_BYTES;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -331,46 +327,16 @@ pub async fn report(
     State(app): State<App>,
     viewer: Viewer,
     IdPath(id): IdPath,
-    mut m: Multipart,
+    m: Multipart,
 ) -> Response {
-    let (mut csrf, mut milestone, mut percent, mut files) = (String::new(), None, None, Vec::new());
-    loop {
-        match m.next_field().await {
-            Ok(Some(field)) => match field.name() {
-                Some("csrf_token") => csrf = field.text().await.unwrap_or_default(),
-                Some("milestone") => {
-                    milestone = field.text().await.ok().and_then(|t| t.parse::<i64>().ok())
-                }
-                Some("percent") => {
-                    percent = field
-                        .text()
-                        .await
-                        .ok()
-                        .and_then(|t| t.trim().parse::<u32>().ok())
-                }
-                Some("file") => {
-                    let name = field.file_name().unwrap_or("").to_owned();
-                    match field.bytes().await {
-                        Ok(b) if b.len() <= MAX_EVIDENCE_BYTES => {
-                            if !b.is_empty() {
-                                files.push((name, b.to_vec()));
-                            }
-                        }
-                        _ => {
-                            let e = ApiError::invalid("file", "每个文件不超过 10 MB");
-                            return render(&app, &viewer, id, "", Some(e)).await;
-                        }
-                    }
-                }
-                _ => {}
-            },
-            Ok(None) => break,
-            Err(_) => {
-                let e = ApiError::invalid("file", "上传未完成，请重试");
-                return render(&app, &viewer, id, "", Some(e)).await;
-            }
-        }
-    }
+    let form = match crate::evidence::read(m).await {
+        Ok(f) => f,
+        Err(e) => return render(&app, &viewer, id, "", Some(e)).await,
+    };
+    let csrf = form.field("csrf_token").to_owned();
+    let milestone = form.field("milestone").parse::<i64>().ok();
+    let percent = form.field("percent").trim().parse::<u32>().ok();
+    let files = form.files;
     if let Some(r) = viewer.csrf_refusal(&csrf) {
         return r;
     }

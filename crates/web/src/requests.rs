@@ -128,36 +128,26 @@ pub async fn export(
         &REQUEST_COLUMNS,
         move |c, rows| {
             head(c, &caller, &code)?;
-            const BATCH: i64 = 2_000;
-            let mut offset = 0;
-            loop {
-                let items = store::list(
-                    c,
-                    &caller,
-                    &f,
-                    &Page {
-                        limit: BATCH,
-                        offset,
-                    },
-                )?;
-                for r in &items {
-                    rows.row(&[
-                        &r.id.to_string(),
-                        &r.service_name,
-                        &r.node_name,
-                        &r.address,
-                        &r.description,
-                        &stage_label(r.stage, Lang::Zh),
-                        r.handler.as_deref().unwrap_or(""),
-                        &local_time(&r.received_at),
-                        &local_time(r.step_due_at.as_deref().unwrap_or(&r.due_at)),
-                    ])?;
-                }
-                if (items.len() as i64) < BATCH {
-                    return Ok(());
-                }
-                offset += BATCH;
-            }
+            crate::download::in_batches(
+                c,
+                |c, page| store::list(c, &caller, &f, page),
+                |_, items| {
+                    for r in &items {
+                        rows.row(&[
+                            &r.id.to_string(),
+                            &r.service_name,
+                            &r.node_name,
+                            &r.address,
+                            &r.description,
+                            &stage_label(r.stage, Lang::Zh),
+                            r.handler.as_deref().unwrap_or(""),
+                            &local_time(&r.received_at),
+                            &local_time(r.step_due_at.as_deref().unwrap_or(&r.due_at)),
+                        ])?;
+                    }
+                    Ok(())
+                },
+            )
         },
     )
     .await

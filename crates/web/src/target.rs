@@ -11,7 +11,6 @@ use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use datong_domain::duty::{PleaKind, PleaStage, TargetStatus};
-use datong_domain::project::MAX_EVIDENCE_BYTES;
 use datong_http::App;
 use datong_http::error::ApiError;
 use datong_store::duty::plea::{self, Decision, PleaDraft};
@@ -19,9 +18,6 @@ use datong_store::duty::target::{self, TargetView};
 use datong_store::duty::{accountability, task};
 use maud::html;
 use serde::Deserialize;
-
-/// The largest form: a handful of evidence files.
-pub const MAX_BODY: usize = 4 * MAX_EVIDENCE_BYTES;
 
 fn message(ok: &str, lang: crate::i18n::Lang) -> Option<&'static str> {
     match ok {
@@ -317,36 +313,13 @@ pub async fn complete(
     State(app): State<App>,
     viewer: Viewer,
     IdPath(id): IdPath,
-    mut m: Multipart,
+    m: Multipart,
 ) -> Response {
-    let (mut csrf, mut files) = (String::new(), Vec::new());
-    loop {
-        match m.next_field().await {
-            Ok(Some(field)) => match field.name() {
-                Some("csrf_token") => csrf = field.text().await.unwrap_or_default(),
-                Some("file") => {
-                    let name = field.file_name().unwrap_or("").to_owned();
-                    match field.bytes().await {
-                        Ok(b) if b.len() <= MAX_EVIDENCE_BYTES => {
-                            if !b.is_empty() {
-                                files.push((name, b.to_vec()));
-                            }
-                        }
-                        _ => {
-                            let e = ApiError::invalid("file", "每个文件不超过 10 MB");
-                            return render(&app, &viewer, id, "", Some(e)).await;
-                        }
-                    }
-                }
-                _ => {}
-            },
-            Ok(None) => break,
-            Err(_) => {
-                let e = ApiError::invalid("file", "上传未完成，请重试");
-                return render(&app, &viewer, id, "", Some(e)).await;
-            }
-        }
-    }
+    let form = match crate::evidence::read(m).await {
+        Ok(f) => f,
+        Err(e) => return render(&app, &viewer, id, "", Some(e)).await,
+    };
+    let (csrf, files) = (form.field("csrf_token").to_owned(), form.files);
     if let Some(r) = viewer.csrf_refusal(&csrf) {
         return r;
     }

@@ -4,7 +4,7 @@
 //! refused for what it lacks (422, or 400 for a missing field), never with 403, 404, 405
 //! or 5xx: an action the page offers is one its viewer may take.
 
-use crate::helpers::{TestApp, demo_app};
+use crate::helpers::{TestApp, demo_app, web_session_with};
 use datong_store::Engine;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
@@ -140,24 +140,7 @@ fn followable(href: &str) -> bool {
 }
 
 async fn crawl(app: &TestApp, login: &str) -> (usize, Vec<String>) {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let r = http
-        .post(format!("{}/login", app.base))
-        .form(&[("login", login), ("password", PASSWORD), ("next", "/")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303, "{login} logs in");
-    let cookie = r.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let (http, cookie) = web_session_with(app, login, PASSWORD).await;
     let mut queue: VecDeque<(String, String)> =
         VecDeque::from([("/".to_owned(), "login".to_owned())]);
     let mut seen: HashSet<String> = HashSet::new();

@@ -326,16 +326,26 @@ pub fn add_account(
 /// A browser-like session for `login`: a client that does not follow redirects, and
 /// the session cookie.
 pub async fn web_session(app: &TestApp, login: &str) -> (reqwest::Client, String) {
+    web_session_with(app, login, PASSWORD).await
+}
+
+/// [`web_session`] for an account with its own password (the demo's).
+pub async fn web_session_with(
+    app: &TestApp,
+    login: &str,
+    password: &str,
+) -> (reqwest::Client, String) {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
     let r = http
         .post(format!("{}/login", app.base))
-        .form(&[("login", login), ("password", PASSWORD), ("next", "/")])
+        .form(&[("login", login), ("password", password), ("next", "/")])
         .send()
         .await
         .unwrap();
+    assert_eq!(r.status(), 303, "{login} logs in");
     let cookie = r.headers()["set-cookie"]
         .to_str()
         .unwrap()

@@ -274,6 +274,11 @@ pub fn photo(
     photo: i64,
 ) -> StoreResult<(String, Vec<u8>)> {
     get(conn, caller, id, false)?;
+    photo_of(conn, id, photo)
+}
+
+/// Photo `photo` of request `id`, for a reader already let in.
+pub(crate) fn photo_of(conn: &mut Conn, id: i64, photo: i64) -> StoreResult<(String, Vec<u8>)> {
     let r = conn
         .query_opt(
             "SELECT kind, bytes FROM request_photo WHERE request_id = $1 AND id = $2",

@@ -77,13 +77,7 @@ pub fn read(conn: &mut Conn, token: &str) -> StoreResult<Receipt> {
 /// A photo of the receipt's request.
 pub fn photo(conn: &mut Conn, token: &str, photo: i64) -> StoreResult<(String, Vec<u8>)> {
     let id = id_of(conn, token)?;
-    let r = conn
-        .query_opt(
-            "SELECT kind, bytes FROM request_photo WHERE request_id = $1 AND id = $2",
-            params![id, photo],
-        )?
-        .ok_or(StoreError::NotFound)?;
-    Ok((r.str(0)?, r.bytes(1)?))
+    super::photo_of(conn, id, photo)
 }
 
 /// The reporter rates the result through the receipt.
