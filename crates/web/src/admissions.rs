@@ -7,6 +7,7 @@ use crate::layout::{failure, page};
 use crate::member::{Errors, field, required_text};
 use crate::paths::{IdPath, NodePath};
 use crate::viewer::Viewer;
+use crate::xlsx::Column;
 use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -185,6 +186,7 @@ async fn list_page(
                 @if items.is_empty() { tr { td colspan="5" { (t.none) } } }
             }
         } }
+        p.exports { a #export href={ "/t/" (node.code) "/admissions.xlsx" } { (t.export) } }
         @if !streets.is_empty() { (file_form(viewer, &node, &streets, f, errors)) }
     };
     (
@@ -198,6 +200,55 @@ async fn list_page(
         ),
     )
         .into_response()
+}
+
+const COLUMNS: [Column; 7] = [
+    Column::new("事项", 30),
+    Column::new("类别代码", 20),
+    Column::new("街道", 16),
+    Column::new("申请部门", 20),
+    Column::new("提出时间", 12),
+    Column::new("答复期限", 12),
+    Column::new("进度", 10),
+];
+
+/// `/t/{code}/admissions.xlsx`: every admission under the node the viewer sees.
+pub async fn export(State(app): State<App>, viewer: Viewer, NodePath(code): NodePath) -> Response {
+    let caller = viewer.caller.clone();
+    let file = format!("admissions-{code}.xlsx");
+    crate::download::xlsx(
+        &app,
+        viewer.lang,
+        file,
+        "准入申请",
+        &COLUMNS,
+        move |c, rows| {
+            head(c, &caller, &code)?;
+            let filter = AdmissionFilter {
+                territory: Some(code.clone()),
+                stage: None,
+            };
+            crate::download::in_batches(
+                c,
+                |c, page| admission::list(c, &caller, &filter, page),
+                |_, items| {
+                    for a in &items {
+                        rows.row(&[
+                            &a.name,
+                            a.category.as_str(),
+                            &a.street_name,
+                            &a.requester,
+                            a.filed_at.get(..10).unwrap_or(&a.filed_at),
+                            &a.opinion_due.to_string(),
+                            a.stage.label(),
+                        ])?;
+                    }
+                    Ok(())
+                },
+            )
+        },
+    )
+    .await
 }
 
 pub async fn show(State(app): State<App>, viewer: Viewer, NodePath(code): NodePath) -> Response {

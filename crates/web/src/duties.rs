@@ -7,6 +7,7 @@ use crate::layout::{failure, page};
 use crate::member::{Errors, field, required_text};
 use crate::paths::NodePath;
 use crate::viewer::Viewer;
+use crate::xlsx::Column;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -207,6 +208,7 @@ pub async fn show(
                 @if received.is_empty() { tr { td colspan="4" { (t.none) } } }
             }
         } }
+        p.exports { a #export-received href={ "/t/" (node.code) "/tasks.xlsx" } { (t.export) } }
         @if sends { (sent_table(&viewer, &node.code, &sent, chosen)) }
     };
     page(
@@ -217,6 +219,55 @@ pub async fn show(
         body,
     )
     .into_response()
+}
+
+const TARGET_COLUMNS: [Column; 6] = [
+    Column::new("任务", 30),
+    Column::new("接收单位", 20),
+    Column::new("完成时限", 12),
+    Column::new("状态", 10),
+    Column::new("办结时间", 17),
+    Column::new("逾期升级", 10),
+];
+
+/// `/t/{code}/tasks.xlsx`: every task the node's subtree received, as the viewer sees them.
+pub async fn export(State(app): State<App>, viewer: Viewer, NodePath(code): NodePath) -> Response {
+    let caller = viewer.caller.clone();
+    let file = format!("tasks-{code}.xlsx");
+    crate::download::xlsx(
+        &app,
+        viewer.lang,
+        file,
+        "任务",
+        &TARGET_COLUMNS,
+        move |c, rows| {
+            head(c, &caller, &code)?;
+            let f = TargetFilter {
+                territory: Some(code.clone()),
+                ..TargetFilter::default()
+            };
+            crate::download::in_batches(
+                c,
+                |c, page| task::targets(c, &caller, &f, page),
+                |_, items| {
+                    for t in &items {
+                        rows.row(&[
+                            &t.title,
+                            &t.territory_name,
+                            &t.due.to_string(),
+                            t.status.label(),
+                            t.done_at
+                                .as_deref()
+                                .map_or("", |d| d.get(..16).unwrap_or(d)),
+                            t.step.map_or("", |s| s.label()),
+                        ])?;
+                    }
+                    Ok(())
+                },
+            )
+        },
+    )
+    .await
 }
 
 /// What the task form holds, as typed.

@@ -89,6 +89,7 @@ pub fn routes() -> Router<App> {
         .route("/t/{code}/units", get(lists::units))
         .route("/t/{code}/units.xlsx", get(lists::units_export))
         .route("/t/{code}/duties", get(duties::show))
+        .route("/t/{code}/tasks.xlsx", get(duties::export))
         .route("/t/{code}/oversight", get(oversight::show))
         .route("/t/{code}/street", get(street::show))
         .route("/t/{code}/summonses", post(street::summon))
@@ -129,6 +130,7 @@ pub fn routes() -> Router<App> {
             post(target::complete).layer(axum::extract::DefaultBodyLimit::max(evidence::MAX_BODY)),
         )
         .route("/task-evidence/{id}", get(target::download))
+        .route("/t/{code}/admissions.xlsx", get(admissions::export))
         .route("/admissions/{id}", get(admissions::show_one))
         .route("/admissions/{id}/opinion", post(admissions::answer))
         .route("/admissions/{id}/decision", post(admissions::decide))

@@ -1049,6 +1049,19 @@ async fn the_accounts_page_adds_disables_and_revokes() {
     assert!(b.get("/accounts").await.body.contains("已停用"));
 }
 
+/// Rows of `table` whose `column` lies under the demo's street 140213050.
+fn b_count(app: &crate::helpers::TestApp, table: &str, column: &str) -> i64 {
+    app.with_db(|c| {
+            c.query_one(
+                &format!("SELECT COUNT(*) FROM {table} WHERE {column} >= '140213050' AND {column} < '140213050:'"),
+                &[],
+            )
+            .unwrap()
+            .i64(0)
+            .unwrap()
+    })
+}
+
 /// The number in "共 N 条" from a list page.
 fn total_of(body: &str) -> i64 {
     let after = body.split("共 ").nth(1).expect("a total");
@@ -1059,7 +1072,8 @@ fn total_of(body: &str) -> i64 {
 /// export what they show, every page of it, with places by name rather than by code.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lists_count_page_sort_and_export_what_they_show() {
-    let mut b = demo_site(Engine::Sqlite).await;
+    let app = crate::helpers::demo_app(Engine::Sqlite).await;
+    let mut b = Browser::at(&app, Vec::new());
     b.log_in("street").await;
     let (members_here, named) = {
         let app_members = b.get("/t/140213050/members").await;
@@ -1095,6 +1109,28 @@ async fn lists_count_page_sort_and_export_what_they_show() {
         "the export holds every member the list counts"
     );
 
+    // Tasks received and admissions export every row under the street.
+    for (export, table, column) in [
+        ("tasks", "task_target", "territory_code"),
+        ("admissions", "admission", "street_code"),
+    ] {
+        let stored = b_count(&app, table, column);
+        assert!(stored > 0, "the demo street has {export}");
+        let res = b
+            .http
+            .get(format!("{}/t/140213050/{export}.xlsx", b.base))
+            .header("cookie", b.cookie.clone().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{export}");
+        let text = xlsx_text(&res.bytes().await.unwrap());
+        assert_eq!(
+            text.matches("<row ").count() as i64 - 1,
+            stored,
+            "{export}: every row"
+        );
+    }
     for list in ["orgs", "units", "requests"] {
         let page = b.get(&format!("/t/140213050/{list}")).await;
         assert_eq!(page.status, 200);
