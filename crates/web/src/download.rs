@@ -96,6 +96,11 @@ impl Rows {
             (Err(e), Some(ready)) => {
                 let _ = ready.send(Err(e));
             }
+            (Err(StoreError::Db(DbError::Io(e))), None)
+                if e.kind() == io::ErrorKind::BrokenPipe =>
+            {
+                tracing::info!("a download was closed by its client");
+            }
             (Err(e), None) => {
                 tracing::error!(error = %e, "a download failed after its first row");
                 let _ = self
