@@ -111,11 +111,18 @@ fn date(s: &str, field: &str) -> StoreResult<NaiveDate> {
 }
 
 /// A target's step is its highest escalation row (the ladder only appends).
-const STEP: &str = "(SELECT max(e.step) FROM escalation e WHERE e.target_id = tt.id)";
+macro_rules! step {
+    () => {
+        "(SELECT max(e.step) FROM escalation e WHERE e.target_id = tt.id)"
+    };
+}
+const STEP: &str = step!();
 
-const TARGET_COLUMNS: &str = "tt.id, tt.task_id, tk.title, tk.category, tt.territory_code, t.name, \
-     tt.item_id, tt.due, tt.status, tt.done_at, \
-     (SELECT max(e.step) FROM escalation e WHERE e.target_id = tt.id)";
+const TARGET_COLUMNS: &str = concat!(
+    "tt.id, tt.task_id, tk.title, tk.category, tt.territory_code, t.name, \
+     tt.item_id, tt.due, tt.status, tt.done_at, ",
+    step!()
+);
 const TARGET_FROM: &str = "FROM task_target tt JOIN task tk ON tk.id = tt.task_id \
      JOIN territory t ON t.code = tt.territory_code";
 
