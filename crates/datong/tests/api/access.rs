@@ -38,6 +38,7 @@ async fn community_a_never_reaches_community_b(app: TestApp) {
         format!("/api/v1/territories/{COMMUNITY_B}/children?as_of=2026-06-01"),
         format!("/api/v1/territories/{COMMUNITY_B}?as_of=2026-11-26"),
         format!("/api/v1/territories/{COMMUNITY_B}/rollup"),
+        format!("/api/v1/territories/{COMMUNITY_B}/sent-tasks"),
         format!("/api/v1/territories/{COMMUNITY_B}/history"),
         format!("/api/v1/territories/{grid_b}"),
         format!("/api/v1/orgs/{org_b}"),
@@ -387,6 +388,7 @@ async fn no_token_no_data(app: TestApp) {
         "/api/v1/workbench/count",
         "/api/v1/task-targets/1",
         "/api/v1/task-evidence/1",
+        "/api/v1/territories/1402/sent-tasks",
     ] {
         let r = app.get("nobody", path).await;
         assert_eq!(r.status, 401, "{path}");
