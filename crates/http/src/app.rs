@@ -41,6 +41,8 @@ pub struct App {
     pub map_tiles: Option<String>,
     /// Proxies whose `X-Forwarded-For` names the client (see `client_addr`).
     pub trusted_proxies: Arc<TrustedProxies>,
+    /// Aggregate reads kept until the next write (see `memo`).
+    pub memo: Arc<crate::memo::Memo>,
 }
 
 impl App {
@@ -57,6 +59,7 @@ impl App {
             secure_cookies: false,
             map_tiles: None,
             trusted_proxies: Arc::default(),
+            memo: Arc::default(),
         }
     }
 
@@ -96,6 +99,19 @@ impl App {
             ApiError::internal()
         })?
         .map_err(ApiError::from)
+    }
+}
+
+impl App {
+    /// Like `run`, for a read kept until the next write: `key` names everything the
+    /// result depends on besides the database (see `memo`).
+    pub async fn memo<T: Send + Sync + 'static>(
+        &self,
+        key: String,
+        f: impl FnOnce(&mut Conn) -> Result<T, StoreError> + Send + 'static,
+    ) -> ApiResult<Arc<T>> {
+        let memo = self.memo.clone();
+        self.run(move |c| memo.get(c, key, f)).await
     }
 }
 

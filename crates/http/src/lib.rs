@@ -14,6 +14,7 @@ pub mod extract;
 pub mod headers;
 pub mod intake;
 pub mod jobs;
+pub mod memo;
 pub mod metrics;
 pub mod open311;
 pub mod openapi;

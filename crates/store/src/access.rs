@@ -133,6 +133,18 @@ impl Caller {
             .max_by_key(|s| s.as_path().len())
     }
 
+    /// Who the caller is and what they may see, as text: with the day, what a read that
+    /// depends on the caller and on the date is kept under (see `datong_http::memo`).
+    pub fn memo_key(&self) -> String {
+        format!(
+            "{}|{}|{:?}|{:?}",
+            self.today(),
+            self.actor.login,
+            self.assignments,
+            self.own
+        )
+    }
+
     pub fn today(&self) -> chrono::NaiveDate {
         self.actor
             .at

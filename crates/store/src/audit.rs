@@ -133,6 +133,13 @@ pub fn record<T: serde::Serialize>(
     )
 }
 
+/// The audit chain's length: it grows with every write, so it names the state of the
+/// database that a read saw (see `datong_http::memo`).
+pub fn generation(conn: &mut Conn) -> DbResult<i64> {
+    conn.query_one("SELECT seq FROM audit_head WHERE id = 1", params![])?
+        .i64(0)
+}
+
 /// Appends one entry. Call inside the transaction of the write it records.
 pub fn append(conn: &mut Conn, actor: &Actor, e: Entry<'_>) -> DbResult<()> {
     // The UPDATE takes the head's row lock in PostgreSQL (SQLite's write lock is already

@@ -23,6 +23,7 @@ use datong_store::sql::Page;
 use datong_store::territory::{self, Territory};
 use maud::{Markup, html};
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 pub struct Node {
     pub node: Territory,
@@ -32,9 +33,10 @@ pub struct Node {
     pub children: Vec<(Territory, Rollup)>,
 }
 
-pub async fn load(app: &App, viewer: &Viewer, code: DivisionCode) -> Result<Node, ApiError> {
+async fn load(app: &App, viewer: &Viewer, code: DivisionCode) -> Result<Arc<Node>, ApiError> {
     let caller = viewer.caller.clone();
-    app.run(move |c| {
+    let key = format!("node|{}|{code}", caller.memo_key());
+    app.memo(key, move |c| {
         let (node, lineage) = head(c, &caller, &code)?;
         // `head` has checked the scope.
         let rollup = rollup::read(c, &code)?;
@@ -329,8 +331,11 @@ pub async fn findings(
     NodePath(code): NodePath,
 ) -> Response {
     let caller = viewer.caller.clone();
+    let key = format!("findings|{}|{code}", caller.memo_key());
     match app
-        .run(move |c| datong_store::org::findings_summary(c, &caller, &code))
+        .memo(key, move |c| {
+            datong_store::org::findings_summary(c, &caller, &code)
+        })
         .await
     {
         Ok(counts) => {

@@ -137,8 +137,9 @@ pub async fn show(
     let chosen = sq.step();
     let sends =
         code.level() < Level::Grid && viewer.caller.acting_as(&task::SENDERS, &code).is_some();
+    let key = format!("duties|{}|{code}|{chosen:?}|{sends}", caller.memo_key());
     let loaded = app
-        .run(move |c| {
+        .memo(key, move |c| {
             let (node, lineage) = head(c, &caller, &code)?;
             let items = list::of_node(c, &caller, &code)?;
             let sent = if sends {
@@ -171,23 +172,24 @@ pub async fn show(
             Ok((node, lineage, items, received, sent))
         })
         .await;
-    let (node, lineage, items, received, sent) = match loaded {
+    let loaded = match loaded {
         Ok(x) => x,
         Err(e) => return failure(viewer.lang, e),
     };
+    let (node, lineage, items, received, sent) = &*loaded;
     let (lang, t) = (viewer.lang, viewer.lang.text());
     let today = viewer.caller.today();
     let body = html! {
-        (crumbs(&lineage, &node))
+        (crumbs(lineage, node))
         h1 { (node.name) " · " (lang.pick("权责清单", "Responsibilities")) }
         (tabs(t, &node.code, "duties"))
         p {
             @if sends { a.button #send-task href={ "/t/" (node.code) "/tasks/new" } { (lang.pick("下达任务", "Send a task")) } " " }
             a.button href={ "/t/" (node.code) "/admissions" } { (lang.pick("清单外事项准入", "Admissions")) }
         }
-        @if holds_list(&node) {
+        @if holds_list(node) {
             @if items.is_empty() { p.muted { (lang.pick("尚未载入权责清单。", "No list loaded yet.")) } }
-            (list_tables(&viewer, &items))
+            (list_tables(&viewer, items))
         }
         h2 { (lang.pick("收到的任务", "Tasks received")) }
         div.table-wrap tabindex="0" { table #received {
@@ -196,7 +198,7 @@ pub async fn show(
                 th { (lang.pick("完成时限", "Due")) } th { (lang.pick("状态", "Status")) }
             } }
             tbody {
-                @for r in &received {
+                @for r in received {
                     @let overdue = r.status == TargetStatus::Open && r.due < today;
                     tr {
                         td { a href={ "/task-targets/" (r.id) } { (r.title) } }
@@ -209,7 +211,7 @@ pub async fn show(
             }
         } }
         p.exports { a #export-received href={ "/t/" (node.code) "/tasks.xlsx" } { (t.export) } }
-        @if sends { (sent_table(&viewer, &node.code, &sent, chosen)) }
+        @if sends { (sent_table(&viewer, &node.code, sent, chosen)) }
     };
     page(
         lang,

@@ -276,8 +276,9 @@ pub async fn orgs(
 ) -> Response {
     let f = org_filter(&q, &code);
     let (caller, page_req) = (viewer.caller.clone(), q.page());
+    let key = format!("orgs|{}|{code}|{f:?}|{page_req:?}", caller.memo_key());
     let loaded = app
-        .run(move |c| {
+        .memo(key, move |c| {
             let (node, lineage) = head(c, &caller, &code)?;
             let items = org::list(c, &caller, &f, &page_req)?;
             let count = org::count(c, &caller, &f)?;
@@ -285,10 +286,11 @@ pub async fn orgs(
             Ok((node, lineage, items, count, places))
         })
         .await;
-    let (node, lineage, items, count, places) = match loaded {
+    let loaded = match loaded {
         Ok(x) => x,
         Err(e) => return failure(viewer.lang, e),
     };
+    let (node, lineage, items, count, places) = &*loaded;
     let (lang, t) = (viewer.lang, viewer.lang.text());
     let base = format!("/t/{}/orgs", node.code);
     let kinds: Vec<(String, String)> = OrgKind::ALL
@@ -297,14 +299,14 @@ pub async fn orgs(
         .collect();
     let today = chrono::Local::now().date_naive().to_string();
     let body = html! {
-        (crumbs(&lineage, &node))
+        (crumbs(lineage, node))
         h1 { (node.name) " · " (t.orgs) }
         (tabs(t, &node.code, "orgs"))
         (filters(&viewer, &base, &q, &kinds, false))
         div.table-wrap tabindex="0" { table #orgs {
             thead { tr { (sortable(t.name, "name", &base, &q)) th { (t.kind) } (sortable(t.place, "place", &base, &q)) th { (t.committee) } th { (t.term_end) } } }
             tbody {
-                @for o in &items {
+                @for o in items {
                     tr {
                         td { a href={ "/orgs/" (o.id) } { (o.name) } }
                         td { (label_org(o.kind, lang)) }
@@ -316,7 +318,7 @@ pub async fn orgs(
                 @if items.is_empty() { tr { td colspan="5" { (t.none) } } }
             }
         } }
-        (footer(&viewer, &base, &q, count))
+        (footer(&viewer, &base, &q, *count))
     };
     page(lang, Some(&viewer), t.orgs, false, body).into_response()
 }
@@ -329,8 +331,9 @@ pub async fn units(
 ) -> Response {
     let f = unit_filter(&q, &code);
     let (caller, page_req) = (viewer.caller.clone(), q.page());
+    let key = format!("units|{}|{code}|{f:?}|{page_req:?}", caller.memo_key());
     let loaded = app
-        .run(move |c| {
+        .memo(key, move |c| {
             let (node, lineage) = head(c, &caller, &code)?;
             let items = unit::list(c, &caller, &f, &page_req)?;
             let count = unit::count(c, &caller, &f)?;
@@ -339,10 +342,11 @@ pub async fn units(
             Ok((node, lineage, items, count, orgs, places))
         })
         .await;
-    let (node, lineage, items, count, orgs, places) = match loaded {
+    let loaded = match loaded {
         Ok(x) => x,
         Err(e) => return failure(viewer.lang, e),
     };
+    let (node, lineage, items, count, orgs, places) = &*loaded;
     let (lang, t) = (viewer.lang, viewer.lang.text());
     let base = format!("/t/{}/units", node.code);
     let kinds: Vec<(String, String)> = UnitKind::ALL
@@ -350,14 +354,14 @@ pub async fn units(
         .map(|k| (k.as_str().to_owned(), label_unit(*k, lang)))
         .collect();
     let body = html! {
-        (crumbs(&lineage, &node))
+        (crumbs(lineage, node))
         h1 { (node.name) " · " (t.units) }
         (tabs(t, &node.code, "units"))
         (filters(&viewer, &base, &q, &kinds, true))
         div.table-wrap tabindex="0" { table #units {
             thead { tr { (sortable(t.name, "name", &base, &q)) th { (t.credit_code) } th { (t.kind) } (sortable(t.place, "place", &base, &q)) th { (t.coverage) } th { (t.org) } } }
             tbody {
-                @for u in &items {
+                @for u in items {
                     tr {
                         td { (u.name) }
                         td { (u.credit_code) }
@@ -370,7 +374,7 @@ pub async fn units(
                 @if items.is_empty() { tr { td colspan="6" { (t.none) } } }
             }
         } }
-        (footer(&viewer, &base, &q, count))
+        (footer(&viewer, &base, &q, *count))
     };
     page(lang, Some(&viewer), t.units, false, body).into_response()
 }

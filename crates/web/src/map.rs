@@ -15,7 +15,7 @@ use datong_http::App;
 use datong_store::request::tally;
 use datong_store::rollup;
 use datong_store::territory::{self, Placed};
-use maud::{Markup, html};
+use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -276,35 +276,56 @@ pub async fn show(
     let caller = viewer.caller.clone();
     let measure = Measure::parse(&mq.measure);
     let overview = code.level() < Level::Community;
+    let (lang, t) = (viewer.lang, viewer.lang.text());
+    let tiles = app.map_tiles.clone();
+    // The drawing is the costly part (a city's 1,800 outlines): kept drawn until the
+    // next write.
+    let key = format!(
+        "map|{}|{code}|{}|{lang:?}|{tiles:?}",
+        caller.memo_key(),
+        measure.key()
+    );
     let loaded = app
-        .run(move |c| {
+        .memo(key, move |c| {
             let (node, lineage) = head(c, &caller, &code)?;
-            if !overview {
+            let drawn = if overview {
+                let areas: Vec<Placed> =
+                    territory::placed_below(c, &caller, &code, Level::Community)?
+                        .into_iter()
+                        .filter(|p| p.level == Level::Community && p.polygon.is_some())
+                        .collect();
+                let values = match measure {
+                    Measure::Members => {
+                        let codes: Vec<_> = areas.iter().map(|a| a.code.clone()).collect();
+                        rollup::sum_many(c, &codes, &["member:full", "member:probationary"])?
+                    }
+                    Measure::OpenRequests => {
+                        tally::open_by_node(c, &caller, &code, Level::Community)?
+                    }
+                };
+                choropleth(lang, &areas, &values, measure)
+            } else {
                 let places = territory::placed_below(c, &caller, &code, Level::Building)?;
-                return Ok((node, lineage, places, HashMap::new()));
-            }
-            let areas: Vec<Placed> = territory::placed_below(c, &caller, &code, Level::Community)?
-                .into_iter()
-                .filter(|p| p.level == Level::Community && p.polygon.is_some())
-                .collect();
-            let values = match measure {
-                Measure::Members => {
-                    let codes: Vec<_> = areas.iter().map(|a| a.code.clone()).collect();
-                    rollup::sum_many(c, &codes, &["member:full", "member:probationary"])?
+                let label = format!("{} {}", node.name, lang.text().map);
+                html! {
+                    @if places.is_empty() {
+                        p.muted { (lang.text().none) }
+                    } @else {
+                        div.map-box { (svg(&places, tiles.as_deref(), &label)) }
+                    }
                 }
-                Measure::OpenRequests => tally::open_by_node(c, &caller, &code, Level::Community)?,
             };
-            Ok((node, lineage, areas, values))
+            Ok((node, lineage, drawn.into_string()))
         })
         .await;
-    let (node, lineage, places, values) = match loaded {
+    let loaded = match loaded {
         Ok(x) => x,
-        Err(e) => return failure(viewer.lang, e),
+        Err(e) => return failure(lang, e),
     };
-    let (lang, t) = (viewer.lang, viewer.lang.text());
+    let (node, lineage, drawn) = &*loaded;
     let base = format!("/t/{}/map", node.code);
     let body = html! {
-        (crumbs(&lineage, &node))
+        (crumbs(lineage, node))
         h1 { (node.name) " · " (t.map) }
         (tabs(t, &node.code, "map"))
         @if overview {
@@ -313,14 +334,10 @@ pub async fn show(
                     a href={ (base) "?measure=" (m.key()) } aria-current=[(m == measure).then_some("true")] { (m.label(lang)) }
                 }
             }
-            (choropleth(lang, &places, &values, measure))
-        } @else if places.is_empty() {
-            p.muted { (t.none) }
-        } @else {
-            div.map-box { (svg(&places, app.map_tiles.as_deref(), &format!("{} {}", node.name, t.map))) }
         }
+        (PreEscaped(drawn.as_str()))
     };
-    page(viewer.lang, Some(&viewer), t.map, false, body).into_response()
+    page(lang, Some(&viewer), t.map, false, body).into_response()
 }
 
 #[cfg(test)]

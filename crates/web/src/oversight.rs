@@ -47,21 +47,23 @@ pub async fn show(
         Err(e) => return failure(lang, ApiError::bad_request("period", e.to_string())),
     };
     let caller = viewer.caller.clone();
+    let key = format!("oversight|{}|{code}|{period_text}", caller.memo_key());
     let loaded = app
-        .run(move |c| {
+        .memo(key, move |c| {
             let (node, lineage) = head(c, &caller, &code)?;
             let rows = oversight::of_children(c, &caller, &code, &period)?;
             Ok((node, lineage, rows))
         })
         .await;
-    let (node, lineage, rows) = match loaded {
+    let loaded = match loaded {
         Ok(x) => x,
         Err(e) => return failure(lang, e),
     };
+    let (node, lineage, rows) = &*loaded;
     let t = lang.text();
     let drills = node.code.level() < Level::District;
     let body = html! {
-        (crumbs(&lineage, &node))
+        (crumbs(lineage, node))
         h1 { (node.name) " · " (lang.pick("两级督导", "Oversight")) }
         (tabs(t, &node.code, "oversight"))
         form.filters method="get" {
@@ -86,7 +88,7 @@ pub async fn show(
                 }
             }
             tbody {
-                @for r in &rows {
+                @for r in rows {
                     @let a = &r.assessment;
                     tr data-code=(a.code) {
                         td { (a.rank) }

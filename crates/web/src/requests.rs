@@ -165,8 +165,9 @@ pub async fn list(
         limit: PAGE,
         offset: (q.page_no() - 1) * PAGE,
     };
+    let key = format!("requests|{}|{code}|{f:?}|{page_at:?}", caller.memo_key());
     let loaded = app
-        .run(move |c| {
+        .memo(key, move |c| {
             let (node, lineage) = head(c, &caller, &code)?;
             let items = store::list(c, &caller, &f, &page_at)?;
             let count = store::count(c, &caller, &f)?;
@@ -174,14 +175,15 @@ pub async fn list(
             Ok((node, lineage, items, count, services))
         })
         .await;
-    let (node, lineage, items, count, services) = match loaded {
+    let loaded = match loaded {
         Ok(x) => x,
         Err(e) => return failure(viewer.lang, e),
     };
+    let (node, lineage, items, count, services) = &*loaded;
     let (lang, t) = (viewer.lang, viewer.lang.text());
     let base = format!("/t/{}/requests", node.code);
     let body = html! {
-        (crumbs(&lineage, &node))
+        (crumbs(lineage, node))
         h1 { (node.name) " · " (lang.pick("诉求", "Requests")) }
         (tabs(t, &node.code, "requests"))
         form.filters method="get" {
@@ -195,7 +197,7 @@ pub async fn list(
             label { (lang.pick("类别", "Category"))
                 select name="service_code" {
                     option value="" { (lang.pick("全部", "All")) }
-                    @for s in &services { option value=(s.code) selected[s.code == q.service_code] { (s.name) } }
+                    @for s in services { option value=(s.code) selected[s.code == q.service_code] { (s.name) } }
                 }
             }
             button.primary type="submit" { (lang.pick("筛选", "Filter")) }
@@ -209,7 +211,7 @@ pub async fn list(
                 th { (lang.pick("阶段", "Stage")) } th { (lang.pick("承办", "Holder")) } th { (lang.pick("受理", "Received")) } th { (lang.pick("时限", "Due")) }
             } }
             tbody {
-                @for r in &items {
+                @for r in items {
                     tr.overdue[r.overdue] {
                         td { a href={ "/requests/" (r.id) } { (r.id) } }
                         td { (r.service_name) }
@@ -223,7 +225,7 @@ pub async fn list(
                 @if items.is_empty() { tr { td colspan="7" { (t.none) } } }
             }
         } }
-        (table::pager(lang, count, q.page_no(), PAGE, &|n| format!("{base}?{}", q.link(n))))
+        (table::pager(lang, *count, q.page_no(), PAGE, &|n| format!("{base}?{}", q.link(n))))
         p.exports { a #export href={ (base) ".xlsx?" (q.link(1)) } { (t.export) } }
     };
     page(
@@ -829,8 +831,9 @@ pub async fn figures(
     };
     let caller = viewer.caller.clone();
     let shown = months.clone();
+    let key = format!("figures|{}|{code}|{months:?}", caller.memo_key());
     let loaded = app
-        .run(move |c| {
+        .memo(key, move |c| {
             let (node, lineage) = head(c, &caller, &code)?;
             let figures = tally::figures(c, &caller, &code, &months)?;
             let dots = match map_level(&code) {
@@ -840,17 +843,18 @@ pub async fn figures(
             Ok((node, lineage, figures, dots))
         })
         .await;
-    let (node, lineage, f, dots) = match loaded {
+    let loaded = match loaded {
         Ok(x) => x,
         Err(e) => return failure(viewer.lang, e),
     };
+    let (node, lineage, f, dots) = &*loaded;
     let (lang, t) = (viewer.lang, viewer.lang.text());
     let n = &f.node;
     let figure =
         |v: String, k: &str, id: &str| html! { div.figure id=(id) { div.n { (v) } div.k { (k) } } };
     let w = &f.weights;
     let body = html! {
-        (crumbs(&lineage, &node))
+        (crumbs(lineage, node))
         h1 { (node.name) " · " (lang.pick("接诉即办", "Requests answered")) }
         (tabs(t, &node.code, "request-figures"))
         form.filters method="get" {
@@ -870,9 +874,9 @@ pub async fn figures(
             (figure(pct(n.rates.extension), lang.pick("延期率", "Extension"), "fig-extension"))
         }
         div.charts {
-            div.chart-box { h2 { (lang.pick("逐月趋势", "Month by month")) } div.chart #chart-trend data-chart=(trend(&f, lang)) {} }
+            div.chart-box { h2 { (lang.pick("逐月趋势", "Month by month")) } div.chart #chart-trend data-chart=(trend(f, lang)) {} }
             @if !dots.is_empty() {
-                div.chart-box { h2 { (lang.pick("诉求分布", "Where requests come from")) } div.chart #chart-map data-chart=(dot_map(&dots)) {} }
+                div.chart-box { h2 { (lang.pick("诉求分布", "Where requests come from")) } div.chart #chart-map data-chart=(dot_map(dots)) {} }
             }
         }
         @if !f.children.is_empty() {

@@ -8,7 +8,7 @@ use crate::viewer::Viewer;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use datong_http::App;
-use datong_store::workbench::{self, Group};
+use datong_store::workbench::Group;
 use maud::{Markup, html};
 
 fn group(g: &Group, lang: crate::i18n::Lang) -> Markup {
@@ -43,19 +43,22 @@ fn group(g: &Group, lang: crate::i18n::Lang) -> Markup {
 
 pub async fn show(State(app): State<App>, viewer: Viewer) -> Response {
     let caller = viewer.caller.clone();
+    let bench = match datong_http::api::workbench::of(&app, caller.clone()).await {
+        Ok(b) => b,
+        Err(e) => return failure(viewer.lang, e),
+    };
     let loaded = app
         .run(move |c| {
-            let bench = workbench::read(c, &caller)?;
             let mut places = Vec::new();
             for a in &caller.assignments {
                 let name = datong_store::territory::get(c, &caller, &a.scope)
                     .map_or_else(|_| a.scope.to_string(), |t| t.name);
                 places.push((a.scope.clone(), name, a.role));
             }
-            Ok((bench, places))
+            Ok(places)
         })
         .await;
-    let (bench, places) = match loaded {
+    let places = match loaded {
         Ok(x) => x,
         Err(e) => return failure(viewer.lang, e),
     };

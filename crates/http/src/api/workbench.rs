@@ -7,8 +7,10 @@ use crate::error::ApiResult;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
+use datong_store::access::Caller;
 use datong_store::workbench::{self, Workbench};
 use serde::Serialize;
+use std::sync::Arc;
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -16,11 +18,19 @@ pub fn routes() -> Router<App> {
         .route("/workbench/count", get(count))
 }
 
+/// The caller's 工作台, kept until the next write or the next minute (what is late
+/// is judged to the minute): the badge asks for it from every open page.
+pub async fn of(app: &App, caller: Caller) -> ApiResult<Arc<Workbench>> {
+    let minute = caller.actor.at.get(..16).unwrap_or_default();
+    let key = format!("{}|{minute}", caller.memo_key());
+    app.memo(key, move |c| workbench::read(c, &caller)).await
+}
+
 async fn read(
     State(app): State<App>,
     Authenticated(caller): Authenticated,
 ) -> ApiResult<Json<Workbench>> {
-    Ok(Json(app.run(move |c| workbench::read(c, &caller)).await?))
+    Ok(Json(Arc::unwrap_or_clone(of(&app, caller).await?)))
 }
 
 #[derive(Serialize)]
@@ -33,7 +43,7 @@ async fn count(
     State(app): State<App>,
     Authenticated(caller): Authenticated,
 ) -> ApiResult<Json<Count>> {
-    let w = app.run(move |c| workbench::read(c, &caller)).await?;
+    let w = of(&app, caller).await?;
     Ok(Json(Count {
         pending: w.pending,
         overdue: w.overdue,
