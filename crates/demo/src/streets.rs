@@ -175,24 +175,37 @@ pub fn build(
             "老旧小区加装电梯",
             "建议优先安排本街道老旧小区。",
         )?;
+        // The street's agencies come in `DEPARTMENTS` order: police, market, housing.
         let deps: Vec<i64> = agencies
             .iter()
             .filter(|(_, a, _)| *a == street)
             .map(|(_, _, d)| *d)
-            .take(2)
             .collect();
-        if deps.is_empty() {
+        if deps.len() < DEPARTMENTS.len() {
             continue;
         }
         let draft = powers::SummonsDraft {
             street: street.clone(),
             subject: "农贸市场周边占道经营和交通拥堵".into(),
             body: "请有关部门到场会商，限期整治。".into(),
-            departments: deps,
+            departments: deps[..2].to_vec(),
             report_by: filed + Days::new(1),
             resolve_by: filed + Days::new(10),
         };
         powers::summon(c, &at(filed, 9), &draft)?;
+        if i == 0 {
+            // Yesterday's whistle, still to be answered: the demo department's work.
+            let yesterday = today - Days::new(1);
+            let draft = powers::SummonsDraft {
+                street: street.clone(),
+                subject: "老旧小区改造工地夜间施工扰民".into(),
+                body: "请住建、公安部门到场核查，督促施工单位整改。".into(),
+                departments: vec![deps[2], deps[0]],
+                report_by: today + Days::new(1),
+                resolve_by: today + Days::new(14),
+            };
+            powers::summon(c, &at(yesterday, 15), &draft)?;
+        }
     }
     Ok(())
 }

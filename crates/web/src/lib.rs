@@ -69,6 +69,7 @@ pub fn routes() -> Router<App> {
             get(member::change_form).post(member::edit),
         )
         .route("/members/{id}/transfer", post(member::transfer))
+        .route("/members/{id}/probation", post(member::probation))
         .route(
             "/t/{code}/members/import",
             get(import::show)

@@ -22,11 +22,23 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// `?unmask=true` on a page that shows personal numbers (the read is audited).
-#[derive(Deserialize)]
+/// `?unmask=true` on a page that shows personal numbers (the read is audited); `?ok=`
+/// after a step on it.
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct DetailQuery {
-    #[serde(default)]
     pub unmask: bool,
+    pub ok: String,
+}
+
+fn message(ok: &str, lang: crate::i18n::Lang) -> Option<&'static str> {
+    match ok {
+        "edited" => Some(lang.pick("已保存。", "Saved.")),
+        "transferred" => Some(lang.pick("组织关系已转接。", "Transferred.")),
+        "full" => Some(lang.pick("已转为正式党员。", "Now a full member.")),
+        "extended" => Some(lang.pick("预备期已延长。", "Probation extended.")),
+        _ => None,
+    }
 }
 
 pub async fn detail(
@@ -35,10 +47,21 @@ pub async fn detail(
     IdPath(id): IdPath,
     Query(q): Query<DetailQuery>,
 ) -> Response {
+    render(&app, &viewer, id, &q, None).await
+}
+
+async fn render(
+    app: &App,
+    viewer: &Viewer,
+    id: i64,
+    q: &DetailQuery,
+    refusal: Option<ApiError>,
+) -> Response {
     let caller = viewer.caller.clone();
+    let unmask = q.unmask;
     let loaded = app
         .run(move |c| {
-            let m = member::get(c, &caller, id, q.unmask)?;
+            let m = member::get(c, &caller, id, unmask)?;
             let transfers = member::transfers(c, &caller, id)?;
             let ids = transfers
                 .iter()
@@ -56,9 +79,18 @@ pub async fn detail(
     let t = lang.text();
     let org_name = |id: &i64| orgs.get(id).cloned().unwrap_or_else(|| id.to_string());
     let may_unmask = !q.unmask && viewer.caller.unmask_scope.contains(&m.territory);
+    let writes = viewer.caller.scope.contains(&m.territory);
+    let probation_ends = (m.status == MemberStatus::Probationary)
+        .then(|| m.joined_on.parse::<NaiveDate>().ok())
+        .flatten()
+        .map(|j| {
+            datong_domain::member::probation_end(j, u32::try_from(m.extension_months).unwrap_or(0))
+        });
     let body = html! {
         nav.crumbs { a href={ "/t/" (m.territory) "/members" } { (t.members) } " / " span { (m.name) } }
         h1 { (m.name) }
+        @if let Some(msg) = message(&q.ok, lang) { p.notice role="status" { (msg) } }
+        @if let Some(e) = &refusal { p.error role="alert" { (e.message) } }
         div.table-wrap tabindex="0" { table #member {
             tbody {
                 tr { th { (t.sex) } td { @if m.sex == Sex::Male { (t.male) } @else { (t.female) } } }
@@ -74,8 +106,34 @@ pub async fn detail(
             }
         } }
         @if may_unmask { p { a #unmask href={ "/members/" (m.id) "?unmask=true" } { (t.unmask) } } }
-        @if viewer.caller.scope.contains(&m.territory) {
+        @if writes {
             p { a.button #change href={ "/members/" (m.id) "/edit" } { (t.edit) " / " (t.transfer) } }
+        }
+        @if let Some(ends) = probation_ends {
+            h2 { (lang.pick("预备期", "Probation")) }
+            p #probation-ends { (lang.pick("预备期满：", "Ends: ")) (ends) }
+            @if writes {
+                form #full-membership method="post" action={ "/members/" (m.id) "/probation" } {
+                    input type="hidden" name="csrf_token" value=(viewer.csrf);
+                    label { (lang.pick("转正日期", "Full membership on"))
+                        input type="date" name="on" required min=(ends) value=(ends.max(viewer.caller.today())); }
+                    button.primary type="submit" { (lang.pick("转为正式党员", "Make a full member")) }
+                }
+                @if m.extension_months == 0 {
+                    form #extend-probation method="post" action={ "/members/" (m.id) "/probation" } {
+                        input type="hidden" name="csrf_token" value=(viewer.csrf);
+                        input type="hidden" name="on" value=(viewer.caller.today());
+                        label { (lang.pick("延长预备期（月）", "Extend probation (months)"))
+                            select name="extend_months" {
+                                @for n in datong_domain::member::MIN_EXTENSION_MONTHS..=datong_domain::member::MAX_EXTENSION_MONTHS {
+                                    option value=(n) { (n) }
+                                }
+                            }
+                        }
+                        button type="submit" { (lang.pick("延长预备期", "Extend")) }
+                    }
+                }
+            }
         }
         h2 { (t.transfers) }
         div.table-wrap tabindex="0" { table #transfers {
@@ -88,7 +146,57 @@ pub async fn detail(
             }
         } }
     };
-    page(lang, Some(&viewer), &m.name, false, body).into_response()
+    let status = refusal.as_ref().map_or(StatusCode::OK, |e| e.status);
+    (status, page(lang, Some(viewer), &m.name, false, body)).into_response()
+}
+
+/// 转正 or 延长预备期, as the member's page offers them.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct ProbationForm {
+    csrf_token: String,
+    on: String,
+    extend_months: String,
+}
+
+pub async fn probation(
+    State(app): State<App>,
+    viewer: Viewer,
+    IdPath(id): IdPath,
+    Form(f): Form<ProbationForm>,
+) -> Response {
+    if let Some(r) = viewer.csrf_refusal(&f.csrf_token) {
+        return r;
+    }
+    let shown = DetailQuery::default();
+    let Ok(on) = NaiveDate::parse_from_str(f.on.trim(), "%Y-%m-%d") else {
+        let e = ApiError::bad_request("on", "应为日期（年-月-日）");
+        return render(&app, &viewer, id, &shown, Some(e)).await;
+    };
+    let extend = match f.extend_months.trim() {
+        "" => None,
+        n => match n.parse::<u32>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                let e = ApiError::bad_request("extend_months", "应为月数");
+                return render(&app, &viewer, id, &shown, Some(e)).await;
+            }
+        },
+    };
+    let caller = viewer.caller.clone();
+    match app
+        .run(move |c| member::probation(c, &caller, id, on, extend))
+        .await
+    {
+        Ok(_) => {
+            let ok = if extend.is_some() { "extended" } else { "full" };
+            Redirect::to(&format!("/members/{id}?ok={ok}")).into_response()
+        }
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            render(&app, &viewer, id, &shown, Some(e)).await
+        }
+        Err(e) => failure(viewer.lang, e),
+    }
 }
 
 /// The form as typed: every field text, so a bad value comes back to be corrected.
@@ -565,7 +673,7 @@ pub async fn edit(
         .run(move |c| member::update(c, &caller, id, change))
         .await
     {
-        Ok(_) => Redirect::to(&format!("/members/{id}")).into_response(),
+        Ok(_) => Redirect::to(&format!("/members/{id}?ok=edited")).into_response(),
         Err(e) => refuse(
             &viewer,
             &m,
@@ -616,7 +724,7 @@ pub async fn transfer(
         .run(move |c| member::transfer(c, &caller, id, to, on, &reason))
         .await
     {
-        Ok(_) => Redirect::to(&format!("/members/{id}")).into_response(),
+        Ok(_) => Redirect::to(&format!("/members/{id}?ok=transferred")).into_response(),
         Err(e) => refuse(
             &viewer,
             &m,

@@ -786,14 +786,10 @@ async fn members_are_edited_and_transferred_with_errors_at_their_fields() {
         .await;
     assert_eq!(
         (r.status, r.location.clone()),
-        (303, Some(format!("/members/{id}")))
+        (303, Some(format!("/members/{id}?ok=edited")))
     );
-    assert!(
-        b.get(&format!("/members/{id}"))
-            .await
-            .body
-            .contains("硕士研究生")
-    );
+    let shown = b.get(&format!("/members/{id}?ok=edited")).await.body;
+    assert!(shown.contains("硕士研究生") && shown.contains("已保存。"));
 
     let (r, _) = b
         .post(
@@ -840,6 +836,77 @@ async fn members_are_edited_and_transferred_with_errors_at_their_fields() {
     );
 }
 
+/// 转正 in the pages: the community's 工作台 lists a member whose probation ends; their page
+/// offers full membership from that day (an earlier day is refused, naming it) or an
+/// extension; after either a message says what was done. A member reading their own record
+/// is offered no change to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_probationary_member_becomes_full_in_the_page() {
+    let mut b = demo_site(Engine::Sqlite).await;
+    b.log_in("community").await;
+    let bench = b.get("/").await.body;
+    let group = bench
+        .split("data-group=\"probation_due\"")
+        .nth(1)
+        .expect("the community's 工作台 lists probation ending");
+    let id = group
+        .split("href=\"/members/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let page = b.get(&format!("/members/{id}")).await.body;
+    assert!(page.contains("id=\"full-membership\"") && page.contains("id=\"extend-probation\""));
+    let ends = page
+        .split("预备期满：")
+        .nth(1)
+        .unwrap()
+        .get(..10)
+        .unwrap()
+        .to_owned();
+    let csrf = csrf_of(&page);
+    let path = format!("/members/{id}/probation");
+    let (r, _) = b
+        .post(&path, &[("csrf_token", &csrf), ("on", "2020-01-01")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains(&ends),
+        "the refusal names the day: {}",
+        r.body
+    );
+    let (r, _) = b.post(&path, &[("csrf_token", &csrf), ("on", &ends)]).await;
+    assert_eq!(
+        (r.status, r.location.clone()),
+        (303, Some(format!("/members/{id}?ok=full")))
+    );
+    let after = b.get(&format!("/members/{id}?ok=full")).await.body;
+    assert!(after.contains("已转为正式党员。"));
+    assert!(
+        !after.contains("id=\"full-membership\""),
+        "no longer on probation"
+    );
+    let bench = b.get("/").await.body;
+    assert!(
+        !bench.contains(&format!("/members/{id}\"")),
+        "off the 工作台"
+    );
+
+    let mut member = demo_site(Engine::Sqlite).await;
+    member.log_in("member").await;
+    let own = member
+        .get("/")
+        .await
+        .body
+        .split("href=\"/members/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let mine = member.get(&format!("/members/{own}")).await.body;
+    assert!(!mine.contains("id=\"full-membership\"") && !mine.contains("id=\"change\""));
+}
+
 /// Every form that changes something refuses a request without the page's CSRF token.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_form_needs_its_csrf_token() {
@@ -865,6 +932,10 @@ async fn every_form_needs_its_csrf_token() {
         (
             format!("/members/{id}/transfer"),
             vec![("csrf_token", "forged"), ("reason", "x")],
+        ),
+        (
+            format!("/members/{id}/probation"),
+            vec![("csrf_token", "forged"), ("on", "2026-11-01")],
         ),
         (
             "/t/140213050001/members/import/commit".to_owned(),
