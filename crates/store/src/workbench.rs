@@ -452,14 +452,21 @@ pub fn read(conn: &mut Conn, caller: &Caller) -> StoreResult<Workbench> {
         groups.push(probation_due(conn, caller, &a.scope)?);
     }
 
-    if let Some(id) = own.member {
-        let mut lines = vec![Line {
-            title: "我的党员信息".into(),
+    if own.member.is_some() || own.unit.is_some() {
+        let own_line = |title: &str, href: String| Line {
+            title: title.into(),
             place: None,
             due: None,
             overdue: false,
-            href: member(&id.to_string()),
-        }];
+            href,
+        };
+        let mut lines = Vec::new();
+        if let Some(id) = own.member {
+            lines.push(own_line("我的党员信息", member(&id.to_string())));
+        }
+        if let Some(id) = own.unit {
+            lines.push(own_line("本单位信息", format!("/units/{id}")));
+        }
         let mut orgs: Vec<(i64, String)> =
             crate::org::names(conn, caller, own.orgs.iter().copied())?
                 .into_iter()

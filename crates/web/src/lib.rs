@@ -32,6 +32,7 @@ mod roster;
 mod street;
 mod table;
 mod target;
+mod unit;
 mod viewer;
 mod workbench;
 mod xlsx;
@@ -89,6 +90,7 @@ pub fn routes() -> Router<App> {
         .route("/orgs/{id}", get(org::show))
         .route("/t/{code}/units", get(lists::units))
         .route("/t/{code}/units.xlsx", get(lists::units_export))
+        .route("/units/{id}", get(unit::show))
         .route("/t/{code}/duties", get(duties::show))
         .route("/t/{code}/tasks.xlsx", get(duties::export))
         .route("/t/{code}/oversight", get(oversight::show))

@@ -74,7 +74,7 @@ impl ListQuery {
     }
 }
 
-fn label_coverage(c: Coverage, lang: Lang) -> &'static str {
+pub(crate) fn label_coverage(c: Coverage, lang: Lang) -> &'static str {
     match (c, lang) {
         (Coverage::OwnOrg, Lang::Zh) => "单独建立党组织",
         (Coverage::JointBranch, Lang::Zh) => "联合党支部",
@@ -363,7 +363,7 @@ pub async fn units(
             tbody {
                 @for u in items {
                     tr {
-                        td { (u.name) }
+                        td { a href={ "/units/" (u.id) } { (u.name) } }
                         td { (u.credit_code) }
                         td { (label_unit(u.kind, lang)) }
                         td { a href={ "/t/" (u.territory) } { (places.get(u.territory.as_path()).map_or("", String::as_str)) } }

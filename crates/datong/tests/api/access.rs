@@ -299,6 +299,24 @@ async fn members_units_and_departments_see_by_relation(mut app: TestApp) {
             assert_eq!(got, want, "{who} GET {path}");
         }
     }
+    // The unit's page, as the pages show it: its own account and its community's staff
+    // read it, no one else; its 工作台 leads there.
+    for (who, path, status) in [
+        ("unit", format!("/units/{unit}"), 200),
+        ("unit", format!("/units/{unit_b}"), 404),
+        ("me", format!("/units/{unit}"), 404),
+        ("dept", format!("/units/{unit}"), 404),
+        ("a", format!("/units/{unit}"), 200),
+        ("b", format!("/units/{unit}"), 404),
+    ] {
+        let (got, body) = app.page(who, &path).await;
+        assert_eq!(got, status, "{who} GET {path}: {body}");
+    }
+    let (_, bench) = app.page("unit", "/").await;
+    assert!(
+        bench.contains(&format!("href=\"/units/{unit}\"")),
+        "{bench}"
+    );
     // Their own numbers, whole and audited.
     let whole = app
         .get("me", &format!("/api/v1/members/{me_id}?unmask=true"))
