@@ -15,6 +15,7 @@ mod demo;
 mod durability;
 mod duties;
 mod import;
+mod journeys;
 mod masking;
 mod members;
 mod openapi;

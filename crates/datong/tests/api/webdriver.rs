@@ -29,9 +29,9 @@ fn driver() -> String {
 
 impl Browser {
     /// Headless Debian Chromium with a fresh profile and no background networking (the
-    /// machine has no internet), in a desktop-sized window.
+    /// machine has no internet), in a desktop-sized window (1440 × 900).
     pub async fn start() -> Browser {
-        Browser::sized(1280, 900).await
+        Browser::sized(1440, 900).await
     }
 
     /// The same in a phone-sized window, as a resident sees the site.
