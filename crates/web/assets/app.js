@@ -127,47 +127,76 @@
     });
   }
 
-  // The residents' form: a tap on the community's map becomes the request's point (the
-  // SVG carries its Web Mercator projection), and the phone's own position can choose
-  // the community.
+  // A tap on a community's map becomes a form's point (the SVG carries its Web Mercator
+  // projection): on the residents' form the map is in the page, on the hotline form it is
+  // fetched for the community or grid the clerk picked.
+  function pointPicker(form, map) {
+    map.addEventListener("click", function (ev) {
+      var pt = map.createSVGPoint();
+      pt.x = ev.clientX; pt.y = ev.clientY;
+      var p = pt.matrixTransform(map.getScreenCTM().inverse());
+      var scale = Math.pow(2, Number(map.dataset.zoom));
+      var wx = (p.x + Number(map.dataset.left)) / scale, wy = (p.y + Number(map.dataset.top)) / scale;
+      var lon = wx / 256 * 360 - 180;
+      var lat = Math.atan(Math.sinh(Math.PI * (1 - 2 * wy / 256))) * 180 / Math.PI;
+      // Which of the community's grids the tap is in, named before the form is sent; a
+      // tap outside them sets no point (the server would refuse it).
+      var picked = document.getElementById("picked");
+      var grid = document.elementsFromPoint(ev.clientX, ev.clientY).filter(function (e) {
+        return e.classList && e.classList.contains("grid");
+      })[0];
+      if (!grid) {
+        form.elements.lat.value = ""; form.elements.lon.value = "";
+        picked.textContent = picked.dataset.outside;
+        return;
+      }
+      form.elements.lat.value = lat.toFixed(6);
+      form.elements.lon.value = lon.toFixed(6);
+      var pin = document.getElementById("pin");
+      if (!pin) {
+        pin = document.createElementNS("http://www.w3.org/2000/svg", "circle");
+        pin.id = "pin"; pin.setAttribute("r", "9");
+        map.appendChild(pin);
+      }
+      pin.setAttribute("cx", p.x); pin.setAttribute("cy", p.y);
+      var community = map.querySelector("path.community title");
+      picked.textContent = picked.dataset.chosen + (community ? community.textContent + " " : "") +
+        grid.querySelector("title").textContent + "（" + lat.toFixed(5) + ", " + lon.toFixed(5) + "）";
+      if (form.elements.building) form.elements.building.value = "";
+    });
+  }
+
+  function startHotline() {
+    var form = document.getElementById("hotline");
+    var box = document.getElementById("pick-map");
+    if (!form || !box) return;
+    var place = form.elements.address_id;
+    function load() {
+      box.innerHTML = "";
+      // Community codes have twelve digits, grids fifteen: above them there is no map.
+      if (!place.value || place.value.length < 12) return;
+      fetch("/t/" + place.value + "/pick-map", { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (html) {
+          box.innerHTML = html;
+          var map = box.querySelector("svg#map");
+          if (map) pointPicker(form, map);
+        });
+    }
+    place.addEventListener("change", function () {
+      var picked = document.getElementById("picked");
+      form.elements.lat.value = ""; form.elements.lon.value = "";
+      picked.textContent = picked.dataset.empty;
+      load();
+    });
+    load();
+  }
+
+  // The residents' form; the phone's own position can choose the community.
   function startReport() {
     var map = document.querySelector("#report-form svg#map");
     var form = document.getElementById("report-form");
-    if (map && form) {
-      map.addEventListener("click", function (ev) {
-        var pt = map.createSVGPoint();
-        pt.x = ev.clientX; pt.y = ev.clientY;
-        var p = pt.matrixTransform(map.getScreenCTM().inverse());
-        var scale = Math.pow(2, Number(map.dataset.zoom));
-        var wx = (p.x + Number(map.dataset.left)) / scale, wy = (p.y + Number(map.dataset.top)) / scale;
-        var lon = wx / 256 * 360 - 180;
-        var lat = Math.atan(Math.sinh(Math.PI * (1 - 2 * wy / 256))) * 180 / Math.PI;
-        // Which of the community's grids the tap is in, named before the form is sent; a
-        // tap outside them sets no point (the server would refuse it).
-        var picked = document.getElementById("picked");
-        var grid = document.elementsFromPoint(ev.clientX, ev.clientY).filter(function (e) {
-          return e.classList && e.classList.contains("grid");
-        })[0];
-        if (!grid) {
-          form.elements.lat.value = ""; form.elements.lon.value = "";
-          picked.textContent = picked.dataset.outside;
-          return;
-        }
-        form.elements.lat.value = lat.toFixed(6);
-        form.elements.lon.value = lon.toFixed(6);
-        var pin = document.getElementById("pin");
-        if (!pin) {
-          pin = document.createElementNS("http://www.w3.org/2000/svg", "circle");
-          pin.id = "pin"; pin.setAttribute("r", "9");
-          map.appendChild(pin);
-        }
-        pin.setAttribute("cx", p.x); pin.setAttribute("cy", p.y);
-        var community = map.querySelector("path.community title");
-        picked.textContent = picked.dataset.chosen + (community ? community.textContent + " " : "") +
-          grid.querySelector("title").textContent + "（" + lat.toFixed(5) + ", " + lon.toFixed(5) + "）";
-        form.elements.building.value = "";
-      });
-    }
+    if (map && form) pointPicker(form, map);
     var locate = document.getElementById("locate");
     if (locate && navigator.geolocation) {
       locate.hidden = false;
@@ -222,7 +251,10 @@
           o.hidden = !hit;
           if (hit && !first) first = o;
         });
-        if (q && first) select.value = first.value;
+        if (q && first && select.value !== first.value) {
+          select.value = first.value;
+          select.dispatchEvent(new Event("change"));
+        }
       });
     });
   }
@@ -244,7 +276,7 @@
     });
   }
 
-  function start() { startPhone(); drawCharts(); startTree(); startReport(); startChoropleth(); startPickers(); pendingBadge(); }
+  function start() { startPhone(); drawCharts(); startTree(); startReport(); startHotline(); startChoropleth(); startPickers(); pendingBadge(); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

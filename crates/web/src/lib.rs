@@ -144,6 +144,7 @@ pub fn routes() -> Router<App> {
             get(requests::hotline_form).post(requests::hotline),
         )
         .route("/t/{code}/request-figures", get(requests::figures))
+        .route("/t/{code}/pick-map", get(requests::pick_map))
         .route("/requests/{id}", get(requests::detail))
         .route("/requests/{id}/steps", post(requests::step))
         .route(

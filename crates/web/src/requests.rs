@@ -273,8 +273,18 @@ fn hotline_page(
             } }))
             (field(lang.pick("所在网格或社区", "Grid or community"), "address_id", errors,
                 picker::select(lang, "address_id", places, &f.address_id)))
-            (field(lang.pick("纬度（可不填）", "Latitude (optional)"), "lat", errors, html! { input name="lat" value=(f.lat) inputmode="decimal"; }))
-            (field(lang.pick("经度（可不填）", "Longitude (optional)"), "lon", errors, html! { input name="lon" value=(f.lon) inputmode="decimal"; }))
+            // The picked community's map, fetched by app.js: a tap sets the point.
+            div #pick-map {}
+            input type="hidden" name="lat" value=(f.lat);
+            input type="hidden" name="lon" value=(f.lon);
+            (field(lang.pick("位置（可选）", "Point (optional)"), "lat", errors, html! {
+                p #picked.muted data-empty=(lang.pick("选择社区或网格后，可在其地图上点选位置", "Pick a community or grid, then tap its map"))
+                    data-chosen=(lang.pick("已选位置：", "Chosen: "))
+                    data-outside=(lang.pick("该位置不在社区的网格内，请在网格范围内点选", "That is outside the community's grids: tap inside one")) {
+                    @if f.lat.is_empty() { (lang.pick("选择社区或网格后，可在其地图上点选位置", "Pick a community or grid, then tap its map")) }
+                    @else { (lang.pick("已选位置：", "Chosen: ")) (f.lat) ", " (f.lon) }
+                }
+            }))
             (field(lang.pick("详细位置", "Where exactly"), "address", errors, html! { input name="address" value=(f.address) maxlength="200"; }))
             (field(lang.pick("来电人", "Caller"), "name", errors, html! { input name="name" value=(f.name) maxlength="50"; }))
             (field(lang.pick("来电号码", "Caller's number"), "phone", errors, html! { input name="phone" value=(f.phone) maxlength="20" autocomplete="off"; }))
@@ -319,6 +329,41 @@ async fn in_scope(app: &App, viewer: &Viewer, code: &DivisionCode) -> Result<(),
         .await
         .map(|_| ())
         .map_err(|e| failure(viewer.lang, e))
+}
+
+/// `/t/{code}/pick-map`: the map of the community `code` is in (a community or a grid),
+/// its grids and buildings drawn, for the hotline form to tap a point on.
+pub async fn pick_map(
+    State(app): State<App>,
+    viewer: Viewer,
+    NodePath(code): NodePath,
+) -> Response {
+    let Some(community) = code.ancestor_at(Level::Community) else {
+        return ApiError::bad_request("code", "应为社区或网格").into_response();
+    };
+    let caller = viewer.caller.clone();
+    let loaded = app
+        .run(move |c| {
+            let node = datong_store::territory::get_in_scope(c, &caller, &community)?;
+            let places =
+                datong_store::territory::placed_below(c, &caller, &community, Level::Building)?;
+            Ok((node, places))
+        })
+        .await;
+    let (node, places) = match loaded {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    let lang = viewer.lang;
+    let drawn = html! {
+        @if !places.is_empty() {
+            div.map-box.pick {
+                p.muted { (lang.pick("在地图上点一下问题所在的位置：", "Tap the map where the problem is:")) }
+                (crate::map::svg(&places, app.map_tiles.as_deref(), &format!("{} {}", node.name, lang.text().map)))
+            }
+        }
+    };
+    axum::response::Html(drawn.into_string()).into_response()
 }
 
 pub async fn hotline_form(

@@ -103,11 +103,34 @@ async fn at_both_sizes(login: &str, journey: impl AsyncFn(&Day)) {
     }
 }
 
-/// The city decides an admission the street has answered, then oversees its districts and
-/// reads its map.
+/// The city's hotline takes a call, the place found by name and the point tapped on its
+/// map; the city decides an admission the street has answered, then oversees its districts
+/// and reads its map.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_city_decides_and_oversees() {
+async fn the_city_takes_a_call_decides_and_oversees() {
     at_both_sizes("city", async |d| {
+        d.visit("/t/1402/requests/new").await;
+        d.choose_first("#hotline [name=service_code]").await;
+        d.b.type_into("#hotline .picker-search", "康吉").await;
+        d.b.find("#pick-map svg#map path.grid").await;
+        d.fits("the hotline form with its map").await;
+        d.b.click("#pick-map svg#map path.grid").await;
+        let picked = d.b.text("#picked").await;
+        assert!(
+            picked.contains("网格"),
+            "the tapped grid is named: {picked}"
+        );
+        d.b.type_into("[name=description]", "小区门口路灯不亮")
+            .await;
+        d.submit("#hotline button[type=submit]").await;
+        assert!(
+            d.b.url().await.contains("/requests/"),
+            "{}",
+            d.b.url().await
+        );
+        assert!(d.b.text("main").await.contains("康吉社区"));
+        d.fits("the request taken").await;
+
         d.pending("admissions_to_decide").await;
         d.submit("#decision-form button[value=true]").await;
         d.b.find("#stage[data-stage=approved]").await;

@@ -1742,5 +1742,22 @@ async fn hotline_and_dispatch_choose_places_by_name(mut app: TestApp) {
     );
     let handler = app.get("a", &format!("/api/v1/requests/{id}")).await.body;
     assert_eq!(handler["handler_code"], json!(a2));
+
+    // The map a point is tapped on: the picked grid's community, for who sees it.
+    for (who, code, status) in [
+        ("a", f.a1.clone(), 200),
+        ("a", COMMUNITY_A.to_owned(), 200),
+        ("b", f.a1.clone(), 404),
+        ("a", COMMUNITY_A[..9].to_owned(), 400),
+    ] {
+        let (got, body) = app.page(who, &format!("/t/{code}/pick-map")).await;
+        assert_eq!(got, status, "{who} {code}: {body}");
+        if status == 200 {
+            assert!(
+                body.contains("class=\"grid") && body.contains("<svg"),
+                "{body}"
+            );
+        }
+    }
 }
 both!(hotline_and_dispatch_choose_places_by_name);
