@@ -124,6 +124,25 @@ impl Category {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The category of an item not yet on any list, made from its duty area and the pinyin
+    /// initials of its name (`占道经营摊点排查` in urban management is
+    /// `urban_management.zdjytdpc`): the same name in the same area makes the same
+    /// category, so a task refused at the gate and the admission asked for it meet
+    /// without a clerk inventing a code. A name that holds a retired function's
+    /// (招商引资, 协税护税) is that function, whatever words surround it.
+    pub fn of_new_item(area: DutyArea, name: &str) -> Category {
+        if let Some((code, _)) = RETIRED_FUNCTIONS.iter().find(|(_, n)| name.contains(n)) {
+            return Category((*code).to_owned());
+        }
+        let mut initials = crate::initials::initials(name);
+        if initials.is_empty() {
+            initials.push_str("item");
+        }
+        let mut code = format!("{}.{initials}", area.as_str());
+        code.truncate(40);
+        Category(code)
+    }
 }
 
 impl std::fmt::Display for Category {
@@ -356,6 +375,27 @@ pub fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_items_category_comes_from_its_area_and_name() {
+        let c = |area, name| Category::of_new_item(area, name).as_str().to_owned();
+        assert_eq!(
+            c(DutyArea::UrbanManagement, "占道经营摊点排查"),
+            "urban_management.zdjytdpc"
+        );
+        assert_eq!(
+            c(DutyArea::PublicService, "12345 热线回访"),
+            "public_service.12345rxhf"
+        );
+        assert_eq!(c(DutyArea::PublicService, "——"), "public_service.item");
+        assert_eq!(
+            c(DutyArea::RegionalDevelopment, "协助开展招商引资项目对接"),
+            "investment_promotion"
+        );
+        let long = c(DutyArea::RegionalDevelopment, &"区域发展".repeat(20));
+        assert_eq!(long.len(), 40);
+        assert!(Category::parse(&long).is_ok());
+    }
 
     /// `input`: kind, category, and what the list says (`-`, `listed`, `removed`);
     /// `expect`: `ok ITEM`, `ok -` (ungated) or the refusal's code.

@@ -26,7 +26,6 @@ use serde::Deserialize;
 #[serde(default)]
 pub struct FileForm {
     street: String,
-    category: String,
     name: String,
     area: String,
     basis: String,
@@ -48,17 +47,15 @@ impl FileForm {
         let street = DivisionCode::parse(&self.street)
             .map_err(|_| e.insert("street", "请选择街道".into()))
             .ok();
-        let category = Category::parse(&self.category)
-            .map_err(|err| e.insert("category", err.to_string()))
-            .ok();
         let area = DutyArea::parse(&self.area);
         if area.is_none() {
             e.insert("area", "请选择职责领域".into());
         }
-        match (street, category, area) {
-            (Some(street), Some(category), Some(area)) if e.is_empty() => Ok(AdmissionDraft {
+        match (street, area) {
+            (Some(street), Some(area)) if e.is_empty() => Ok(AdmissionDraft {
                 street,
-                category,
+                // The same name and area as the task refused at the gate: the same category.
+                category: Category::of_new_item(area, &name),
                 name,
                 area,
                 basis,
@@ -113,7 +110,6 @@ fn file_form(
                 select name="street" { @for s in streets { option value=(s.code) selected[f.street == s.code.as_path()] { (s.name) } } }
             }))
             (field(lang.pick("事项名称", "Item"), "name", errors, html! { input name="name" value=(f.name) maxlength="100" required; }))
-            (field(lang.pick("类别代码", "Category"), "category", errors, html! { input name="category" value=(f.category) maxlength="40" required; }))
             (field(lang.pick("职责领域", "Duty area"), "area", errors, html! {
                 select name="area" { @for a in DutyArea::ALL { option value=(a.as_str()) selected[f.area == a.as_str()] { (lang.label(a.label(), a.as_str())) } } }
             }))
@@ -176,7 +172,7 @@ async fn list_page(
             tbody {
                 @for a in &items {
                     tr {
-                        td { a href={ "/admissions/" (a.id) } { (a.name) } " " code { (a.category) } }
+                        td { a href={ "/admissions/" (a.id) } { (a.name) } }
                         td { (a.street_name) }
                         td { (a.requester) }
                         td.error[a.stage == AdmissionStage::Filed && a.opinion_due < viewer.caller.today()] { (a.opinion_due) }
@@ -294,11 +290,11 @@ pub async fn file(
         Err(e) => {
             let mut errors = Errors::new();
             // The domain's refusals (already listed, a retired function) are about the
-            // category.
+            // item, which its name and area make.
             let key = match e.field.as_deref() {
                 Some("street") => "street",
                 Some("request") => "request",
-                _ => "category",
+                _ => "name",
             };
             errors.insert(key, e.message);
             list_page(
@@ -338,7 +334,6 @@ fn detail_page(
         @if let Some(p) = problem { p.error #error role="alert" { (p) } }
         dl.facts {
             dt { (lang.pick("街道", "Street")) } dd { a href={ "/t/" (a.street) "/duties" } { (a.street_name) } }
-            dt { (lang.pick("类别代码", "Category")) } dd { code { (a.category) } }
             dt { (lang.pick("职责领域", "Duty area")) } dd { (lang.label(a.area.label(), a.area.as_str())) }
             dt { (lang.pick("依据", "Basis")) } dd { (a.basis) }
             dt { (lang.pick("申请部门", "Requester")) } dd { (a.requester) " · " (a.filed_at.get(..10).unwrap_or_default()) }

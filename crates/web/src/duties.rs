@@ -292,10 +292,8 @@ impl TaskForm {
         for (k, v) in pairs {
             match k.as_str() {
                 "title" => f.title = v,
-                // Chosen by name from the receivers' lists; a code typed for an item
-                // off the list (to meet the gate, or to ask for its admission) wins.
-                "category" if f.category.trim().is_empty() => f.category = v,
-                "category_code" if !v.trim().is_empty() => f.category = v,
+                // Chosen by name from the receivers' lists; none for an item off them.
+                "category" => f.category = v,
                 "area" => f.area = v,
                 "sender" => f.sender = v,
                 "evidence" => f.evidence = v,
@@ -315,13 +313,18 @@ impl TaskForm {
         let title = text(&mut e, "title", &self.title, 100);
         let sender = text(&mut e, "sender", &self.sender, 100);
         let evidence = text(&mut e, "evidence", &self.evidence, 500);
-        let category = Category::parse(&self.category)
-            .map_err(|err| e.insert("category", err.to_string()))
-            .ok();
         let area = DutyArea::parse(&self.area);
         if area.is_none() {
             e.insert("area", "请选择职责领域".into());
         }
+        // Off the lists, the task's title and area make its category, as the admission
+        // asked for it will (`Category::of_new_item`).
+        let category = match self.category.trim() {
+            "" => area.map(|a| Category::of_new_item(a, &title)),
+            c => Category::parse(c)
+                .map_err(|err| e.insert("category", err.to_string()))
+                .ok(),
+        };
         let deadline = NaiveDate::parse_from_str(self.deadline.trim(), "%Y-%m-%d")
             .map_err(|_| e.insert("deadline", "应为日期（年-月-日）".into()))
             .ok();
@@ -413,7 +416,7 @@ fn form_page(
             }))
             (field(lang.pick("事项", "Item"), "category", errors, html! {
                 select name="category" {
-                    option value="" { (lang.pick("请选择清单内事项", "Choose an item on the list")) }
+                    option value="" { (lang.pick("清单外事项（以任务名称为准）", "Off the list (by the title)")) }
                     @for area in DutyArea::ALL {
                         @let items: Vec<&Item> = categories.iter().filter(|i| i.area == *area).collect();
                         @if !items.is_empty() {
@@ -423,10 +426,6 @@ fn form_page(
                         }
                     }
                 }
-            }))
-            @let listed = categories.iter().any(|i| i.category.as_str() == f.category);
-            (field(lang.pick("或：清单外事项的类别代码", "Or: the category of an item off the list"), "category_code", errors, html! {
-                input name="category_code" value=(if listed { "" } else { f.category.as_str() }) maxlength="40" placeholder="urban.street_stalls";
             }))
             (field(lang.pick("完成时限", "Deadline"), "deadline", errors, html! { input type="date" name="deadline" value=(f.deadline) required; }))
             (field(lang.pick("须提交的佐证材料", "Evidence required"), "evidence", errors, html! { input name="evidence" value=(f.evidence) maxlength="500" required; }))

@@ -268,9 +268,8 @@ async fn a_refused_task_and_an_admission_end_to_end() {
             .await;
         dept.type_into("input[name=sender]", "平城区住房和城乡建设局")
             .await;
+        // Off the list: no item chosen, the title and area make its category.
         set(&dept, "area", "urban_management").await;
-        dept.type_into("input[name=category_code]", "urban.street_stalls")
-            .await;
         dept.type_into("input[name=evidence]", "排查台账").await;
         dept.click("input[name=targets][value='140213050']").await;
         dept.click("#task-form button[type=submit]").await;
@@ -292,11 +291,6 @@ async fn a_refused_task_and_an_admission_end_to_end() {
         .await;
     dept.type_into("#admission-form input[name=name]", "占道经营摊点排查")
         .await;
-    dept.type_into(
-        "#admission-form input[name=category]",
-        "urban.street_stalls",
-    )
-    .await;
     set(&dept, "area", "urban_management").await;
     dept.type_into(
         "#admission-form input[name=basis]",
@@ -615,7 +609,7 @@ async fn a_street_clerk_finishes_a_task_on_a_phone() {
 /// violation, at `phone` size or at desktop size.
 async fn no_serious_accessibility_violation(phone: bool) {
     let app = demo_app(Engine::Sqlite).await;
-    let pages: [(&str, &[&str]); 6] = [
+    let pages: [(&str, &[&str]); 9] = [
         (
             "city",
             &[
@@ -631,6 +625,7 @@ async fn no_serious_accessibility_violation(phone: bool) {
                 "/t/1402/request-figures",
                 "/t/1402/admissions",
                 "/t/1402/tasks/new",
+                "/t/1402/requests/new",
                 "/orgs/1",
                 "/members/1",
                 "/requests/1",
@@ -652,6 +647,9 @@ async fn no_serious_accessibility_violation(phone: bool) {
             ],
         ),
         ("grid", &["/"]),
+        ("department", &["/", "/t/140213/admissions"]),
+        ("member", &["/", "/members/1"]),
+        ("unit", &["/", "/units/2"]),
         (
             "resident",
             &["/", "/report", "/report?at=140213050001", "/report/status"],
