@@ -135,6 +135,7 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i64, unmask: bool) -> StoreResu
 #[derive(Debug, Clone, Default)]
 pub struct MemberFilter {
     pub sort: MemberSort,
+    pub descending: bool,
     pub org_id: Option<i64>,
     pub territory: Option<DivisionCode>,
     pub status: Option<MemberStatus>,
@@ -157,14 +158,17 @@ pub enum MemberSort {
 }
 
 impl MemberSort {
-    fn order_by(self) -> &'static str {
-        match self {
-            MemberSort::Place => " ORDER BY territory_code, id",
-            MemberSort::Id => " ORDER BY id",
-            MemberSort::Name => " ORDER BY name, id",
-            MemberSort::JoinedOn => " ORDER BY joined_on, id",
-            MemberSort::BirthDate => " ORDER BY birth_date, id",
-        }
+    fn order_by(self, descending: bool) -> String {
+        let columns: &[&str] = match self {
+            MemberSort::Place => &["territory_code", "id"],
+            MemberSort::Id => &["id"],
+            MemberSort::Name => &["name", "id"],
+            MemberSort::JoinedOn => &["joined_on", "id"],
+            MemberSort::BirthDate => &["birth_date", "id"],
+        };
+        let dir = if descending { " DESC" } else { "" };
+        let list: Vec<String> = columns.iter().map(|c| format!("{c}{dir}")).collect();
+        format!(" ORDER BY {}", list.join(", "))
     }
 }
 
@@ -243,7 +247,7 @@ fn list_as(
     unmask: bool,
 ) -> StoreResult<Vec<Member>> {
     let mut q = filtered(caller, f);
-    q.push(f.sort.order_by()).page(page);
+    q.push(&f.sort.order_by(f.descending)).page(page);
     let rows = conn.query(&q.text, &q.params)?;
     rows.iter().map(|r| from_row(conn, r, unmask)).collect()
 }

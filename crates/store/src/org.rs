@@ -65,6 +65,7 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Org> {
 #[derive(Debug, Clone, Default)]
 pub struct OrgFilter {
     pub order: crate::sql::ListOrder,
+    pub descending: bool,
     pub kind: Option<OrgKind>,
     pub territory: Option<DivisionCode>,
     pub parent_id: Option<i64>,
@@ -94,7 +95,7 @@ pub fn names(
 
 pub fn list(conn: &mut Conn, caller: &Caller, f: &OrgFilter, page: &Page) -> StoreResult<Vec<Org>> {
     let mut q = filtered(caller, f);
-    q.push(f.order.order_by()).page(page);
+    q.push(f.order.order_by(f.descending)).page(page);
     conn.query(&q.text, &q.params)?
         .iter()
         .map(from_row)

@@ -283,10 +283,13 @@ pub enum ListOrder {
 }
 
 impl ListOrder {
-    pub fn order_by(self) -> &'static str {
-        match self {
-            ListOrder::Place => " ORDER BY territory_code, id",
-            ListOrder::Name => " ORDER BY name, id",
+    /// Each order ends on the id, so pages never overlap; `descending` reverses all of it.
+    pub fn order_by(self, descending: bool) -> &'static str {
+        match (self, descending) {
+            (ListOrder::Place, false) => " ORDER BY territory_code, id",
+            (ListOrder::Place, true) => " ORDER BY territory_code DESC, id DESC",
+            (ListOrder::Name, false) => " ORDER BY name, id",
+            (ListOrder::Name, true) => " ORDER BY name DESC, id DESC",
         }
     }
 }

@@ -62,6 +62,7 @@ pub fn get(conn: &mut Conn, caller: &Caller, id: i64) -> StoreResult<Unit> {
 #[derive(Debug, Clone, Default)]
 pub struct UnitFilter {
     pub order: crate::sql::ListOrder,
+    pub descending: bool,
     pub kind: Option<UnitKind>,
     pub coverage: Option<Coverage>,
     pub territory: Option<DivisionCode>,
@@ -75,7 +76,7 @@ pub fn list(
     page: &Page,
 ) -> StoreResult<Vec<Unit>> {
     let mut q = filtered(caller, f);
-    q.push(f.order.order_by()).page(page);
+    q.push(f.order.order_by(f.descending)).page(page);
     conn.query(&q.text, &q.params)?
         .iter()
         .map(from_row)

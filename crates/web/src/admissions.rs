@@ -9,7 +9,7 @@ use crate::paths::{IdPath, NodePath};
 use crate::viewer::Viewer;
 use crate::xlsx::Column;
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use datong_domain::duty::{AdmissionStage, Category, DutyArea, Opinion};
@@ -122,10 +122,25 @@ fn file_form(
     }
 }
 
+const PAGE_SIZE: i64 = 50;
+
+/// `?page=` of the admissions list.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    page: Option<i64>,
+}
+
+impl ListQuery {
+    fn page_no(&self) -> i64 {
+        self.page.unwrap_or(1).clamp(1, 100_000)
+    }
+}
+
 async fn list_page(
     app: &App,
     viewer: &Viewer,
-    code: DivisionCode,
+    (code, page_no): (DivisionCode, i64),
     f: &FileForm,
     errors: &Errors,
     status: StatusCode,
@@ -143,19 +158,20 @@ async fn list_page(
                 &caller,
                 &filter,
                 &Page {
-                    limit: 100,
-                    offset: 0,
+                    limit: PAGE_SIZE,
+                    offset: (page_no - 1) * PAGE_SIZE,
                 },
             )?;
+            let count = admission::count(c, &caller, &filter)?;
             let streets = if caller.acting_as(&admission::FILERS, &code).is_some() {
                 streets(c, &caller, &node)?
             } else {
                 Vec::new()
             };
-            Ok((node, lineage, items, streets))
+            Ok((node, lineage, items, count, streets))
         })
         .await;
-    let (node, lineage, items, streets) = match loaded {
+    let (node, lineage, items, count, streets) = match loaded {
         Ok(x) => x,
         Err(e) => return failure(viewer.lang, e),
     };
@@ -182,6 +198,7 @@ async fn list_page(
                 @if items.is_empty() { tr { td colspan="5" { (t.none) } } }
             }
         } }
+        (crate::table::pager(lang, count, page_no, PAGE_SIZE, &|n| format!("/t/{}/admissions?page={n}", node.code)))
         p.exports { a #export href={ "/t/" (node.code) "/admissions.xlsx" } { (t.export) } }
         @if !streets.is_empty() { (file_form(viewer, &node, &streets, f, errors)) }
     };
@@ -247,11 +264,16 @@ pub async fn export(State(app): State<App>, viewer: Viewer, NodePath(code): Node
     .await
 }
 
-pub async fn show(State(app): State<App>, viewer: Viewer, NodePath(code): NodePath) -> Response {
+pub async fn show(
+    State(app): State<App>,
+    viewer: Viewer,
+    NodePath(code): NodePath,
+    Query(q): Query<ListQuery>,
+) -> Response {
     list_page(
         &app,
         &viewer,
-        code,
+        (code, q.page_no()),
         &FileForm::default(),
         &Errors::new(),
         StatusCode::OK,
@@ -274,7 +296,7 @@ pub async fn file(
             return list_page(
                 &app,
                 &viewer,
-                code,
+                (code, 1),
                 &f,
                 &errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -300,7 +322,7 @@ pub async fn file(
             list_page(
                 &app,
                 &viewer,
-                code,
+                (code, 1),
                 &f,
                 &errors,
                 StatusCode::UNPROCESSABLE_ENTITY,

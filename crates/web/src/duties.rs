@@ -69,18 +69,26 @@ fn list_tables(viewer: &Viewer, items: &[Item]) -> Markup {
     }
 }
 
-/// A filter by the ladder step a receiving end has reached: `?step=supervision`.
+/// A filter by the ladder step a receiving end has reached: `?step=supervision`; on the
+/// duties page, `?page=` of the tasks received too.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct StepQuery {
     step: String,
+    page: Option<i64>,
 }
 
 impl StepQuery {
     fn step(&self) -> Option<Escalation> {
         Escalation::parse(&self.step)
     }
+    fn page_no(&self) -> i64 {
+        self.page.unwrap_or(1).clamp(1, 100_000)
+    }
 }
+
+/// Tasks received listed a page at a time.
+const RECEIVED_PAGE: i64 = 50;
 
 /// Links that filter a list by ladder step, the chosen one marked.
 fn step_filter(lang: crate::i18n::Lang, base: &str, chosen: Option<Escalation>) -> Markup {
@@ -137,7 +145,11 @@ pub async fn show(
     let chosen = sq.step();
     let sends =
         code.level() < Level::Grid && viewer.caller.acting_as(&task::SENDERS, &code).is_some();
-    let key = format!("duties|{}|{code}|{chosen:?}|{sends}", caller.memo_key());
+    let page_no = sq.page_no();
+    let key = format!(
+        "duties|{}|{code}|{chosen:?}|{sends}|{page_no}",
+        caller.memo_key()
+    );
     let loaded = app
         .memo(key, move |c| {
             let (node, lineage) = head(c, &caller, &code)?;
@@ -165,18 +177,19 @@ pub async fn show(
                 &caller,
                 &f,
                 &Page {
-                    limit: 50,
-                    offset: 0,
+                    limit: RECEIVED_PAGE,
+                    offset: (page_no - 1) * RECEIVED_PAGE,
                 },
             )?;
-            Ok((node, lineage, items, received, sent))
+            let count = task::count_targets(c, &caller, &f)?;
+            Ok((node, lineage, items, (received, count), sent))
         })
         .await;
     let loaded = match loaded {
         Ok(x) => x,
         Err(e) => return failure(viewer.lang, e),
     };
-    let (node, lineage, items, received, sent) = &*loaded;
+    let (node, lineage, items, (received, count), sent) = &*loaded;
     let (lang, t) = (viewer.lang, viewer.lang.text());
     let today = viewer.caller.today();
     let body = html! {
@@ -210,6 +223,8 @@ pub async fn show(
                 @if received.is_empty() { tr { td colspan="4" { (t.none) } } }
             }
         } }
+        @let step = chosen.map(|s| format!("step={}&", s.as_str())).unwrap_or_default();
+        (crate::table::pager(lang, *count, page_no, RECEIVED_PAGE, &|n| format!("/t/{}/duties?{step}page={n}", node.code)))
         p.exports { a #export-received href={ "/t/" (node.code) "/tasks.xlsx" } { (t.export) } }
         @if sends { (sent_table(&viewer, &node.code, sent, chosen)) }
     };

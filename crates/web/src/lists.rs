@@ -40,11 +40,14 @@ impl ListQuery {
         Some(self.name.trim().chars().take(100).collect::<String>()).filter(|n| !n.is_empty())
     }
     fn order(&self) -> ListOrder {
-        if self.sort == "name" {
+        if table::sort_key(&self.sort).0 == "name" {
             ListOrder::Name
         } else {
             ListOrder::Place
         }
+    }
+    fn descending(&self) -> bool {
+        table::sort_key(&self.sort).1
     }
     fn page_no(&self) -> i64 {
         self.page.unwrap_or(1).clamp(1, 100_000)
@@ -114,8 +117,8 @@ fn filters(
             }
             label { (t.sort)
                 select name="sort" {
-                    option value="place" selected[q.sort != "name"] { (t.place) }
-                    option value="name" selected[q.sort == "name"] { (t.name) }
+                    option value="place" selected[q.order() == ListOrder::Place] { (t.place) }
+                    option value="name" selected[q.order() == ListOrder::Name] { (t.name) }
                 }
             }
             button.primary type="submit" { (t.filter) }
@@ -134,7 +137,12 @@ fn footer(viewer: &Viewer, base: &str, q: &ListQuery, count: Count) -> Markup {
 
 /// A header that sorts by `key` (the list's own orders: place or name).
 fn sortable(label: &str, key: &str, base: &str, q: &ListQuery) -> Markup {
-    let current = if q.sort == "name" { "name" } else { "place" };
+    let current = match table::sort_key(&q.sort) {
+        ("name", true) => "-name",
+        ("name", false) => "name",
+        (_, true) => "-place",
+        (_, false) => "place",
+    };
     table::sort_header(label, key, current, &|k| {
         let sorted = ListQuery {
             sort: k.to_owned(),
@@ -150,6 +158,7 @@ fn sortable(label: &str, key: &str, base: &str, q: &ListQuery) -> Markup {
 fn org_filter(q: &ListQuery, code: &DivisionCode) -> OrgFilter {
     OrgFilter {
         order: q.order(),
+        descending: q.descending(),
         kind: OrgKind::parse(&q.kind),
         territory: Some(code.clone()),
         name: q.name(),
@@ -160,6 +169,7 @@ fn org_filter(q: &ListQuery, code: &DivisionCode) -> OrgFilter {
 fn unit_filter(q: &ListQuery, code: &DivisionCode) -> UnitFilter {
     UnitFilter {
         order: q.order(),
+        descending: q.descending(),
         kind: UnitKind::parse(&q.kind),
         coverage: Coverage::parse(&q.coverage),
         territory: Some(code.clone()),

@@ -40,6 +40,7 @@ pub struct RosterQuery {
 fn filter_of(q: &RosterQuery, code: &DivisionCode) -> MemberFilter {
     MemberFilter {
         sort: sort_of(q.sort.as_deref()),
+        descending: q.sort.as_deref().is_some_and(|s| table::sort_key(s).1),
         territory: Some(code.clone()),
         status: q.status.as_deref().and_then(MemberStatus::parse),
         name: Some(q.name.trim().chars().take(100).collect::<String>()).filter(|n| !n.is_empty()),
@@ -63,7 +64,7 @@ fn status_label(s: MemberStatus, lang: Lang) -> &'static str {
 }
 
 fn sort_of(s: Option<&str>) -> MemberSort {
-    match s {
+    match s.map(|s| table::sort_key(s).0) {
         Some("name") => MemberSort::Name,
         Some("joined_on") => MemberSort::JoinedOn,
         Some("birth_date") => MemberSort::BirthDate,
@@ -94,7 +95,7 @@ fn render(r: &Roster, q: &RosterQuery, page_no: i64, viewer: &Viewer) -> Html<St
     let lang = viewer.lang;
     let t = lang.text();
     let base = format!("/t/{}/members", r.node.code);
-    let selected = |v: &str, cur: Option<&str>| cur == Some(v);
+    let selected = |v: &str, cur: Option<&str>| cur.map(|c| table::sort_key(c).0) == Some(v);
     let sort_key = q.sort.as_deref().unwrap_or("place");
     let by = |key: &str| {
         let sorted = RosterQuery {

@@ -49,12 +49,26 @@ pub fn pager(
     }
 }
 
-/// A column header that sorts the list by `key`: a link while another order holds, marked
-/// as the order when it is the one.
+/// The key of a list's `sort` parameter and whether it runs backwards: `-name` is by name,
+/// descending.
+pub fn sort_key(sort: &str) -> (&str, bool) {
+    match sort.strip_prefix('-') {
+        Some(key) => (key, true),
+        None => (sort, false),
+    }
+}
+
+/// A column header that sorts the list by `key`: a link while another order holds; the
+/// order in force is marked with its direction, and its link reverses it. `current` is
+/// the list's `sort` parameter.
 pub fn sort_header(label: &str, key: &str, current: &str, link: &dyn Fn(&str) -> String) -> Markup {
+    let (by, descending) = sort_key(current);
     html! {
-        @if key == current {
-            th aria-sort="ascending" { (label) " ▲" }
+        @if key == by {
+            th aria-sort=(if descending { "descending" } else { "ascending" }) {
+                a.sort href=(link(&if descending { key.to_owned() } else { format!("-{key}") }))
+                    title="反向排序" { (label) (if descending { " ▼" } else { " ▲" }) }
+            }
         } @else {
             th { a.sort href=(link(key)) title="排序" { (label) } }
         }

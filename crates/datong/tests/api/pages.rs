@@ -1166,6 +1166,35 @@ async fn lists_count_page_sort_and_export_what_they_show() {
     );
     let sorted = b.get("/t/140213050/members?sort=name").await;
     assert!(sorted.body.contains("aria-sort=\"ascending\""));
+    // The sorted header's link reverses the order, and the list runs backwards.
+    assert!(
+        sorted
+            .body
+            .contains("href=\"/t/140213050/members?sort=-name\"")
+    );
+    let backwards = b.get("/t/140213050/members?sort=-name").await;
+    assert!(backwards.body.contains("aria-sort=\"descending\""));
+    let first_name = |body: &str| {
+        body.split("<tbody>")
+            .nth(1)
+            .unwrap()
+            .split("href=\"/members/")
+            .nth(1)
+            .unwrap()
+            .split('>')
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let (up, down) = (first_name(&sorted.body), first_name(&backwards.body));
+    assert!(up < down, "{up} first one way, {down} the other");
+    for list in ["orgs", "units"] {
+        let page = b.get(&format!("/t/140213050/{list}?sort=-name")).await;
+        assert!(page.body.contains("aria-sort=\"descending\""), "{list}");
+    }
     let sheet = b
         .http
         .get(format!("{}/t/140213050/members.xlsx", b.base))
@@ -1187,6 +1216,14 @@ async fn lists_count_page_sort_and_export_what_they_show() {
     ] {
         let stored = b_count(&app, table, column);
         assert!(stored > 0, "the demo street has {export}");
+        // The lists count what they hold.
+        let listed = if export == "tasks" {
+            "duties"
+        } else {
+            "admissions"
+        };
+        let page = b.get(&format!("/t/140213050/{listed}")).await;
+        assert_eq!(total_of(&page.body), stored, "{listed}: 共 N 条");
         let res = b
             .http
             .get(format!("{}/t/140213050/{export}.xlsx", b.base))

@@ -48,6 +48,7 @@ async fn list(
     let page = super::page(q.limit, q.offset)?;
     let f = MemberFilter {
         sort: q.sort,
+        descending: false,
         org_id: q.org_id,
         territory: q.territory,
         status: q.status,

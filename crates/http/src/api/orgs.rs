@@ -77,6 +77,7 @@ async fn list(
     let page = super::page(q.limit, q.offset)?;
     let f = OrgFilter {
         order: q.sort,
+        descending: false,
         kind: q.kind,
         territory: q.territory,
         parent_id: q.parent_id,

@@ -40,6 +40,7 @@ async fn list(
     let page = super::page(q.limit, q.offset)?;
     let f = UnitFilter {
         order: q.sort,
+        descending: false,
         kind: q.kind,
         coverage: q.coverage,
         territory: q.territory,

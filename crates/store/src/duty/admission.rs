@@ -146,12 +146,31 @@ pub struct AdmissionFilter {
     pub stage: Option<AdmissionStage>,
 }
 
+/// The admissions the caller sees, newest first.
 pub fn list(
     conn: &mut Conn,
     caller: &Caller,
     f: &AdmissionFilter,
     page: &Page,
 ) -> StoreResult<Vec<Admission>> {
+    let mut q = filtered(caller, f);
+    q.push(" ORDER BY a.id DESC").page(page);
+    conn.query(&q.text, &q.params)?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+/// How many `list` holds, counted up to the cap.
+pub fn count(
+    conn: &mut Conn,
+    caller: &Caller,
+    f: &AdmissionFilter,
+) -> StoreResult<crate::sql::Count> {
+    filtered(caller, f).count(conn)
+}
+
+fn filtered(caller: &Caller, f: &AdmissionFilter) -> Sql {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} {FROM} WHERE 1 = 1"));
     q.and_visible(
         "a.street_code",
@@ -162,11 +181,7 @@ pub fn list(
     if let Some(s) = f.stage {
         q.push(" AND a.stage = ").bind(s.as_str());
     }
-    q.push(" ORDER BY a.id DESC").page(page);
-    conn.query(&q.text, &q.params)?
-        .iter()
-        .map(from_row)
-        .collect()
+    q
 }
 
 fn audited(

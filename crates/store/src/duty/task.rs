@@ -402,6 +402,24 @@ pub fn targets(
     f: &TargetFilter,
     page: &Page,
 ) -> StoreResult<Vec<Target>> {
+    let mut q = targets_filtered(caller, f);
+    q.push(" ORDER BY tt.id DESC").page(page);
+    conn.query(&q.text, &q.params)?
+        .iter()
+        .map(target_from_row)
+        .collect()
+}
+
+/// How many `targets` holds, counted up to the cap.
+pub fn count_targets(
+    conn: &mut Conn,
+    caller: &Caller,
+    f: &TargetFilter,
+) -> StoreResult<crate::sql::Count> {
+    targets_filtered(caller, f).count(conn)
+}
+
+fn targets_filtered(caller: &Caller, f: &TargetFilter) -> Sql {
     let mut q = Sql::new(&format!(
         "SELECT {TARGET_COLUMNS} {TARGET_FROM} WHERE 1 = 1"
     ));
@@ -423,11 +441,7 @@ pub fn targets(
     if let Some(step) = f.step {
         q.push(&format!(" AND {STEP} = ")).bind(step.rank());
     }
-    q.push(" ORDER BY tt.id DESC").page(page);
-    conn.query(&q.text, &q.params)?
-        .iter()
-        .map(target_from_row)
-        .collect()
+    q
 }
 
 /// A task sent from a node, with how its receiving ends stand.
