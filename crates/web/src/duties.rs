@@ -44,14 +44,12 @@ fn list_tables(viewer: &Viewer, items: &[Item]) -> Markup {
                 h2 { (area_label(*area, lang)) }
                 div.table-wrap tabindex="0" { table.duties data-area=(area.as_str()) {
                     thead { tr {
-                        th { (lang.pick("事项", "Item")) } th { (lang.pick("类别代码", "Category")) }
-                        th { (lang.pick("依据", "Basis")) } th { (lang.pick("承办科室", "Office")) }
+                        th { (lang.pick("事项", "Item")) } th { (lang.pick("依据", "Basis")) } th { (lang.pick("承办科室", "Office")) }
                         th { (lang.pick("责任", "Responsibility")) } th { (lang.pick("状态", "State")) }
                     } }
                     tbody { @for i in rows {
                         tr.removed[i.state == ItemState::Removed] {
                             td { (i.name) }
-                            td { code { (i.category) } }
                             td { (i.basis) }
                             td { (i.office) }
                             td { (lang.label(i.responsibility.label(), i.responsibility.as_str())) }
@@ -413,7 +411,7 @@ fn form_page(
                         @if !relevant.is_empty() {
                             p.muted { (lang.pick("该单位清单中同一职责领域的事项：", "Items of the same duty area on its list:")) }
                             ul { @for i in &relevant {
-                                li { (i["name"].as_str().unwrap_or_default()) " " code { (i["category"].as_str().unwrap_or_default()) }
+                                li { (i["name"].as_str().unwrap_or_default())
                                      @if i["state"] == "removed" { " （" (lang.pick("已取消", "removed")) "）" } }
                             } }
                         }

@@ -165,7 +165,12 @@ pub async fn list(
         limit: PAGE,
         offset: (q.page_no() - 1) * PAGE,
     };
-    let key = format!("requests|{}|{code}|{f:?}|{page_at:?}", caller.memo_key());
+    // What is overdue is judged to the minute.
+    let minute = caller.actor.at.get(..16).unwrap_or_default().to_owned();
+    let key = format!(
+        "requests|{}|{minute}|{code}|{f:?}|{page_at:?}",
+        caller.memo_key()
+    );
     let loaded = app
         .memo(key, move |c| {
             let (node, lineage) = head(c, &caller, &code)?;
