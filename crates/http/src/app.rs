@@ -110,8 +110,18 @@ impl App {
         key: String,
         f: impl FnOnce(&mut Conn) -> Result<T, StoreError> + Send + 'static,
     ) -> ApiResult<Arc<T>> {
+        self.memo_until(crate::memo::Ends::AnyWrite, key, f).await
+    }
+
+    /// [`App::memo`] for a read that only some writes end.
+    pub async fn memo_until<T: Send + Sync + 'static>(
+        &self,
+        ends: crate::memo::Ends,
+        key: String,
+        f: impl FnOnce(&mut Conn) -> Result<T, StoreError> + Send + 'static,
+    ) -> ApiResult<Arc<T>> {
         let memo = self.memo.clone();
-        self.run(move |c| memo.get(c, key, f)).await
+        self.run(move |c| memo.get(c, ends, key, f)).await
     }
 }
 

@@ -5,10 +5,13 @@
 //! kept under the generation it was computed at is therefore exact until the next write,
 //! in this process or any other on the same database. Figures, maps and 工作台 that sum
 //! thousands of rows are asked for far more often than they change; between writes they
-//! cost one single-row read.
+//! cost one single-row read. What changes far more rarely still — the places and their
+//! outlines — is kept until a write to those alone (`Ends::WritesTo`), so the requests and
+//! tasks of daily work do not end it.
 //!
 //! Architecture invariant: a memoised read depends only on the database, on what its key
-//! names (the caller, the clock's day or minute, the query) and on nothing else.
+//! names (the caller, the clock's day or minute, the query) and on nothing else; one kept
+//! until `WritesTo` reads only what writes recorded against those entities change.
 
 use datong_store::{Conn, StoreError};
 use std::any::Any;
@@ -16,66 +19,77 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 type Value = Arc<dyn Any + Send + Sync>;
-/// One key's result, filled once: readers that come while it is computed wait for it
-/// rather than compute it again (32 readers of a cold city map would each spend 100 ms).
-type Slot = Arc<Mutex<Option<Value>>>;
+
+/// What ends a kept read.
+#[derive(Debug, Clone, Copy)]
+pub enum Ends {
+    /// Any write at all.
+    AnyWrite,
+    /// A write recorded in the audit log against one of these entities.
+    WritesTo(&'static [&'static str]),
+}
+
+/// One key's result and the generation it was computed at. Readers that come while it is
+/// computed wait for it rather than compute it again (32 readers of a cold city map would
+/// each spend 100 ms).
+#[derive(Default)]
+struct Kept {
+    generation: i64,
+    value: Option<Value>,
+}
 
 /// Kept results bound memory: past this many, the store starts over. The largest, a
-/// city's drawn map, is about 300 KB; every write empties the store anyway.
+/// city's drawn outlines, is about 300 KB.
 const MAX_ENTRIES: usize = 256;
+
+/// A kept read is named by the type it holds and its key.
+type Name = (std::any::TypeId, String);
 
 #[derive(Default)]
 pub struct Memo {
-    state: Mutex<State>,
-}
-
-#[derive(Default)]
-struct State {
-    generation: i64,
-    slots: HashMap<(std::any::TypeId, String), Slot>,
+    slots: Mutex<HashMap<Name, Arc<Mutex<Kept>>>>,
 }
 
 impl Memo {
     /// `compute`'s result for `key`, computed on `conn` unless one is kept from the
-    /// current generation. The generation is read before computing, so a write that
-    /// commits meanwhile moves the head past the one the result is kept under.
+    /// current generation (as `ends` counts it). The generation is read before computing,
+    /// so a write that commits meanwhile moves it past the one the result is kept under.
     pub fn get<T: Send + Sync + 'static>(
         &self,
         conn: &mut Conn,
+        ends: Ends,
         key: String,
         compute: impl FnOnce(&mut Conn) -> Result<T, StoreError>,
     ) -> Result<Arc<T>, StoreError> {
-        let generation = datong_store::audit::generation(conn)?;
+        let generation = match ends {
+            Ends::AnyWrite => datong_store::audit::generation(conn)?,
+            Ends::WritesTo(entities) => datong_store::audit::last_write_to(conn, entities)?,
+        };
         let slot = {
-            let mut s = self.state.lock().expect("memo lock");
-            if generation > s.generation {
-                s.slots.clear();
-                s.generation = generation;
+            let mut slots = self.slots.lock().expect("memo lock");
+            if slots.len() >= MAX_ENTRIES {
+                slots.clear();
             }
-            if generation < s.generation {
-                // A reader that saw an older head: its result is not kept.
-                None
-            } else {
-                if s.slots.len() >= MAX_ENTRIES {
-                    s.slots.clear();
-                }
-                let key = (std::any::TypeId::of::<T>(), key);
-                Some(s.slots.entry(key).or_default().clone())
-            }
+            let key = (std::any::TypeId::of::<T>(), key);
+            slots.entry(key).or_default().clone()
         };
-        let Some(slot) = slot else {
-            return compute(conn).map(Arc::new);
-        };
-        // A compute that panicked left nothing in the slot; the next reader tries again.
+        // A compute that panicked left nothing kept; the next reader tries again.
         let mut kept = slot
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(hit) = kept.as_ref() {
+        if kept.generation == generation
+            && let Some(hit) = &kept.value
+        {
             return Ok(hit.clone().downcast::<T>().expect("keyed by type"));
         }
         // An error is not kept: the next reader tries again.
         let value = Arc::new(compute(conn)?);
-        *kept = Some(value.clone());
+        // A reader that saw an older generation than the one kept computed from older
+        // data: its result is not kept.
+        if generation >= kept.generation {
+            kept.generation = generation;
+            kept.value = Some(value.clone());
+        }
         Ok(value)
     }
 }
@@ -86,35 +100,56 @@ mod tests {
     use datong_store::audit::{self, Actor};
 
     #[test]
-    fn a_kept_result_lasts_until_the_next_write() {
+    fn a_kept_result_lasts_until_the_write_that_ends_it() {
         let dir = std::env::temp_dir().join(format!("datong-memo-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let db = datong_store::open(dir.join("memo.db").to_str().unwrap()).unwrap();
         let mut c = db.get().unwrap();
         let memo = Memo::default();
         let mut computed = 0;
-        let mut read = |c: &mut Conn, key: &str| {
+        let mut read = |c: &mut Conn, ends: Ends, key: &str| {
             *memo
-                .get(c, key.to_owned(), |_| {
+                .get(c, ends, key.to_owned(), |_| {
                     computed += 1;
                     Ok(computed)
                 })
                 .unwrap()
         };
-        assert_eq!(read(&mut c, "a"), 1);
-        assert_eq!(read(&mut c, "a"), 1, "kept");
-        assert_eq!(read(&mut c, "b"), 2, "another key is computed apart");
+        let places = Ends::WritesTo(&["territory"]);
+        assert_eq!(read(&mut c, Ends::AnyWrite, "a"), 1);
+        assert_eq!(read(&mut c, Ends::AnyWrite, "a"), 1, "kept");
+        assert_eq!(
+            read(&mut c, Ends::AnyWrite, "b"),
+            2,
+            "another key is computed apart"
+        );
+        assert_eq!(read(&mut c, places, "p"), 3);
         let actor = Actor {
             login: "test".into(),
             at: "2026-12-07T00:00:00.000000Z".into(),
         };
-        audit::record(&mut c, &actor, "test", "thing", 1, &"written").unwrap();
-        assert_eq!(read(&mut c, "a"), 3, "a write ends what was kept");
-        assert_eq!(read(&mut c, "a"), 3);
+        audit::record(&mut c, &actor, "test", "request", 1, &"written").unwrap();
+        assert_eq!(
+            read(&mut c, Ends::AnyWrite, "a"),
+            4,
+            "any write ends what was kept"
+        );
+        assert_eq!(read(&mut c, Ends::AnyWrite, "a"), 4);
+        assert_eq!(
+            read(&mut c, places, "p"),
+            3,
+            "a request does not end the places"
+        );
+        audit::record(&mut c, &actor, "rename", "territory", 1, &"written").unwrap();
+        assert_eq!(read(&mut c, places, "p"), 5, "a write to the places does");
 
-        let failed = memo.get::<i32>(&mut c, "c".into(), |_| Err(StoreError::NotFound));
+        let failed = memo.get::<i32>(&mut c, Ends::AnyWrite, "c".into(), |_| {
+            Err(StoreError::NotFound)
+        });
         assert!(failed.is_err());
-        let again = memo.get(&mut c, "c".into(), |_| Ok(7)).unwrap();
+        let again = memo
+            .get(&mut c, Ends::AnyWrite, "c".into(), |_| Ok(7))
+            .unwrap();
         assert_eq!(*again, 7, "an error is not kept");
         drop(c);
         drop(db);

@@ -140,6 +140,15 @@ pub fn generation(conn: &mut Conn) -> DbResult<i64> {
         .i64(0)
 }
 
+/// The last entry recorded against one of `entities` (0 if none): it moves only with a
+/// write to them (read through the `audit_log_entity` index).
+pub fn last_write_to(conn: &mut Conn, entities: &[&str]) -> DbResult<i64> {
+    let mut q =
+        crate::sql::Sql::new("SELECT COALESCE(MAX(seq), 0) FROM audit_log WHERE entity IN ");
+    q.bind_list(entities.iter().copied());
+    conn.query_one(&q.text, &q.params)?.i64(0)
+}
+
 /// Appends one entry. Call inside the transaction of the write it records.
 pub fn append(conn: &mut Conn, actor: &Actor, e: Entry<'_>) -> DbResult<()> {
     // The UPDATE takes the head's row lock in PostgreSQL (SQLite's write lock is already

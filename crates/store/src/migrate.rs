@@ -46,6 +46,8 @@ const MIGRATIONS: &[Migration] = &[
     migration!(16, "0016_task_work"),
     migration!(17, "0017_task_pleas"),
     migration!(18, "0018_agenda_index"),
+    migration!(19, "0019_audit_entity"),
+    migration!(20, "0020_open_requests"),
 ];
 
 /// Counts the territories again by kind (before 0014 they counted by level alone).

@@ -10,8 +10,9 @@ use crate::paths::NodePath;
 use crate::viewer::Viewer;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use datong_domain::Level;
+use datong_domain::{DivisionCode, Level};
 use datong_http::App;
+use datong_http::memo::Ends;
 use datong_store::request::tally;
 use datong_store::rollup;
 use datong_store::territory::{self, Placed};
@@ -213,12 +214,22 @@ fn shade(v: i64, breaks: &[i64]) -> usize {
 /// Areas to label by name: few enough to read.
 const LABELLED: usize = 40;
 
-fn choropleth(
-    lang: crate::i18n::Lang,
-    areas: &[Placed],
-    values: &HashMap<String, i64>,
-    measure: Measure,
-) -> Markup {
+/// Communities drawn for a choropleth: what the places alone decide, kept across the
+/// writes of daily work (`Ends::WritesTo` the places).
+struct Outlines {
+    areas: Vec<Outline>,
+}
+
+struct Outline {
+    code: String,
+    name: String,
+    /// The SVG path, in whole pixels.
+    d: String,
+    /// Where its label goes, when there are few enough to label.
+    at: (f64, f64),
+}
+
+fn outlines(areas: &[Placed]) -> Outlines {
     let points: Vec<(f64, f64)> = areas
         .iter()
         .flat_map(|a| {
@@ -228,14 +239,36 @@ fn choropleth(
         })
         .collect();
     if points.is_empty() {
-        return html! { p.muted { (lang.text().none) } };
+        return Outlines { areas: Vec::new() };
     }
     let view = View::fit(&points);
-    let value = |a: &Placed| values.get(a.code.as_path()).copied().unwrap_or(0);
+    Outlines {
+        areas: areas
+            .iter()
+            .map(|a| Outline {
+                code: a.code.to_string(),
+                name: a.name.clone(),
+                // Whole pixels: a city's communities stay well under half a megabyte.
+                d: outline(&view, a.polygon.as_deref().unwrap_or("[]"), 0),
+                at: view.at(a.lon, a.lat),
+            })
+            .collect(),
+    }
+}
+
+fn choropleth(
+    lang: crate::i18n::Lang,
+    drawn: &Outlines,
+    values: &HashMap<String, i64>,
+    measure: Measure,
+) -> Markup {
+    let areas = &drawn.areas;
+    if areas.is_empty() {
+        return html! { p.muted { (lang.text().none) } };
+    }
+    let value = |a: &Outline| values.get(&a.code).copied().unwrap_or(0);
     let all: Vec<i64> = areas.iter().map(value).collect();
     let cuts = breaks(&all);
-    // Whole pixels: a city's communities stay well under half a megabyte.
-    let path = |poly: &str| outline(&view, poly, 0);
     // Each shade in the legend with the least value it takes.
     let mut lows = vec![all.iter().copied().min().unwrap_or(0)];
     lows.extend(&cuts);
@@ -245,13 +278,12 @@ fn choropleth(
                 aria-label=(measure.label(lang)) xmlns="http://www.w3.org/2000/svg" {
                 @for a in areas {
                     @let v = value(a);
-                    path.area d=(path(a.polygon.as_deref().unwrap_or("[]"))) fill=(SHADES[shade(v, &cuts)])
+                    path.area d=(a.d) fill=(SHADES[shade(v, &cuts)])
                         data-code=(a.code) data-name=(a.name) data-value=(v) {}
                 }
                 @if areas.len() <= LABELLED {
                     @for a in areas {
-                        @let (x, y) = view.at(a.lon, a.lat);
-                        text.label x=(format!("{x:.0}")) y=(format!("{y:.0}")) text-anchor="middle" { (a.name) }
+                        text.label x=(format!("{:.0}", a.at.0)) y=(format!("{:.0}", a.at.1)) text-anchor="middle" { (a.name) }
                     }
                 }
             }
@@ -267,6 +299,17 @@ fn choropleth(
     }
 }
 
+/// What a map draws from the places alone: above a community its communities' outlines,
+/// at a community its grids and buildings.
+enum Drawn {
+    Overview(Outlines),
+    Community(Vec<Placed>),
+}
+
+/// What a write to the places' tree or outlines is recorded against (the demo records
+/// its whole city as `city`).
+const PLACES: Ends = Ends::WritesTo(&["territory", "city"]);
+
 pub async fn show(
     State(app): State<App>,
     viewer: Viewer,
@@ -278,51 +321,62 @@ pub async fn show(
     let overview = code.level() < Level::Community;
     let (lang, t) = (viewer.lang, viewer.lang.text());
     let tiles = app.map_tiles.clone();
-    // The drawing is the costly part (a city's 1,800 outlines): kept drawn until the
-    // next write.
-    let key = format!(
-        "map|{}|{code}|{}|{lang:?}|{tiles:?}",
-        caller.memo_key(),
-        measure.key()
-    );
+    let who = caller.memo_key();
+    let memo = app.memo.clone();
+    // Drawn and shaded, kept until the next write; inside, the places and their outlines,
+    // kept until a write to the places (the costly part: a city's 1,800 outlines).
+    let key = format!("map|{who}|{code}|{}|{lang:?}|{tiles:?}", measure.key());
     let loaded = app
         .memo(key, move |c| {
-            let (node, lineage) = head(c, &caller, &code)?;
-            let drawn = if overview {
-                let areas: Vec<Placed> =
-                    territory::placed_below(c, &caller, &code, Level::Community)?
-                        .into_iter()
-                        .filter(|p| p.level == Level::Community && p.polygon.is_some())
-                        .collect();
-                let values = match measure {
-                    Measure::Members => {
-                        let codes: Vec<_> = areas.iter().map(|a| a.code.clone()).collect();
-                        rollup::sum_many(c, &codes, &["member:full", "member:probationary"])?
-                    }
-                    Measure::OpenRequests => {
-                        tally::open_by_node(c, &caller, &code, Level::Community)?
-                    }
+            let places = memo.get(c, PLACES, format!("map-places|{who}|{code}"), |c| {
+                let (node, lineage) = head(c, &caller, &code)?;
+                let drawn = if overview {
+                    let areas: Vec<Placed> =
+                        territory::placed_below(c, &caller, &code, Level::Community)?
+                            .into_iter()
+                            .filter(|p| p.level == Level::Community && p.polygon.is_some())
+                            .collect();
+                    Drawn::Overview(outlines(&areas))
+                } else {
+                    Drawn::Community(territory::placed_below(c, &caller, &code, Level::Building)?)
                 };
-                choropleth(lang, &areas, &values, measure)
-            } else {
-                let places = territory::placed_below(c, &caller, &code, Level::Building)?;
-                let label = format!("{} {}", node.name, lang.text().map);
-                html! {
-                    @if places.is_empty() {
-                        p.muted { (lang.text().none) }
-                    } @else {
-                        div.map-box { (svg(&places, tiles.as_deref(), &label)) }
-                    }
+                Ok((node, lineage, drawn))
+            })?;
+            let (node, _, drawn) = &*places;
+            let shown = match drawn {
+                Drawn::Overview(o) => {
+                    let values = match measure {
+                        Measure::Members => {
+                            let codes: Vec<DivisionCode> = o
+                                .areas
+                                .iter()
+                                .filter_map(|a| DivisionCode::from_path(&a.code).ok())
+                                .collect();
+                            rollup::sum_many(c, &codes, &["member:full", "member:probationary"])?
+                        }
+                        Measure::OpenRequests => {
+                            tally::open_by_node(c, &caller, &code, Level::Community)?
+                        }
+                    };
+                    choropleth(lang, o, &values, measure)
+                }
+                Drawn::Community(places) if places.is_empty() => {
+                    html! { p.muted { (lang.text().none) } }
+                }
+                Drawn::Community(places) => {
+                    let label = format!("{} {}", node.name, lang.text().map);
+                    html! { div.map-box { (svg(places, tiles.as_deref(), &label)) } }
                 }
             };
-            Ok((node, lineage, drawn.into_string()))
+            Ok((places, shown.into_string()))
         })
         .await;
     let loaded = match loaded {
         Ok(x) => x,
         Err(e) => return failure(lang, e),
     };
-    let (node, lineage, drawn) = &*loaded;
+    let (places, shown) = &*loaded;
+    let (node, lineage, _) = &**places;
     let base = format!("/t/{}/map", node.code);
     let body = html! {
         (crumbs(lineage, node))
@@ -335,7 +389,7 @@ pub async fn show(
                 }
             }
         }
-        (PreEscaped(drawn.as_str()))
+        (PreEscaped(shown.as_str()))
     };
     page(lang, Some(&viewer), t.map, false, body).into_response()
 }
