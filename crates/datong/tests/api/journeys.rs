@@ -16,19 +16,28 @@ struct Day {
 
 impl Day {
     async fn begin(app: &TestApp, login: &str, phone: bool) -> Day {
+        Day::log_in(app.base.clone(), login, phone).await
+    }
+
+    /// Another role's browser of the same size on the same city.
+    async fn begin_on(other: &Day, login: &str) -> Day {
+        Day::log_in(other.base.clone(), login, other.size == "phone").await
+    }
+
+    async fn log_in(base: String, login: &str, phone: bool) -> Day {
         let b = if phone {
             Browser::phone().await
         } else {
             Browser::start().await
         };
-        b.goto(&format!("{}/", app.base)).await;
+        b.goto(&format!("{base}/login")).await;
         b.type_into("input[name=login]", login).await;
         b.type_into("input[name=password]", "Demo-1-Datong").await;
         b.click("button[type=submit]").await;
         b.find("#pending-summary").await;
         let day = Day {
             b,
-            base: app.base.clone(),
+            base,
             size: if phone { "phone" } else { "desktop" },
         };
         day.fits(&format!("{login}'s 工作台")).await;
@@ -257,28 +266,6 @@ async fn the_grid_worker_answers_a_request() {
         grid.b.quit().await;
     })
     .await;
-}
-
-impl Day {
-    /// Another role's browser of the same size on the same city.
-    async fn begin_on(other: &Day, login: &str) -> Day {
-        let app_base = other.base.clone();
-        let b = if other.size == "phone" {
-            Browser::phone().await
-        } else {
-            Browser::start().await
-        };
-        b.goto(&format!("{app_base}/login")).await;
-        b.type_into("input[name=login]", login).await;
-        b.type_into("input[name=password]", "Demo-1-Datong").await;
-        b.click("button[type=submit]").await;
-        b.find("#pending-summary").await;
-        Day {
-            b,
-            base: app_base,
-            size: other.size,
-        }
-    }
 }
 
 /// A member reads their own record and their organisation.
