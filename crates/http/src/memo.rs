@@ -6,12 +6,12 @@
 //! in this process or any other on the same database. Figures, maps and 工作台 that sum
 //! thousands of rows are asked for far more often than they change; between writes they
 //! cost one single-row read. What changes far more rarely still — the places and their
-//! outlines — is kept until a write to those alone (`Ends::WritesTo`), so the requests and
-//! tasks of daily work do not end it.
+//! outlines — is kept until a write to those alone (`Ends::PlacesChange`), so the
+//! requests and tasks of daily work do not end it.
 //!
 //! Architecture invariant: a memoised read depends only on the database, on what its key
 //! names (the caller, the clock's day or minute, the query) and on nothing else; one kept
-//! until `WritesTo` reads only what writes recorded against those entities change.
+//! until `PlacesChange` reads only the territory tree and its outlines.
 
 use datong_store::{Conn, StoreError};
 use std::any::Any;
@@ -25,8 +25,8 @@ type Value = Arc<dyn Any + Send + Sync>;
 pub enum Ends {
     /// Any write at all.
     AnyWrite,
-    /// A write recorded in the audit log against one of these entities.
-    WritesTo(&'static [&'static str]),
+    /// A write to the places: the territory tree and its outlines.
+    PlacesChange,
 }
 
 /// One key's result and the generation it was computed at. Readers that come while it is
@@ -63,7 +63,7 @@ impl Memo {
     ) -> Result<Arc<T>, StoreError> {
         let generation = match ends {
             Ends::AnyWrite => datong_store::audit::generation(conn)?,
-            Ends::WritesTo(entities) => datong_store::audit::last_write_to(conn, entities)?,
+            Ends::PlacesChange => datong_store::audit::last_write_to_places(conn)?,
         };
         let slot = {
             let mut slots = self.slots.lock().expect("memo lock");
@@ -115,7 +115,7 @@ mod tests {
                 })
                 .unwrap()
         };
-        let places = Ends::WritesTo(&["territory"]);
+        let places = Ends::PlacesChange;
         assert_eq!(read(&mut c, Ends::AnyWrite, "a"), 1);
         assert_eq!(read(&mut c, Ends::AnyWrite, "a"), 1, "kept");
         assert_eq!(

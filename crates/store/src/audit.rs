@@ -140,13 +140,16 @@ pub fn generation(conn: &mut Conn) -> DbResult<i64> {
         .i64(0)
 }
 
-/// The last entry recorded against one of `entities` (0 if none): it moves only with a
-/// write to them (read through the `audit_log_entity` index).
-pub fn last_write_to(conn: &mut Conn, entities: &[&str]) -> DbResult<i64> {
-    let mut q =
-        crate::sql::Sql::new("SELECT COALESCE(MAX(seq), 0) FROM audit_log WHERE entity IN ");
-    q.bind_list(entities.iter().copied());
-    conn.query_one(&q.text, &q.params)?.i64(0)
+/// The last entry recorded against the places — the territory tree and its outlines
+/// (`territory`; the demo records its whole city as `city`) — or 0: it moves only with a
+/// write to them. The condition is written as the partial index `audit_log_places` is, so
+/// both engines read it from there.
+pub fn last_write_to_places(conn: &mut Conn) -> DbResult<i64> {
+    conn.query_one(
+        "SELECT COALESCE(MAX(seq), 0) FROM audit_log WHERE entity IN ('territory', 'city')",
+        params![],
+    )?
+    .i64(0)
 }
 
 /// Appends one entry. Call inside the transaction of the write it records.

@@ -46,7 +46,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(16, "0016_task_work"),
     migration!(17, "0017_task_pleas"),
     migration!(18, "0018_agenda_index"),
-    migration!(19, "0019_audit_entity"),
+    migration!(19, "0019_audit_places"),
     migration!(20, "0020_open_requests"),
 ];
 

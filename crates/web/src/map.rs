@@ -215,7 +215,7 @@ fn shade(v: i64, breaks: &[i64]) -> usize {
 const LABELLED: usize = 40;
 
 /// Communities drawn for a choropleth: what the places alone decide, kept across the
-/// writes of daily work (`Ends::WritesTo` the places).
+/// writes of daily work (`Ends::PlacesChange`).
 struct Outlines {
     areas: Vec<Outline>,
 }
@@ -306,10 +306,6 @@ enum Drawn {
     Community(Vec<Placed>),
 }
 
-/// What a write to the places' tree or outlines is recorded against (the demo records
-/// its whole city as `city`).
-const PLACES: Ends = Ends::WritesTo(&["territory", "city"]);
-
 pub async fn show(
     State(app): State<App>,
     viewer: Viewer,
@@ -328,20 +324,30 @@ pub async fn show(
     let key = format!("map|{who}|{code}|{}|{lang:?}|{tiles:?}", measure.key());
     let loaded = app
         .memo(key, move |c| {
-            let places = memo.get(c, PLACES, format!("map-places|{who}|{code}"), |c| {
-                let (node, lineage) = head(c, &caller, &code)?;
-                let drawn = if overview {
-                    let areas: Vec<Placed> =
-                        territory::placed_below(c, &caller, &code, Level::Community)?
-                            .into_iter()
-                            .filter(|p| p.level == Level::Community && p.polygon.is_some())
-                            .collect();
-                    Drawn::Overview(outlines(&areas))
-                } else {
-                    Drawn::Community(territory::placed_below(c, &caller, &code, Level::Building)?)
-                };
-                Ok((node, lineage, drawn))
-            })?;
+            let places = memo.get(
+                c,
+                Ends::PlacesChange,
+                format!("map-places|{who}|{code}"),
+                |c| {
+                    let (node, lineage) = head(c, &caller, &code)?;
+                    let drawn = if overview {
+                        let areas: Vec<Placed> =
+                            territory::placed_below(c, &caller, &code, Level::Community)?
+                                .into_iter()
+                                .filter(|p| p.level == Level::Community && p.polygon.is_some())
+                                .collect();
+                        Drawn::Overview(outlines(&areas))
+                    } else {
+                        Drawn::Community(territory::placed_below(
+                            c,
+                            &caller,
+                            &code,
+                            Level::Building,
+                        )?)
+                    };
+                    Ok((node, lineage, drawn))
+                },
+            )?;
             let (node, _, drawn) = &*places;
             let shown = match drawn {
                 Drawn::Overview(o) => {
