@@ -67,10 +67,10 @@ impl Memo {
         };
         let slot = {
             let mut slots = self.slots.lock().expect("memo lock");
-            if slots.len() >= MAX_ENTRIES {
+            let key = (std::any::TypeId::of::<T>(), key);
+            if !slots.contains_key(&key) && slots.len() >= MAX_ENTRIES {
                 slots.clear();
             }
-            let key = (std::any::TypeId::of::<T>(), key);
             slots.entry(key).or_default().clone()
         };
         // A compute that panicked left nothing kept; the next reader tries again.
