@@ -145,6 +145,12 @@ impl Caller {
         )
     }
 
+    /// [`Caller::memo_key`] for a read that judges what is late to the minute.
+    pub fn memo_key_to_the_minute(&self) -> String {
+        let minute = self.actor.at.get(..16).unwrap_or_default();
+        format!("{}|{minute}", self.memo_key())
+    }
+
     pub fn today(&self) -> chrono::NaiveDate {
         self.actor
             .at

@@ -221,7 +221,7 @@ struct Outlines {
 }
 
 struct Outline {
-    code: String,
+    code: DivisionCode,
     name: String,
     /// The SVG path, in whole pixels.
     d: String,
@@ -246,7 +246,7 @@ fn outlines(areas: &[Placed]) -> Outlines {
         areas: areas
             .iter()
             .map(|a| Outline {
-                code: a.code.to_string(),
+                code: a.code.clone(),
                 name: a.name.clone(),
                 // Whole pixels: a city's communities stay well under half a megabyte.
                 d: outline(&view, a.polygon.as_deref().unwrap_or("[]"), 0),
@@ -266,7 +266,7 @@ fn choropleth(
     if areas.is_empty() {
         return html! { p.muted { (lang.text().none) } };
     }
-    let value = |a: &Outline| values.get(&a.code).copied().unwrap_or(0);
+    let value = |a: &Outline| values.get(a.code.as_path()).copied().unwrap_or(0);
     let all: Vec<i64> = areas.iter().map(value).collect();
     let cuts = breaks(&all);
     // Each shade in the legend with the least value it takes.
@@ -353,11 +353,8 @@ pub async fn show(
                 Drawn::Overview(o) => {
                     let values = match measure {
                         Measure::Members => {
-                            let codes: Vec<DivisionCode> = o
-                                .areas
-                                .iter()
-                                .filter_map(|a| DivisionCode::from_path(&a.code).ok())
-                                .collect();
+                            let codes: Vec<DivisionCode> =
+                                o.areas.iter().map(|a| a.code.clone()).collect();
                             rollup::sum_many(c, &codes, &["member:full", "member:probationary"])?
                         }
                         Measure::OpenRequests => {

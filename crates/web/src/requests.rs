@@ -166,10 +166,9 @@ pub async fn list(
         offset: (q.page_no() - 1) * PAGE,
     };
     // What is overdue is judged to the minute.
-    let minute = caller.actor.at.get(..16).unwrap_or_default().to_owned();
     let key = format!(
-        "requests|{}|{minute}|{code}|{f:?}|{page_at:?}",
-        caller.memo_key()
+        "requests|{}|{code}|{f:?}|{page_at:?}",
+        caller.memo_key_to_the_minute()
     );
     let loaded = app
         .memo(key, move |c| {
@@ -346,25 +345,25 @@ pub async fn pick_map(
     let Some(community) = code.ancestor_at(Level::Community) else {
         return ApiError::bad_request("code", "应为社区或网格").into_response();
     };
-    let caller = viewer.caller.clone();
-    let loaded = app
-        .run(move |c| {
-            let node = datong_store::territory::get_in_scope(c, &caller, &community)?;
-            let places =
-                datong_store::territory::placed_below(c, &caller, &community, Level::Building)?;
-            Ok((node, places))
-        })
-        .await;
-    let (node, places) = match loaded {
-        Ok(x) => x,
+    let (caller, at) = (viewer.caller.clone(), community.clone());
+    // `placed_below` reads the community through the caller's scope first.
+    let places = match app
+        .run(move |c| datong_store::territory::placed_below(c, &caller, &at, Level::Building))
+        .await
+    {
+        Ok(p) => p,
         Err(e) => return e.into_response(),
     };
     let lang = viewer.lang;
+    let name = places
+        .iter()
+        .find(|p| p.code == community)
+        .map_or("", |p| p.name.as_str());
     let drawn = html! {
         @if !places.is_empty() {
             div.map-box.pick {
                 p.muted { (lang.pick("在地图上点一下问题所在的位置：", "Tap the map where the problem is:")) }
-                (crate::map::svg(&places, app.map_tiles.as_deref(), &format!("{} {}", node.name, lang.text().map)))
+                (crate::map::svg(&places, app.map_tiles.as_deref(), &format!("{name} {}", lang.text().map)))
             }
         }
     };

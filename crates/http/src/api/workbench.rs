@@ -21,8 +21,7 @@ pub fn routes() -> Router<App> {
 /// The caller's 工作台, kept until the next write or the next minute (what is late
 /// is judged to the minute): the badge asks for it from every open page.
 pub async fn of(app: &App, caller: Caller) -> ApiResult<Arc<Workbench>> {
-    let minute = caller.actor.at.get(..16).unwrap_or_default();
-    let key = format!("{}|{minute}", caller.memo_key());
+    let key = caller.memo_key_to_the_minute();
     app.memo(key, move |c| workbench::read(c, &caller)).await
 }
 
