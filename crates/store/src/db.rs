@@ -218,25 +218,25 @@ impl Row {
     }
 }
 
-/// Rewrites `$N` placeholders to SQLite's `?N`, leaving string literals alone.
+/// Rewrites `$N` placeholders to SQLite's `?N`, leaving string literals alone. Runs on
+/// every statement, so it works on bytes: `$`, `'` and digits are ASCII and never part of
+/// a multi-byte character, so swapping one ASCII byte keeps the text valid UTF-8.
 fn sqlite_sql(sql: &str) -> std::borrow::Cow<'_, str> {
     if !sql.contains('$') {
         return sql.into();
     }
-    let mut out = String::with_capacity(sql.len());
+    let mut out = sql.as_bytes().to_vec();
     let mut in_str = false;
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\'' {
-            in_str = !in_str;
-        }
-        if c == '$' && !in_str && chars.peek().is_some_and(char::is_ascii_digit) {
-            out.push('?');
-        } else {
-            out.push(c);
+    for i in 0..out.len() {
+        match out[i] {
+            b'\'' => in_str = !in_str,
+            b'$' if !in_str && out.get(i + 1).is_some_and(u8::is_ascii_digit) => out[i] = b'?',
+            _ => {}
         }
     }
-    out.into()
+    String::from_utf8(out)
+        .expect("an ASCII byte swapped for another")
+        .into()
 }
 
 mod pg_value {
@@ -516,14 +516,14 @@ impl Conn {
             Conn::Sqlite(c) => !c.is_autocommit(),
             Conn::Postgres(c) => c.depth > 0,
         };
-        let (begin, commit, rollback) = match (nested, self.engine()) {
+        let (begin, commit, rollback): (&str, &str, &[&str]) = match (nested, self.engine()) {
             (true, _) => (
                 "SAVEPOINT nested",
                 "RELEASE SAVEPOINT nested",
-                "ROLLBACK TO SAVEPOINT nested; RELEASE SAVEPOINT nested",
+                &["ROLLBACK TO SAVEPOINT nested", "RELEASE SAVEPOINT nested"],
             ),
-            (false, Engine::Sqlite) => ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"),
-            (false, Engine::Postgres) => ("BEGIN", "COMMIT", "ROLLBACK"),
+            (false, Engine::Sqlite) => ("BEGIN IMMEDIATE", "COMMIT", &["ROLLBACK"]),
+            (false, Engine::Postgres) => ("BEGIN", "COMMIT", &["ROLLBACK"]),
         };
         self.within(begin, commit, rollback, f)
     }
@@ -533,24 +533,37 @@ impl Conn {
         &mut self,
         begin: &str,
         commit: &str,
-        rollback: &str,
+        rollback: &[&str],
         f: impl FnOnce(&mut Conn) -> Result<T, E>,
     ) -> Result<T, E> {
-        self.batch(begin)?;
+        self.control(begin)?;
         self.deepen(1);
         let out = f(self);
         self.deepen(-1);
         match out {
             Ok(v) => {
-                self.batch(commit)?;
+                self.control(commit)?;
                 Ok(v)
             }
             Err(e) => {
                 // The original error is what the caller needs; a failed rollback on a broken
                 // connection gets the connection discarded by the pool.
-                let _ = self.batch(rollback);
+                let _ = rollback.iter().try_for_each(|sql| self.control(sql));
                 Err(e)
             }
+        }
+    }
+
+    /// Runs one transaction-control statement. SQLite keeps it prepared, as it runs around
+    /// every write (a savepoint per step inside a batch); parsing it each time cost a tenth
+    /// of the demo build.
+    fn control(&mut self, sql: &str) -> DbResult<()> {
+        match self {
+            Conn::Sqlite(c) => {
+                c.prepare_cached(sql)?.execute([])?;
+                Ok(())
+            }
+            Conn::Postgres(c) => Ok(c.batch_execute(sql)?),
         }
     }
 
@@ -565,7 +578,7 @@ impl Conn {
             Engine::Sqlite => "BEGIN DEFERRED",
             Engine::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
         };
-        self.within(begin, "COMMIT", "ROLLBACK", f)
+        self.within(begin, "COMMIT", &["ROLLBACK"], f)
     }
 
     fn deepen(&mut self, by: i32) {
