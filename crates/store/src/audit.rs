@@ -13,7 +13,7 @@
 //! chain rebuilt from before the key shows.
 //! Architecture invariant: a write and its audit row commit in the same transaction.
 
-use crate::db::{Conn, DbResult};
+use crate::db::{Conn, DbResult, Value};
 use crate::params;
 use hmac::{Hmac, Mac};
 use serde_json::Value as Json;
@@ -183,6 +183,71 @@ pub fn append(conn: &mut Conn, actor: &Actor, e: Entry<'_>) -> DbResult<()> {
     conn.execute(
         "UPDATE audit_head SET hash = $1 WHERE id = 1",
         params![hash],
+    )?;
+    Ok(())
+}
+
+/// Appends `entries` in order, as [`append`] would one by one, in three statements
+/// whatever their number: a write that records many entries at once (the overdue scan, one
+/// per task and step) would otherwise wait on three round trips an entry in PostgreSQL.
+pub fn append_all(conn: &mut Conn, actor: &Actor, entries: &[Entry<'_>]) -> DbResult<()> {
+    let n = i64::try_from(entries.len()).expect("fewer entries than i64::MAX");
+    if n == 0 {
+        return Ok(());
+    }
+    let head = conn.query_one(
+        "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash",
+        params![n],
+    )?;
+    let (last, mut prev) = (head.i64(0)?, head.str(1)?);
+    let mut rows: Vec<[Value; 10]> = Vec::with_capacity(entries.len());
+    for (seq, e) in (last - n + 1..).zip(entries) {
+        let before = e.before.map(Json::to_string);
+        let after = e.after.map(Json::to_string);
+        let hash = row_hash(
+            conn.audit_key(),
+            seq,
+            &actor.at,
+            &actor.login,
+            e.action,
+            e.entity,
+            e.entity_id,
+            before.as_deref(),
+            after.as_deref(),
+            &prev,
+        );
+        rows.push([
+            seq.into(),
+            actor.at.as_str().into(),
+            actor.login.as_str().into(),
+            e.action.into(),
+            e.entity.into(),
+            e.entity_id.into(),
+            before.into(),
+            after.into(),
+            std::mem::replace(&mut prev, hash.clone()).into(),
+            hash.into(),
+        ]);
+    }
+    conn.bulk_insert(
+        "audit_log",
+        &[
+            "seq",
+            "at",
+            "actor",
+            "action",
+            "entity",
+            "entity_id",
+            "before",
+            "after",
+            "prev_hash",
+            "hash",
+        ],
+        rows.iter().map(|r| &r[..]),
+    )?;
+    conn.execute(
+        "UPDATE audit_head SET hash = $1 WHERE id = 1",
+        params![prev],
     )?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use crate::both;
 use crate::helpers::{COMMUNITY_A, TestApp};
-use datong_store::audit::verify;
+use datong_store::audit::{self, verify};
 
 async fn audit_chain_detects_tampering(app: TestApp) {
     for i in 0..3 {
@@ -327,3 +327,41 @@ fn checkpoints_from_the_command_line(engine: datong_store::Engine) {
     std::fs::remove_file(file).unwrap();
 }
 crate::engines!(checkpoints_from_the_command_line);
+
+/// Entries appended many at once (the overdue scan's) chain as entries appended one by
+/// one do: the same hashes, the head on the last, and the chain verifies.
+async fn entries_appended_together_chain_as_one_by_one(app: TestApp) {
+    app.with_db(|c| {
+        let actor = audit::Actor {
+            login: "test".into(),
+            at: "2026-11-26T08:00:00.000000Z".into(),
+        };
+        let after = serde_json::json!({ "step": "reminder" });
+        let entry = |id: &'static str| audit::Entry {
+            action: "escalate:reminder",
+            entity: "task",
+            entity_id: id,
+            before: None,
+            after: Some(&after),
+        };
+        let start = audit::generation(c).unwrap();
+        c.tx(|c| audit::append_all(c, &actor, &[entry("1"), entry("2"), entry("3")]))
+            .unwrap();
+        c.tx(|c| audit::append_all(c, &actor, &[])).unwrap();
+        c.tx(|c| audit::append(c, &actor, entry("4"))).unwrap();
+        assert_eq!(audit::generation(c).unwrap(), start + 4);
+        let v = verify(c).unwrap();
+        assert!(v.problems.is_empty(), "{:?}", v.problems);
+        let ids: Vec<String> = c
+            .query(
+                "SELECT entity_id FROM audit_log WHERE seq > $1 ORDER BY seq",
+                datong_store::params![start],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.str(0).unwrap())
+            .collect();
+        assert_eq!(ids, ["1", "2", "3", "4"]);
+    });
+}
+both!(entries_appended_together_chain_as_one_by_one);

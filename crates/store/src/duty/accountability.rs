@@ -128,20 +128,28 @@ pub fn scan_overdue(conn: &mut Conn, actor: &Actor, today: NaiveDate) -> StoreRe
             &["target_id", "step", "days_overdue", "at"],
             cells.iter().map(|r| &r[..]),
         )?;
-        for ((task, level), targets) in by_task {
-            let step = Escalation::of_rank(level).expect("a step the ladder took");
-            audit::append(
-                c,
-                actor,
-                Entry {
-                    action: &format!("escalate:{}", step.as_str()),
-                    entity: "task",
-                    entity_id: &task.to_string(),
-                    before: None,
-                    after: Some(&serde_json::json!({ "step": step, "targets": targets })),
-                },
-            )?;
-        }
+        let entries: Vec<(String, String, serde_json::Value)> = by_task
+            .into_iter()
+            .map(|((task, level), targets)| {
+                let step = Escalation::of_rank(level).expect("a step the ladder took");
+                (
+                    format!("escalate:{}", step.as_str()),
+                    task.to_string(),
+                    serde_json::json!({ "step": step, "targets": targets }),
+                )
+            })
+            .collect();
+        let entries: Vec<Entry> = entries
+            .iter()
+            .map(|(action, task, after)| Entry {
+                action,
+                entity: "task",
+                entity_id: task,
+                before: None,
+                after: Some(after),
+            })
+            .collect();
+        audit::append_all(c, actor, &entries)?;
         Ok(report)
     })
 }
