@@ -154,37 +154,7 @@ pub fn last_write_to_places(conn: &mut Conn) -> DbResult<i64> {
 
 /// Appends one entry. Call inside the transaction of the write it records.
 pub fn append(conn: &mut Conn, actor: &Actor, e: Entry<'_>) -> DbResult<()> {
-    // The UPDATE takes the head's row lock in PostgreSQL (SQLite's write lock is already
-    // held), so concurrent writers are chained one after another.
-    let head = conn.query_one(
-        "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
-        params![],
-    )?;
-    let (seq, prev) = (head.i64(0)?, head.str(1)?);
-    let before = e.before.map(Json::to_string);
-    let after = e.after.map(Json::to_string);
-    let hash = row_hash(
-        conn.audit_key(),
-        seq,
-        &actor.at,
-        &actor.login,
-        e.action,
-        e.entity,
-        e.entity_id,
-        before.as_deref(),
-        after.as_deref(),
-        &prev,
-    );
-    conn.execute(
-        "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        params![seq, &actor.at, &actor.login, e.action, e.entity, e.entity_id, before, after, prev, &hash],
-    )?;
-    conn.execute(
-        "UPDATE audit_head SET hash = $1 WHERE id = 1",
-        params![hash],
-    )?;
-    Ok(())
+    append_all(conn, actor, std::slice::from_ref(&e))
 }
 
 /// Appends `entries` in order, as [`append`] would one by one, in three statements
@@ -195,6 +165,8 @@ pub fn append_all(conn: &mut Conn, actor: &Actor, entries: &[Entry<'_>]) -> DbRe
     if n == 0 {
         return Ok(());
     }
+    // The UPDATE takes the head's row lock in PostgreSQL (SQLite's write lock is already
+    // held), so concurrent writers are chained one after another.
     let head = conn.query_one(
         "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash",
         params![n],
@@ -229,22 +201,31 @@ pub fn append_all(conn: &mut Conn, actor: &Actor, entries: &[Entry<'_>]) -> DbRe
             hash.into(),
         ]);
     }
-    conn.bulk_insert(
-        "audit_log",
-        &[
-            "seq",
-            "at",
-            "actor",
-            "action",
-            "entity",
-            "entity_id",
-            "before",
-            "after",
-            "prev_hash",
-            "hash",
-        ],
-        rows.iter().map(|r| &r[..]),
-    )?;
+    if let [row] = &rows[..] {
+        // One entry, the common case: a plain INSERT is one round trip, a COPY two.
+        conn.execute(
+            "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            row,
+        )?;
+    } else {
+        conn.bulk_insert(
+            "audit_log",
+            &[
+                "seq",
+                "at",
+                "actor",
+                "action",
+                "entity",
+                "entity_id",
+                "before",
+                "after",
+                "prev_hash",
+                "hash",
+            ],
+            rows.iter().map(|r| &r[..]),
+        )?;
+    }
     conn.execute(
         "UPDATE audit_head SET hash = $1 WHERE id = 1",
         params![prev],
